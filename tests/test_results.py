@@ -1,0 +1,62 @@
+"""The results-folder contract: files written, atomicity, refusal to overwrite."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from transport_sim.errors import ResultsError
+from transport_sim.results import Results, atomic_folder, read_results, write_results
+
+
+def sample() -> Results:
+    annual = pd.DataFrame(
+        {"year": [2024], "fleet": ["bus"], "powertrain": ["bev"], "vehicles": [10],
+         "vkm": [1.0], "energy_kwh": [2.0], "co2_ttw_t": [0.0], "co2_wtw_t": [1.0]}
+    )
+    return Results(tables={"annual": annual}, meta={"seed": 1}, scenario_toml={"scenario": {"name": "x"}})
+
+
+def test_write_and_read_back(tmp_path: Path) -> None:
+    out = write_results(sample(), tmp_path / "run")
+    assert sorted(p.name for p in out.iterdir()) == ["annual.parquet", "run.json", "scenario.resolved.toml"]
+    assert json.loads((out / "run.json").read_text())["seed"] == 1
+    assert tomllib.loads((out / "scenario.resolved.toml").read_text())["scenario"]["name"] == "x"
+    back = read_results(out)
+    pd.testing.assert_frame_equal(back.annual, sample().annual)
+
+
+def test_existing_folder_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(ResultsError, match="--overwrite"):
+        write_results(sample(), out)
+    assert (out / "keep.txt").read_text() == "mine"
+
+
+def test_overwrite_replaces(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "old.txt").write_text("x")
+    write_results(sample(), out, overwrite=True)
+    assert not (out / "old.txt").exists()
+    assert (out / "annual.parquet").exists()
+
+
+def test_exception_mid_write_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError), atomic_folder(out) as tmp:
+        (tmp / "annual.parquet").write_text("partial")
+        raise RuntimeError("boom")
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_not_a_results_folder(tmp_path: Path) -> None:
+    with pytest.raises(ResultsError, match="not a results folder"):
+        read_results(tmp_path)
