@@ -15,15 +15,29 @@ from transport_sim.results import Results, atomic_folder, read_results, write_re
 
 def sample() -> Results:
     annual = pd.DataFrame(
-        {"year": [2024], "fleet": ["bus"], "powertrain": ["bev"], "vehicles": [10],
-         "vkm": [1.0], "energy_kwh": [2.0], "co2_ttw_t": [0.0], "co2_wtw_t": [1.0]}
+        {
+            "year": [2024],
+            "fleet": ["bus"],
+            "powertrain": ["bev"],
+            "vehicles": [10],
+            "vkm": [1.0],
+            "energy_kwh": [2.0],
+            "co2_ttw_t": [0.0],
+            "co2_wtw_t": [1.0],
+        }
     )
-    return Results(tables={"annual": annual}, meta={"seed": 1}, scenario_toml={"scenario": {"name": "x"}})
+    return Results(
+        tables={"annual": annual}, meta={"seed": 1}, scenario_toml={"scenario": {"name": "x"}}
+    )
 
 
 def test_write_and_read_back(tmp_path: Path) -> None:
     out = write_results(sample(), tmp_path / "run")
-    assert sorted(p.name for p in out.iterdir()) == ["annual.parquet", "run.json", "scenario.resolved.toml"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "annual.parquet",
+        "run.json",
+        "scenario.resolved.toml",
+    ]
     assert json.loads((out / "run.json").read_text())["seed"] == 1
     assert tomllib.loads((out / "scenario.resolved.toml").read_text())["scenario"]["name"] == "x"
     back = read_results(out)

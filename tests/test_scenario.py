@@ -108,7 +108,9 @@ def test_mix_not_summing_to_one(inputs: Path) -> None:
 
 
 def test_mix_sum_checked_between_breakpoints(inputs: Path) -> None:
-    body = "[hydrogen.pathway_mix]\nsmr = {2024 = 1.0, 2030 = 0.5}\nclean = {2024 = 0.0, 2028 = 0.5}\n"
+    body = (
+        "[hydrogen.pathway_mix]\nsmr = {2024 = 1.0, 2030 = 0.5}\nclean = {2024 = 0.0, 2028 = 0.5}\n"
+    )
     msg = error_of(inputs, body)
     assert "2028" in msg
 
@@ -139,7 +141,7 @@ def test_curve_years_out_of_order(inputs: Path) -> None:
 
 
 def test_curve_key_not_a_year(inputs: Path) -> None:
-    msg = error_of(inputs, '[grid]\nco2_kg_per_kwh = {soon = 0.3}\n')
+    msg = error_of(inputs, "[grid]\nco2_kg_per_kwh = {soon = 0.3}\n")
     assert "not a year" in msg
 
 
@@ -204,7 +206,9 @@ def test_curves_interpolate_and_are_flat_outside() -> None:
 
 
 def test_curve_from_toml_table(inputs: Path) -> None:
-    scen = load_scenario(write(inputs, "[policy.bus]\nnev_share_of_new = {2024 = 0.6, 2026 = 1.0}\n"))
+    scen = load_scenario(
+        write(inputs, "[policy.bus]\nnev_share_of_new = {2024 = 0.6, 2026 = 1.0}\n")
+    )
     assert scen.policy.bus.nev_share_of_new.at(2025) == pytest.approx(0.8)
 
 
@@ -244,7 +248,9 @@ def test_override_value_is_validated(inputs: Path) -> None:
 
 
 def test_round_trip_through_dict(inputs: Path) -> None:
-    scen = load_scenario(write(inputs, "[policy.freight]\nrail_share = {2024 = 0.05, 2025 = 0.09}\n"))
+    scen = load_scenario(
+        write(inputs, "[policy.freight]\nrail_share = {2024 = 0.05, 2025 = 0.09}\n")
+    )
     again = scenario_from_dict(scen.to_dict(resolve_paths=False), source=scen.source)
     assert again == scen
     resolved = scenario_from_dict(scen.to_dict(), source=None)

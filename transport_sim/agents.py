@@ -108,7 +108,7 @@ class Ship(Vehicle):
 
 #: Agent class of each fleet code.
 AGENT_CLASSES: tuple[type[Vehicle], ...] = (Bus, Taxi, FreightTruck, Ship)
-assert tuple(c.fleet_name for c in AGENT_CLASSES) == FLEETS  # noqa: S101 - import-time invariant
+assert tuple(c.fleet_name for c in AGENT_CLASSES) == FLEETS
 
 
 class ChargingSite(mesa.Agent):

@@ -39,8 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a policy scenario (default: the Shiyan plan)")
-    run.add_argument("scenario", nargs="?", type=Path, help="scenario TOML (default: experiments/shiyan_plan.toml)")
-    run.add_argument("--out", type=Path, help="results folder (default: results/<name>-<timestamp>)")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        type=Path,
+        help="scenario TOML (default: experiments/shiyan_plan.toml)",
+    )
+    run.add_argument(
+        "--out", type=Path, help="results folder (default: results/<name>-<timestamp>)"
+    )
     run.add_argument("--seed", type=int, help="override run.seed")
     run.add_argument("--years", type=_years, help="override the policy years, START:END")
     run.add_argument("--tick-s", type=float, help="override run.tick_s (seconds)")
@@ -51,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmp_ = sub.add_parser("compare", help="compare results folders side by side")
     cmp_.add_argument("dirs", nargs="+", type=Path, help="results folders")
-    cmp_.add_argument("--out", type=Path, help="output folder (default: results/compare-<timestamp>)")
+    cmp_.add_argument(
+        "--out", type=Path, help="output folder (default: results/compare-<timestamp>)"
+    )
 
     size = sub.add_parser("size-chargers", help="size charger plugs per site for a target wait")
     size.add_argument("scenario", nargs="?", type=Path, help="scenario TOML")
@@ -138,7 +147,7 @@ def _run_overrides(args: argparse.Namespace) -> dict[str, object]:
 def _timestamped(name: str) -> Path:
     from transport_sim.paths import default_results_dir
 
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - local time for folder names
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return default_results_dir() / f"{name}-{stamp}"
 
 

@@ -54,6 +54,6 @@ class Curve:
 
     def to_toml(self) -> dict[str, float] | float:
         """Return the TOML form: a ``{year: value}`` table, or a number when constant."""
-        if len(self.years) == 1 and self.years[0] == 2000:  # noqa: PLR2004 - constant marker
+        if len(self.years) == 1 and self.years[0] == 2000:
             return self.values[0]
         return {str(y): v for y, v in zip(self.years, self.values, strict=True)}

@@ -122,7 +122,9 @@ class BusOperation:
     dwell_s_per_stop: float
 
 
-def round_trip_s(stop_targets: np.ndarray, stop_nodes: np.ndarray, time_s: np.ndarray, op: BusOperation) -> float:
+def round_trip_s(
+    stop_targets: np.ndarray, stop_nodes: np.ndarray, time_s: np.ndarray, op: BusOperation
+) -> float:
     """Free-flow time of one round trip of a line (both directions, dwells, two layovers), s.
 
     Parameters
@@ -133,7 +135,9 @@ def round_trip_s(stop_targets: np.ndarray, stop_nodes: np.ndarray, time_s: np.nd
         ``Targets.time_s`` table (target x node), seconds.
     """
     out = sum(float(time_s[stop_targets[i + 1], stop_nodes[i]]) for i in range(len(stop_nodes) - 1))
-    back = sum(float(time_s[stop_targets[i - 1], stop_nodes[i]]) for i in range(len(stop_nodes) - 1, 0, -1))
+    back = sum(
+        float(time_s[stop_targets[i - 1], stop_nodes[i]]) for i in range(len(stop_nodes) - 1, 0, -1)
+    )
     dwell = 2 * (len(stop_nodes) - 1) * op.dwell_s_per_stop
     return out + back + dwell + 2 * op.layover_min * 60.0
 
@@ -233,15 +237,6 @@ def bus_day(
 # --------------------------------------------------------------------------------------
 # taxis
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TaxiRequests:
-    """Pre-drawn taxi requests of the day, sorted by time."""
-
-    time_s: np.ndarray  # float64
-    origin: np.ndarray  # int32 target index
-    dest: np.ndarray  # int32 target index
-
-
 def taxi_requests(
     rng: np.random.Generator,
     n_requests_mean: float,
@@ -251,7 +246,7 @@ def taxi_requests(
     time_s: np.ndarray,
     point_nodes: np.ndarray,
     decay_s: float = 900.0,
-) -> TaxiRequests:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw the day's taxi requests: a Poisson process over demand points with a daily profile.
 
     Parameters
@@ -267,6 +262,12 @@ def taxi_requests(
     time_s
         Free-flow times between targets and nodes; destinations follow a gravity model
         ``weight * exp(-time / decay_s)``, excluding the origin point.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(time_s, origin, dest)``: request times (sorted, s since midnight) and the
+        origin and destination target indices.
     """
     profile = np.asarray(hourly_profile, np.float64)
     profile = profile / profile.sum()
@@ -284,13 +285,11 @@ def taxi_requests(
     attract /= attract.sum(axis=0, keepdims=True)
     cdf = np.cumsum(attract, axis=0)
     u = rng.uniform(size=times.size)
-    dest_idx = np.minimum(
-        (cdf[:, origin_idx] < u[None, :]).sum(axis=0), len(point_targets) - 1
-    )
-    return TaxiRequests(
-        time_s=times.astype(np.float64),
-        origin=point_targets[origin_idx].astype(np.int32),
-        dest=point_targets[dest_idx].astype(np.int32),
+    dest_idx = np.minimum((cdf[:, origin_idx] < u[None, :]).sum(axis=0), len(point_targets) - 1)
+    return (
+        times.astype(np.float64),
+        point_targets[origin_idx].astype(np.int32),
+        point_targets[dest_idx].astype(np.int32),
     )
 
 
@@ -419,7 +418,9 @@ def ship_day(
             for s in range(n_sail):
                 tgt = far if s % 2 == 0 else home
                 depart = service_start_h * HOUR_S + offset + s * span_s / n_sail
-                plan.append((tgt, depart, float(dwell_s_by_class[c]), 0.0, LEG_TRIP_END | LEG_CHARGE_OK))
+                plan.append(
+                    (tgt, depart, float(dwell_s_by_class[c]), 0.0, LEG_TRIP_END | LEG_CHARGE_OK)
+                )
             if n_sail % 2 == 1:  # return home for the night
                 plan.append((home, 0.0, 0.0, 0.0, LEG_CHARGE_OK))
             starts.append(port_node_of_target[home])

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,8 +64,17 @@ class Results:
         return self.tables[name]
 
 
-def write_results(results: Results, out: Path, *, overwrite: bool = False) -> Path:
+def write_results(
+    results: Results,
+    out: Path,
+    *,
+    overwrite: bool = False,
+    extra: Callable[[Path, Results], None] | None = None,
+) -> Path:
     """Write ``results`` into folder ``out`` atomically and return ``out``.
+
+    ``extra(folder, results)`` may add files (figures, report) before the folder gets its
+    final name; if it raises, nothing is left behind.
 
     Raises
     ------
@@ -86,6 +95,8 @@ def write_results(results: Results, out: Path, *, overwrite: bool = False) -> Pa
         (tmp / RUN_JSON).write_text(
             json.dumps(results.meta, indent=2, sort_keys=True, default=str), encoding="utf-8"
         )
+        if extra is not None:
+            extra(tmp, results)
     results.path = out
     return out
 
@@ -96,7 +107,9 @@ def check_writable(out: Path, *, overwrite: bool) -> None:
         raise ResultsError(describe(None, "--out", str(out), "exists and is not a folder"))
     if out.exists() and not overwrite:
         raise ResultsError(
-            describe(None, "--out", str(out), "results folder exists; pass --overwrite to replace it")
+            describe(
+                None, "--out", str(out), "results folder exists; pass --overwrite to replace it"
+            )
         )
 
 
@@ -118,7 +131,9 @@ def atomic_folder(out: Path, *, overwrite: bool = False) -> Iterator[Path]:
     if out.exists():
         if not overwrite:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise ResultsError(describe(None, "--out", str(out), "results folder appeared meanwhile"))
+            raise ResultsError(
+                describe(None, "--out", str(out), "results folder appeared meanwhile")
+            )
         old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
         out.rename(old)
         tmp.rename(out)
@@ -138,7 +153,9 @@ def read_results(path: Path) -> Results:
     path = Path(path)
     meta_file = path / RUN_JSON
     if not meta_file.is_file():
-        raise ResultsError(describe(None, "results", str(path), "not a results folder (no run.json)"))
+        raise ResultsError(
+            describe(None, "results", str(path), "not a results folder (no run.json)")
+        )
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -147,6 +164,6 @@ def read_results(path: Path) -> Results:
     for file in sorted(path.glob("*.parquet")):
         try:
             tables[file.stem] = pd.read_parquet(file)
-        except Exception as exc:  # noqa: BLE001 - any pyarrow failure means a corrupt table
+        except Exception as exc:
             raise ResultsError(describe(file, "table", file.name, f"unreadable: {exc}")) from None
     return Results(tables=tables, meta=meta, path=path)

@@ -23,6 +23,7 @@ Curves are ``{year = value}`` tables (see :mod:`transport_sim.curves`).
 from __future__ import annotations
 
 import copy
+import math
 import dataclasses
 import tomllib
 import types
@@ -57,7 +58,7 @@ COVERAGE_ORDERS = ("traffic", "gap")
 # --------------------------------------------------------------------------------------
 # field kinds (metadata["kind"]) understood by the generic loader
 # --------------------------------------------------------------------------------------
-def _f(default: Any, kind: str, doc: str, **extra: Any) -> Any:  # noqa: ANN401
+def _f(default: Any, kind: str, doc: str, **extra: Any) -> Any:
     meta = {"kind": kind, "doc": doc, **extra}
     if isinstance(default, (dict, list, Curve)) or callable(default):
         factory = default if callable(default) else (lambda d=default: copy.deepcopy(d))
@@ -141,11 +142,16 @@ class FleetPolicy:
         _const(0.0), "curve", "annual growth rate of the stock (0.02 = +2 %/yr)", lo=-0.5, hi=0.5
     )
     lifetime_scale: float = _f(
-        1.0, "float", "multiplies the fleet file's mean lifetime (early scrappage < 1)",
-        lo=0.1, hi=5.0,
+        1.0,
+        "float",
+        "multiplies the fleet file's mean lifetime (early scrappage < 1)",
+        lo=0.1,
+        hi=5.0,
     )
     phase_out_standard: str | None = _f(
-        None, "choice_or_none", "retire every diesel vehicle of this standard and older",
+        None,
+        "choice_or_none",
+        "retire every diesel vehicle of this standard and older",
         choices=EMISSION_STANDARDS,
     )
     phase_out_year: int | None = _f(None, "year_or_none", "year by which the phase-out is done")
@@ -155,9 +161,7 @@ class FleetPolicy:
 class FreightPolicy:
     """``[policy.freight]``: tonnage and the rail shift."""
 
-    rail_share: Curve = _f(
-        _const(0.05), "share_curve", "share of freight tonnage carried by rail"
-    )
+    rail_share: Curve = _f(_const(0.05), "share_curve", "share of freight tonnage carried by rail")
     road_tonnage_growth: Curve = _f(
         _const(0.03), "curve", "annual growth of total freight tonnage", lo=-0.5, hi=0.5
     )
@@ -220,7 +224,9 @@ class ChargingSettings:
     charge_below_soc: float = _f(0.25, "share", "vehicles seek a charger below this SOC")
     charge_to_soc: float = _f(0.9, "share", "vehicles leave the plug at this SOC")
     car_ev_arrivals_per_h: float = _f(
-        1.5, "float", "private EV cars arriving to charge per service area per hour (weekday)",
+        1.5,
+        "float",
+        "private EV cars arriving to charge per service area per hour (weekday)",
         lo=0.0,
     )
     holiday_car_multiplier: float = _f(
@@ -371,8 +377,10 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """Return ``base`` with ``over`` merged in recursively (``over`` wins; tables merge)."""
     out = copy.deepcopy(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and not _is_curve_table(
-            value
+        if (
+            isinstance(value, dict)
+            and isinstance(out.get(key), dict)
+            and not _is_curve_table(value)
         ):
             out[key] = deep_merge(out[key], value)
         else:
@@ -398,7 +406,7 @@ def scenario_from_dict(data: dict[str, Any], source: Path | None = None) -> Scen
     return scen
 
 
-def _build(cls: type, data: Any, prefix: str, source: Path | None) -> Any:  # noqa: ANN401
+def _build(cls: type, data: Any, prefix: str, source: Path | None) -> Any:
     if not isinstance(data, dict):
         raise ScenarioError(describe(source, prefix or "<root>", data, "expected a table"))
     fields = {f.name: f for f in dataclasses.fields(cls) if f.metadata.get("kind") != "internal"}
@@ -406,9 +414,7 @@ def _build(cls: type, data: Any, prefix: str, source: Path | None) -> Any:  # no
     if unknown:
         where = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
         raise ScenarioError(
-            describe(
-                source, where, data[unknown[0]], f"unknown key; accepted: {', '.join(fields)}"
-            )
+            describe(source, where, data[unknown[0]], f"unknown key; accepted: {', '.join(fields)}")
         )
     hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
@@ -420,7 +426,7 @@ def _build(cls: type, data: Any, prefix: str, source: Path | None) -> Any:  # no
     return cls(**kwargs)
 
 
-def _convert(fld: dataclasses.Field, hint: Any, value: Any, path: str, source: Path | None) -> Any:  # noqa: ANN401, C901, PLR0911, PLR0912
+def _convert(fld: dataclasses.Field, hint: Any, value: Any, path: str, source: Path | None) -> Any:  # noqa: PLR0911, PLR0912
     meta = fld.metadata
     kind = meta["kind"]
     lo, hi = meta.get("lo"), meta.get("hi")
@@ -449,11 +455,11 @@ def _convert(fld: dataclasses.Field, hint: Any, value: Any, path: str, source: P
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise fail("expected a number")
         number = float(value)
-        if number != number:  # NaN
+        if math.isnan(number):  # NaN
             raise fail("expected a number, got NaN")
         if kind == "share":
             lo, hi = 0.0, 1.0
-        if kind == "tick" and (number <= 0 or number > 3600 or SECONDS_PER_DAY % number != 0):  # noqa: PLR2004
+        if kind == "tick" and (number <= 0 or number > 3600 or SECONDS_PER_DAY % number != 0):
             raise fail("the tick must be > 0 s, <= 3600 s and divide the day (86400 s)")
         _check_range(number, lo, hi, fail)
         return number
@@ -467,7 +473,11 @@ def _convert(fld: dataclasses.Field, hint: Any, value: Any, path: str, source: P
             raise fail(f"expected one of: {', '.join(choices)}")
         return value
     if kind == "year_or_none":
-        if isinstance(value, bool) or not isinstance(value, int) or not MIN_YEAR <= value <= MAX_YEAR:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not MIN_YEAR <= value <= MAX_YEAR
+        ):
             raise fail(f"expected a year in {MIN_YEAR}..{MAX_YEAR}")
         return value
     if kind == "choices":
@@ -490,7 +500,7 @@ def _convert(fld: dataclasses.Field, hint: Any, value: Any, path: str, source: P
     raise AssertionError(msg)
 
 
-def _section_type(hint: Any) -> type:  # noqa: ANN401
+def _section_type(hint: Any) -> type:
     if isinstance(hint, type):
         return hint
     for arg in typing.get_args(hint):
@@ -510,7 +520,7 @@ def _check_range(
 
 
 def _to_curve(
-    value: Any,  # noqa: ANN401
+    value: Any,
     lo: float | None,
     hi: float | None,
     fail: typing.Callable[[str], Exception],
@@ -532,7 +542,7 @@ def _to_curve(
             raise fail(f"curve key {key!r} is not a year") from None
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise fail(f"curve year {year} outside {MIN_YEAR}..{MAX_YEAR}")
-        if isinstance(val, bool) or not isinstance(val, (int, float)) or val != val:
+        if isinstance(val, bool) or not isinstance(val, (int, float)) or math.isnan(val):
             raise fail(f"curve value for {year} is not a number")
         _check_range(float(val), lo, hi, fail)
         points.append((year, float(val)))
@@ -545,7 +555,7 @@ def _to_curve(
 
 
 def _to_mix(
-    value: Any,  # noqa: ANN401
+    value: Any,
     choices: tuple[str, ...] | None,
     path: str,
     source: Path | None,
@@ -561,7 +571,7 @@ def _to_mix(
                 describe(source, sub, val, f"unknown name; accepted: {', '.join(allowed)}")
             )
 
-        def fail(problem: str, sub: str = sub, val: Any = val) -> ScenarioError:  # noqa: ANN401
+        def fail(problem: str, sub: str = sub, val: Any = val) -> ScenarioError:
             return ScenarioError(describe(source, sub, val, problem))
 
         mix[key] = _to_curve(val, 0.0, 1.0, fail)
@@ -591,14 +601,18 @@ def _check_cross_fields(scen: Scenario) -> None:
     if run.end_year < run.start_year:
         raise ScenarioError(
             describe(
-                src, "run.end_year", run.end_year,
+                src,
+                "run.end_year",
+                run.end_year,
                 f"years reversed: end_year must be >= start_year ({run.start_year})",
             )
         )
     if SECONDS_PER_DAY % run.report_interval_s != 0 or run.report_interval_s % run.tick_s != 0:
         raise ScenarioError(
             describe(
-                src, "run.report_interval_s", run.report_interval_s,
+                src,
+                "run.report_interval_s",
+                run.report_interval_s,
                 f"must be a multiple of tick_s ({run.tick_s}) and divide the day",
             )
         )
@@ -611,7 +625,9 @@ def _check_cross_fields(scen: Scenario) -> None:
                 if key not in allowed:
                     raise ScenarioError(
                         describe(
-                            src, f"policy.{fleet}.conventional_mix.{key}", key,
+                            src,
+                            f"policy.{fleet}.conventional_mix.{key}",
+                            key,
                             f"not a conventional powertrain of {fleet}; accepted: "
                             f"{', '.join(allowed)}",
                         )
@@ -619,7 +635,9 @@ def _check_cross_fields(scen: Scenario) -> None:
         if (pol.phase_out_standard is None) != (pol.phase_out_year is None):
             raise ScenarioError(
                 describe(
-                    src, f"policy.{fleet}.phase_out_year", pol.phase_out_year,
+                    src,
+                    f"policy.{fleet}.phase_out_year",
+                    pol.phase_out_year,
                     "phase_out_standard and phase_out_year go together",
                 )
             )
@@ -627,7 +645,9 @@ def _check_cross_fields(scen: Scenario) -> None:
         if key not in (*FLEETS, "meta", "freight", "passenger", "calendar"):
             raise ScenarioError(
                 describe(
-                    src, f"fleet_overrides.{key}", scen.fleet_overrides[key],
+                    src,
+                    f"fleet_overrides.{key}",
+                    scen.fleet_overrides[key],
                     f"unknown fleet; accepted: {', '.join(FLEETS)}",
                 )
             )
@@ -641,7 +661,7 @@ def _check_cross_fields(scen: Scenario) -> None:
         )
 
 
-def _set_dotted(data: dict[str, Any], dotted: str, value: Any, source: Path | None) -> None:  # noqa: ANN401
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any, source: Path | None) -> None:
     parts = dotted.split(".")
     node: Any = Scenario
     target = data
@@ -652,7 +672,9 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any, source: Path | No
             if part not in names or names[part].metadata.get("kind") == "internal":
                 raise ScenarioError(
                     describe(
-                        source, dotted, value,
+                        source,
+                        dotted,
+                        value,
                         f"no such scenario field {part!r}; accepted: "
                         f"{', '.join(n for n, f in names.items() if f.metadata.get('kind') != 'internal')}",
                     )
@@ -667,8 +689,10 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any, source: Path | No
                 continue
             if fld.metadata["kind"] in ("table", "mix", "mix_or_none"):
                 node = None
-                target = target.setdefault(part, {}) if target.get(part) is not None else (
-                    target.__setitem__(part, {}) or target[part]
+                target = (
+                    target.setdefault(part, {})
+                    if target.get(part) is not None
+                    else (target.__setitem__(part, {}) or target[part])
                 )
                 continue
             raise ScenarioError(
@@ -681,7 +705,7 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any, source: Path | No
         target = target.setdefault(part, {})
 
 
-def _to_plain(obj: Any) -> Any:  # noqa: ANN401
+def _to_plain(obj: Any) -> Any:
     if isinstance(obj, Curve):
         return obj.to_toml()
     if dataclasses.is_dataclass(obj):

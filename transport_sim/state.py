@@ -1,5 +1,4 @@
-"""FleetState: the struct-of-arrays that holds every simulated vehicle, and the tables
-the kernels read.
+"""FleetState: every simulated vehicle as struct-of-arrays, and the tables kernels read.
 
 This module is the contract between the Python layers (demand, model, agents) and the
 Numba kernels in :mod:`transport_sim.kernels`.  Kernels receive the arrays below as

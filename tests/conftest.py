@@ -1,0 +1,31 @@
+"""Shared fixtures: small, fast variants of the shipped scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from transport_sim.scenario import Scenario, load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+PLAN = REPO / "experiments" / "shiyan_plan.toml"
+BASELINE = REPO / "experiments" / "baseline.toml"
+
+
+def small(path: Path, **overrides: object) -> Scenario:
+    """Return the scenario at ``path`` cut down to two years, one day type, 10 % of vehicles."""
+    base = {
+        "run.start_year": 2024,
+        "run.end_year": 2025,
+        "run.day_types": ["weekday"],
+        "run.vehicle_scale": 0.1,
+    }
+    base.update({k.replace("__", "."): v for k, v in overrides.items()})
+    return load_scenario(path).with_overrides(base)
+
+
+@pytest.fixture
+def small_plan() -> Scenario:
+    """The Shiyan plan, 2024-2025, weekday only, 10 % of taxis and truck trips."""
+    return small(PLAN)

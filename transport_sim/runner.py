@@ -1,0 +1,337 @@
+"""One run: a scenario and a seed in, result tables out.
+
+:func:`run_tables` is a pure, picklable function of (resolved scenario, seed) and is what
+sweeps fan out with Dask; :func:`run` adds the results folder (atomic), figures and the
+report.  Random numbers come from one :class:`numpy.random.SeedSequence` per run, spawned
+into one child per (year, day type), so results do not depend on the order or the
+process in which days are simulated.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from transport_sim import __version__
+from transport_sim.codes import FLEETS
+from transport_sim.errors import ScenarioError
+from transport_sim.results import Results, check_writable, write_results
+from transport_sim.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from transport_sim.model import TransportModel
+
+ANNUAL_COLUMNS = (
+    "year",
+    "fleet",
+    "powertrain",
+    "vehicles",
+    "sim_vehicles",
+    "trips",
+    "vkm",
+    "tkm",
+    "energy_kwh",
+    "diesel_l",
+    "petrol_l",
+    "cng_kg",
+    "lng_kg",
+    "electricity_kwh",
+    "hydrogen_kg",
+    "co2_ttw_t",
+    "co2_wtw_t",
+    "nox_t",
+    "pm_t",
+    "stranded",
+    "charge_wait_h",
+    "requests",
+    "unserved",
+)
+CARRIER_COLUMN = {
+    "diesel": "diesel_l",
+    "petrol": "petrol_l",
+    "cng": "cng_kg",
+    "lng": "lng_kg",
+    "electricity": "electricity_kwh",
+    "hydrogen": "hydrogen_kg",
+}
+
+
+@dataclass
+class Prepared:
+    """Inputs loaded once per run (network, fleets, context, stock trajectory)."""
+
+    scenario: Scenario
+    network: Any
+    fleet_def: Any
+    context: Any
+    stock: pd.DataFrame
+    timings: dict[str, float]
+
+
+def _log(progress: bool, text: str) -> None:
+    if progress:
+        print(text, file=sys.stderr, flush=True)
+
+
+def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
+    """Load the network and fleets, build the shared context and the stock trajectory."""
+    from transport_sim.context import build_context
+    from transport_sim.fleets import load_fleets_for
+    from transport_sim.network import load_network
+    from transport_sim.policy import simulate_stock
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    fleet_def = load_fleets_for(scenario)
+    if fleet_def.base_year != scenario.run.start_year:
+        raise ScenarioError(
+            f"{scenario.source}: run.start_year = {scenario.run.start_year}: must equal the fleet "
+            f"file's base year {fleet_def.base_year} ({fleet_def.path})"
+        )
+    timings["fleets_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    network = load_network(scenario.network_path)
+    timings["network_s"] = time.perf_counter() - t0
+    _log(
+        progress,
+        f"network: {network.roads.n_nodes} road nodes, {network.roads.n_edges} edges"
+        f"{' (schematic)' if network.schematic else ''}",
+    )
+    t0 = time.perf_counter()
+    context = build_context(network, fleet_def.fleet("bus").operation)
+    timings["context_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stock = simulate_stock(scenario, fleet_def)
+    timings["policy_s"] = time.perf_counter() - t0
+    return Prepared(scenario, network, fleet_def, context, stock, timings)
+
+
+def day_seeds(
+    seed: int, years: range, day_types: tuple[str, ...]
+) -> dict[tuple[int, str], np.random.SeedSequence]:
+    """One child SeedSequence per (year, day type), independent of run order."""
+    root = np.random.SeedSequence(seed)
+    children = root.spawn(len(years) * len(day_types))
+    keys = [(y, d) for y in years for d in day_types]
+    return dict(zip(keys, children, strict=True))
+
+
+def simulate_day(
+    prep: Prepared,
+    year: int,
+    day_type: str,
+    seq: np.random.SeedSequence,
+    plug_overrides: dict[str, int] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> TransportModel:
+    """Build and run the model of one representative day; return the finished model."""
+    from transport_sim.charging import draw_background_cars
+    from transport_sim.dayplan import build_day_plan
+    from transport_sim.model import DaySettings, TransportModel
+    from transport_sim.policy import freight_tonnage
+    from transport_sim.sites import build_year_sites
+
+    scen, fleet_def = prep.scenario, prep.fleet_def
+    rng = np.random.default_rng(seq)
+    road_t_day, _ = freight_tonnage(year, scen, fleet_def)
+    sites = build_year_sites(prep.context, scen, fleet_def, prep.stock, year, plug_overrides)
+    background = draw_background_cars(rng, sites, scen.charging, day_type)
+    plan = build_day_plan(
+        prep.context,
+        scen,
+        fleet_def,
+        prep.stock,
+        road_t_day,
+        year,
+        day_type,
+        rng,
+        background,
+        sites,
+    )
+    settings = DaySettings.from_scenario(scen, fleet_def.fleet("taxi").operation)
+    model = TransportModel(prep.context, plan, sites, settings, rng=rng)
+    model.run_day(progress)
+    return model
+
+
+def run_tables(
+    scenario: Scenario,
+    seed: int | None = None,
+    *,
+    progress: bool = False,
+    prepared: Prepared | None = None,
+) -> Results:
+    """Run ``scenario`` and return its tables in memory (no folder written).
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    seed
+        Overrides ``run.seed`` when given.
+    progress
+        Print one line per simulated day to stderr.
+    prepared
+        Reuse network/fleet/context loaded earlier for the same scenario inputs.
+    """
+    from transport_sim.accounting import annual_table, charger_tables, summarise
+
+    if seed is not None:
+        scenario = scenario.with_overrides({"run.seed": int(seed)})
+    t_start = time.perf_counter()
+    prep = prepared if prepared is not None else prepare(scenario, progress=progress)
+    prep = Prepared(
+        scenario, prep.network, prep.fleet_def, prep.context, prep.stock, dict(prep.timings)
+    )
+    years = scenario.years
+    seeds = day_seeds(scenario.run.seed, years, scenario.run.day_types)
+    day_rows: list[pd.DataFrame] = []
+    charger_frames: list[pd.DataFrame] = []
+    hourly_frames: list[pd.DataFrame] = []
+    series: list[pd.DataFrame] = []
+    t_sim = 0.0
+    for year in years:
+        for day_type in scenario.run.day_types:
+            t0 = time.perf_counter()
+            model = simulate_day(prep, year, day_type, seeds[(year, day_type)])
+            t_sim += time.perf_counter() - t0
+            totals = model.fleet_totals()
+            totals.insert(0, "day_type", day_type)
+            totals.insert(0, "year", year)
+            totals = totals.astype({c: float for c in totals.columns[5:]})
+            totals["requests"] = 0.0
+            totals["unserved"] = 0.0
+            taxi = totals["fleet"] == "taxi"
+            if taxi.any():
+                served = int(model.dispatch_totals[0])
+                unserved = int(model.dispatch.n_requests) - served  # expired or still open
+                weights = totals.loc[taxi, "sim_vehicles"] / totals.loc[taxi, "sim_vehicles"].sum()
+                totals.loc[taxi, "requests"] = (weights * (served + unserved)).to_numpy()
+                totals.loc[taxi, "unserved"] = (weights * unserved).to_numpy()
+            for fleet, factor in model.plan.vehicle_scale.items():
+                cols = [
+                    "sim_vehicles",
+                    "trips",
+                    "vkm",
+                    "tkm",
+                    "energy_kwh",
+                    "grid_kwh",
+                    "charged_kwh",
+                    "stranded",
+                    "wait_h",
+                    "requests",
+                    "unserved",
+                ]
+                mask = totals["fleet"] == fleet
+                totals.loc[mask, cols] = totals.loc[mask, cols] * factor
+            day_rows.append(totals)
+            chg, hourly = charger_tables(model, year, day_type)
+            charger_frames.append(chg)
+            hourly_frames.append(hourly)
+            ts = model.datacollector.get_model_vars_dataframe().copy()
+            ts.insert(0, "day_type", day_type)
+            ts.insert(0, "year", year)
+            series.append(ts)
+            _log(
+                progress,
+                f"  {year} {day_type:8s} {model.plan.n_vehicles:6d} vehicles "
+                f"{time.perf_counter() - t0:6.1f} s",
+            )
+    days = pd.concat(day_rows, ignore_index=True)
+    annual = annual_table(days, prep)
+    chargers = pd.concat(charger_frames, ignore_index=True)
+    meta = {
+        "package": "transport_sim",
+        "version": __version__,
+        "scenario": scenario.name,
+        "seed": scenario.run.seed,
+        "network_file": str(prep.network.source),
+        "network_sha256": prep.network.sha256,
+        "network_schematic": bool(prep.network.schematic),
+        "fleet_file": str(prep.fleet_def.path),
+        "years": [years.start, years.stop - 1],
+        "day_types": list(scenario.run.day_types),
+        "tick_s": scenario.run.tick_s,
+        "timings_s": {
+            **prep.timings,
+            "simulation_s": t_sim,
+            "total_s": time.perf_counter() - t_start,
+        },
+    }
+    meta.update(summarise(annual, chargers))
+    tables = {
+        "annual": annual,
+        "chargers": chargers,
+        "charger_hourly": pd.concat(hourly_frames, ignore_index=True),
+        "timeseries": pd.concat(series, ignore_index=True),
+        "stock": prep.stock,
+    }
+    return Results(tables=tables, meta=meta, scenario_toml=scenario.to_dict())
+
+
+def run(
+    scenario_or_path: Scenario | str | os.PathLike[str] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    seed: int | None = None,
+    *,
+    overwrite: bool = False,
+    figures: bool = True,
+    progress: bool = False,
+    **overrides: Any,
+) -> Results:
+    """Run a scenario; write its results folder when ``out`` is given.
+
+    Parameters
+    ----------
+    scenario_or_path
+        A :class:`Scenario`, a scenario TOML path, or ``None`` for the Shiyan plan.
+    out
+        Results folder (written atomically; refused if it exists unless ``overwrite``).
+    seed
+        Overrides ``run.seed``.
+    figures
+        Draw figures and ``report.md`` into the folder.
+    progress
+        Print progress to stderr.
+    **overrides
+        Scenario fields by dotted path with ``__`` for dots, e.g.
+        ``policy__bus__nev_share_of_new=0.9``.
+
+    Returns
+    -------
+    Results
+        Tables as DataFrames, ``meta`` (run.json) and ``path``.
+    """
+    from transport_sim.paths import default_scenario_path
+
+    if isinstance(scenario_or_path, Scenario):
+        scenario = scenario_or_path
+    else:
+        scenario = load_scenario(Path(scenario_or_path or default_scenario_path()))
+    if overrides:
+        scenario = scenario.with_overrides({k.replace("__", "."): v for k, v in overrides.items()})
+    if out is not None:
+        check_writable(Path(out), overwrite=overwrite)
+    results = run_tables(scenario, seed, progress=progress)
+    if out is None:
+        return results
+    extra = None
+    if figures:
+        from transport_sim.report import render_into
+
+        extra = render_into
+    write_results(results, Path(out), overwrite=overwrite, extra=extra)
+    return results
+
+
+def fleet_names() -> tuple[str, ...]:
+    """Fleets simulated by a run."""
+    return FLEETS
