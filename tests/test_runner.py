@@ -12,7 +12,7 @@ import pytest
 from transport_sim.results import Results
 from transport_sim.runner import run, run_tables
 
-from .conftest import small
+from support import small
 
 pytestmark = pytest.mark.slow
 

@@ -47,7 +47,6 @@ CARRIER_COLUMN = {
     "electricity": "electricity_kwh",
     "hydrogen": "hydrogen_kg",
 }
-DAYS_PER_YEAR = 365.0
 
 
 def day_weights(prep: Prepared, fleet: str, day_types: tuple[str, ...]) -> dict[str, float]:
@@ -190,13 +189,13 @@ def _rail_rows(prep: Prepared) -> pd.DataFrame:
         rail_diesel_l_per_tkm,
         rail_kwh_per_tkm,
     )
-    from transport_sim.policy import freight_tonnage
+    from transport_sim.policy import freight_tonnage_t_per_year
 
     scen, fdef = prep.scenario, prep.fleet_def
     rows = []
     for year in scen.years:
-        _, rail_t_day = freight_tonnage(year, scen, fdef)
-        rail = rail_freight(rail_t_day * DAYS_PER_YEAR * fdef.freight.average_haul_km, year, scen)
+        _, rail_t_year = freight_tonnage_t_per_year(year, scen, fdef)
+        rail = rail_freight(rail_t_year * fdef.freight.average_haul_km, year, scen)
         zero = dict.fromkeys(CARRIER_COLUMN.values(), 0.0)
         common = {
             "year": year,

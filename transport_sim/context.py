@@ -64,6 +64,9 @@ class RunContext:
     truck_od_dest: np.ndarray
     truck_od_weight: np.ndarray
     truck_od_start_node: np.ndarray
+    truck_od_kind: np.ndarray  # 0 long haul (through a gateway), 1 regional
+    hub_targets: np.ndarray  # logistics hubs and plants: bases of urban delivery tours
+    hub_nodes: np.ndarray
     port_targets: np.ndarray
     port_nodes: np.ndarray
     port_names: tuple[str, ...]
@@ -204,28 +207,32 @@ def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64)
         logistics = industry[:2]
     if not towns:
         towns = taxi_nodes[:: max(1, len(taxi_nodes) // 4)].tolist()
-    od: list[
-        tuple[int, int, float, int]
-    ] = []  # (return target node, dest node, weight, start node)
-    for g in gates:  # external: gateway <-> industry / logistics / towns
+    # (return target node, dest node, weight, start node, kind: 0 long haul, 1 regional)
+    od: list[tuple[int, int, float, int, int]] = []
+    for g in gates:  # long haul: gateway <-> industry / logistics / towns, and through
         for d in industry + logistics:
-            od.append((g.node_out, d, 3.0 / max(1, len(industry) + len(logistics)), g.node_in))
+            od.append((g.node_out, d, 3.0 / max(1, len(industry) + len(logistics)), g.node_in, 0))
         for d in towns:
-            od.append((g.node_out, d, 1.0 / max(1, len(towns)), g.node_in))
-    for a in logistics:  # distribution: logistics -> towns and industry
+            od.append((g.node_out, d, 1.0 / max(1, len(towns)), g.node_in, 0))
+        for h in gates:
+            if h.node_in != g.node_in:
+                od.append((g.node_out, h.node_out, 1.0 / max(1, len(gates) - 1), g.node_in, 0))
+    for a in logistics:  # regional distribution: logistics -> towns and industry
         for d in towns + industry:
             if d != a:
-                od.append((a, d, 2.0 / max(1, len(towns) + len(industry)), a))
+                od.append((a, d, 2.0 / max(1, len(towns) + len(industry)), a, 1))
     for a in industry:  # supply chain between plants
         for d in industry:
             if d != a:
-                od.append((a, d, 1.0 / max(1, len(industry)), a))
+                od.append((a, d, 1.0 / max(1, len(industry)), a, 1))
     if not od:
         msg = describe(network.source, "network", network.source.name, "no freight origins")
         raise UnreachableError(msg)
     od_arr = np.asarray(od, np.float64)
     truck_od_origin = registry.add_many(od_arr[:, 0].astype(np.int32))
     truck_od_dest = registry.add_many(od_arr[:, 1].astype(np.int32))
+    hub_nodes = np.asarray(_unique(logistics + industry), np.int32)
+    hub_targets = registry.add_many(hub_nodes)
 
     # --- ports (water side) --------------------------------------------------------------
     ports = list(network.ports)[:ship_port_limit]
@@ -379,6 +386,9 @@ def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64)
         truck_od_dest=truck_od_dest,
         truck_od_weight=od_arr[:, 2],
         truck_od_start_node=od_arr[:, 3].astype(np.int32),
+        truck_od_kind=od_arr[:, 4].astype(np.int8),
+        hub_targets=hub_targets,
+        hub_nodes=hub_nodes,
         port_targets=port_targets,
         port_nodes=port_nodes,
         port_names=tuple(p.name for p in ports),

@@ -23,7 +23,16 @@ from transport_sim.codes import (
     ROAD_CLASS_WATER,
     STATUS_OFF,
 )
-from transport_sim.demand import LegBlock, bus_day, ship_day, taxi_day, taxi_requests, truck_day
+from transport_sim.demand import (
+    LegBlock,
+    bus_day,
+    concat_blocks,
+    delivery_tours,
+    ship_day,
+    taxi_day,
+    taxi_requests,
+    truck_day,
+)
 from transport_sim.errors import FleetError, describe
 from transport_sim.fleets import largest_remainder, ship_kwh_per_km
 from transport_sim.kernels.dispatch import TaxiRequests
@@ -39,6 +48,15 @@ if TYPE_CHECKING:
 #: Estimate: typical urban bus operators keep ~10 % spare vehicles; taxis work most days.
 AVAILABILITY = {"bus": 0.9, "taxi": 0.9, "truck": 1.0, "ship": 0.8}
 KWH_PER_M = 1.0 / 1000.0
+#: Truck classes by rated payload: below URBAN_PAYLOAD_T they run urban delivery tours
+#: from the logistics hubs and plants; from LONG_HAUL_PAYLOAD_T they haul through the
+#: expressway gateways; in between, regional trips between hubs, plants and towns.
+URBAN_PAYLOAD_T = 3.0
+LONG_HAUL_PAYLOAD_T = 20.0
+#: Estimate: a light truck runs two delivery tours a day of 4-8 drops each
+#: (fleet file: ~100 km/day of urban delivery rounds).
+TOURS_PER_LIGHT_TRUCK = 2
+STOPS_PER_TOUR = (4, 8)
 
 
 @dataclass
@@ -178,24 +196,40 @@ def build_day_plan(  # noqa: PLR0912
     payload = np.array([truck.classes[c].payload_t for c in names])
     load = np.array([truck.classes[c].load_factor for c in names])
     if tonnes > 0 and cells:
-        block = truck_day(
-            rng,
-            tonnes * shares,
-            payload * load,
-            1.0,
-            context.truck_od_origin,
-            context.truck_od_dest,
-            context.truck_od_weight,
-            context.truck_od_start_node,
-            np.asarray(truck.operation.hourly_departure_profile),
-        )
+        profile = np.asarray(truck.operation.hourly_departure_profile)
+        parts: list[LegBlock] = []
+        part_class: list[int] = []
+        for ci, cname in enumerate(names):
+            cls = truck.classes[cname]
+            trips = tonnes * shares[ci] / (payload[ci] * load[ci])
+            if trips <= 0:
+                continue
+            if payload[ci] < URBAN_PAYLOAD_T:  # urban delivery tours from the hubs
+                n_tours = int(np.floor(trips) + (rng.uniform() < trips % 1.0))
+                part = delivery_tours(
+                    rng, n_tours, TOURS_PER_LIGHT_TRUCK, STOPS_PER_TOUR, payload[ci] * load[ci],
+                    context.hub_targets, context.hub_nodes, context.taxi_targets,
+                    context.taxi_weights, profile, cls.stop_dwell_min * 60.0,
+                )
+            else:
+                kind = 0 if payload[ci] >= LONG_HAUL_PAYLOAD_T else 1
+                sel = context.truck_od_kind == kind
+                if not sel.any():
+                    sel = np.ones_like(sel)
+                part = truck_day(
+                    rng, np.array([tonnes * shares[ci]]), np.array([payload[ci] * load[ci]]),
+                    1.0, context.truck_od_origin[sel], context.truck_od_dest[sel],
+                    context.truck_od_weight[sel], context.truck_od_start_node[sel], profile,
+                )
+            parts.append(part)
+            part_class.append(ci)
+        block = concat_blocks(parts, part_class)
         blocks["truck"] = block
         # powertrain by class: allocate within each class's stock
-        classes = [names[i] for i in block.size_class]
         pairs: list[tuple[str, str]] = [("", "")] * block.n_vehicles
-        for cname in names:
-            idx = [i for i, c in enumerate(classes) if c == cname]
-            cc = [c for c in cells if c[0] == cname] or [c for c in cells]
+        for ci, cname in enumerate(names):
+            idx = np.flatnonzero(block.size_class == ci)
+            cc = [c for c in cells if c[0] == cname] or list(cells)
             for i, pair in zip(idx, allocate(cc, len(idx), rng), strict=True):
                 pairs[i] = (cname, pair[1])
         assign["truck"] = pairs

@@ -191,47 +191,58 @@ def bus_day(
         One vehicle per bus in service.  Off-peak, only every k-th bus of a line runs
         (k = off-peak / peak headway); the others wait at the terminal.
     """
-    n_service = max(len(lines), int(round(n_buses * activity)))
+    n_service = max(len(lines), round(n_buses * activity))
     headway_s = headway_for_fleet(lines, n_service, op)
-    ratio = max(1, int(round(op.headway_offpeak_min / max(op.headway_peak_min, 1e-9))))
+    ratio = max(1, round(op.headway_offpeak_min / max(op.headway_peak_min, 1e-9)))
     start_s, end_s = op.service_start_h * HOUR_S, op.service_end_h * HOUR_S
     peak = np.zeros(24, bool)
     peak[list(op.peak_hours)] = True
     starts: list[int] = []
-    legs: list[list[tuple[int, float, float, float, int]]] = []
+    counts: list[int] = []
+    parts: list[tuple[np.ndarray, ...]] = []
     remaining = n_service
-    for li, line in enumerate(lines):
-        n_line = max(1, int(np.ceil(line.round_trip_s / headway_s)))
-        if li == len(lines) - 1:
-            n_line = max(1, min(n_line, remaining))
-        n_line = min(n_line, max(1, remaining))
-        remaining -= n_line
-        out_stops = [int(s) for s in line.stop_targets]
-        cycle = out_stops[1:] + out_stops[-2::-1]
-        for b in range(n_line):
-            plan: list[tuple[int, float, float, float, int]] = []
-            t0 = start_s + b * headway_s
-            plan.append((out_stops[0], max(0.0, t0 - 1800.0), 0.0, 0.0, 0))  # pull-out
-            depart = t0
-            while depart < end_s:
-                hour = int(depart // HOUR_S) % 24
-                runs = peak[hour] or b % ratio == 0
-                if runs:
-                    for j, tgt in enumerate(cycle):
-                        last = j == len(cycle) - 1
-                        turn = j == len(out_stops) - 2
-                        dwell = op.layover_min * 60.0 if (last or turn) else op.dwell_s_per_stop
-                        flags = LEG_TRIP_END if (last or turn) else 0
-                        if last or turn:
-                            flags |= LEG_LAYOVER | LEG_CHARGE_OK
-                        plan.append((tgt, depart if j == 0 else 0.0, dwell, 0.0, flags))
-                depart += line.round_trip_s if runs else headway_s * ratio
-            plan.append((line.depot_target, 0.0, 0.0, 0.0, 0))  # pull-in
-            starts.append(line.depot_node)
-            legs.append(plan)
+    for line in lines:
         if remaining <= 0:
             break
-    return LegBlock.from_lists(starts, legs, [0] * len(legs))
+        n_line = min(max(1, int(np.ceil(line.round_trip_s / headway_s))), remaining)
+        remaining -= n_line
+        out = np.asarray(line.stop_targets, np.int32)
+        cycle = np.concatenate([out[1:], out[-2::-1]])
+        ends = np.zeros(cycle.size, bool)
+        ends[[out.size - 2, cycle.size - 1]] = True  # terminal B, then back at terminal A
+        c_dwell = np.where(ends, op.layover_min * 60.0, op.dwell_s_per_stop)
+        c_flags = np.where(ends, LEG_TRIP_END | LEG_LAYOVER | LEG_CHARGE_OK, 0).astype(np.int8)
+        for b in range(n_line):
+            t0 = start_s + b * headway_s
+            departs = []
+            depart = t0
+            while depart < end_s:
+                runs = peak[int(depart // HOUR_S) % 24] or b % ratio == 0
+                if runs:
+                    departs.append(depart)
+                depart += line.round_trip_s if runs else headway_s * ratio
+            k = len(departs)
+            dep = np.zeros(k * cycle.size)
+            dep[:: cycle.size] = departs
+            parts.append((
+                np.concatenate([[out[0]], np.tile(cycle, k), [line.depot_target]]).astype(np.int32),
+                np.concatenate([[max(0.0, t0 - 1800.0)], dep, [0.0]]),  # pull-out, cycles, pull-in
+                np.concatenate([[0.0], np.tile(c_dwell, k), [0.0]]),
+                np.concatenate([[0], np.tile(c_flags, k), [0]]).astype(np.int8),
+            ))
+            starts.append(line.depot_node)
+            counts.append(k * cycle.size + 2)
+    n_legs = int(sum(counts))
+    return LegBlock(
+        start_node=np.asarray(starts, np.int32),
+        leg_count=np.asarray(counts, np.int32),
+        leg_target=np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32),
+        leg_depart_s=np.concatenate([p[1] for p in parts]) if parts else np.zeros(0),
+        leg_dwell_s=np.concatenate([p[2] for p in parts]) if parts else np.zeros(0),
+        leg_payload_t=np.zeros(n_legs),
+        leg_flags=np.concatenate([p[3] for p in parts]) if parts else np.zeros(0, np.int8),
+        size_class=np.zeros(len(starts), np.int16),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -371,6 +382,96 @@ def truck_day(
         leg_payload_t=leg_payload,
         leg_flags=leg_flags,
         size_class=size_class,
+    )
+
+
+def delivery_tours(
+    rng: np.random.Generator,
+    n_tours: int,
+    tours_per_truck: int,
+    stops_per_tour: tuple[int, int],
+    payload_t: float,
+    hub_targets: np.ndarray,
+    hub_nodes: np.ndarray,
+    drop_targets: np.ndarray,
+    drop_weights: np.ndarray,
+    hourly_profile: np.ndarray,
+    stop_dwell_s: float,
+) -> LegBlock:
+    """Urban delivery: each truck runs ``tours_per_truck`` tours from its hub.
+
+    A tour leaves the hub loaded with ``payload_t``, visits ``k`` drop points (k uniform
+    in ``stops_per_tour``, points drawn by weight) unloading an equal share at each, and
+    returns empty; the next tour leaves when the truck is back.  Tonne-km follow the load
+    on board.
+
+    Parameters
+    ----------
+    n_tours
+        Tours of the day (tonnage / (payload x load factor)).
+    hub_targets, hub_nodes
+        Depots (logistics hubs, plants) as targets and graph nodes.
+    drop_targets, drop_weights
+        Delivery points (target indices) and their weights.
+    hourly_profile
+        24 weights of first departures by hour.
+    stop_dwell_s
+        Time at each drop point, s.
+    """
+    n = int(np.ceil(n_tours / max(1, tours_per_truck))) if n_tours > 0 else 0
+    w = np.asarray(drop_weights, np.float64)
+    profile = np.asarray(hourly_profile, np.float64)
+    home = rng.integers(0, len(hub_targets), size=n)
+    hours = rng.choice(24, size=n, p=profile / profile.sum())
+    first = hours * HOUR_S + rng.uniform(0.0, HOUR_S, size=n)
+    starts, counts, parts = [], [], []
+    left = int(n_tours)
+    for i in range(n):
+        t_list, d_list, w_list, p_list, f_list = [], [], [], [], []
+        for tour in range(min(tours_per_truck, left)):
+            k = int(rng.integers(stops_per_tour[0], stops_per_tour[1] + 1))
+            drops = rng.choice(len(drop_targets), size=k, p=w / w.sum())
+            for j, d in enumerate(drops):
+                t_list.append(drop_targets[d])
+                d_list.append(first[i] if (tour == 0 and j == 0) else 0.0)
+                w_list.append(stop_dwell_s)
+                p_list.append(payload_t * (1.0 - j / k))
+                f_list.append(LEG_TRIP_END if j == k - 1 else 0)
+            t_list.append(hub_targets[home[i]])
+            d_list.append(0.0)
+            w_list.append(stop_dwell_s)
+            p_list.append(0.0)
+            f_list.append(0)
+        left -= min(tours_per_truck, left)
+        starts.append(int(hub_nodes[home[i]]))
+        counts.append(len(t_list))
+        parts.append((t_list, d_list, w_list, p_list, f_list))
+    cat = [np.concatenate([np.asarray(p[c], float) for p in parts]) if parts else np.zeros(0) for c in range(5)]
+    return LegBlock(
+        start_node=np.asarray(starts, np.int32),
+        leg_count=np.asarray(counts, np.int32),
+        leg_target=cat[0].astype(np.int32),
+        leg_depart_s=cat[1],
+        leg_dwell_s=cat[2],
+        leg_payload_t=cat[3],
+        leg_flags=cat[4].astype(np.int8),
+        size_class=np.zeros(n, np.int16),
+    )
+
+
+def concat_blocks(blocks: list[LegBlock], size_classes: list[int]) -> LegBlock:
+    """Stack several blocks of one fleet; block ``i`` gets size class ``size_classes[i]``."""
+    return LegBlock(
+        start_node=np.concatenate([b.start_node for b in blocks]).astype(np.int32),
+        leg_count=np.concatenate([b.leg_count for b in blocks]).astype(np.int32),
+        leg_target=np.concatenate([b.leg_target for b in blocks]).astype(np.int32),
+        leg_depart_s=np.concatenate([b.leg_depart_s for b in blocks]),
+        leg_dwell_s=np.concatenate([b.leg_dwell_s for b in blocks]),
+        leg_payload_t=np.concatenate([b.leg_payload_t for b in blocks]),
+        leg_flags=np.concatenate([b.leg_flags for b in blocks]).astype(np.int8),
+        size_class=np.concatenate(
+            [np.full(b.n_vehicles, c, np.int16) for b, c in zip(blocks, size_classes, strict=True)]
+        ),
     )
 
 

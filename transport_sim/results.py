@@ -113,6 +113,36 @@ def check_writable(out: Path, *, overwrite: bool) -> None:
         )
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_partials(out: Path) -> list[Path]:
+    """Remove ``.<name>.partial-<pid>-*`` folders beside ``out`` left by dead processes.
+
+    Returns the folders removed.  Partial folders of live processes are kept.
+    """
+    out = Path(out)
+    removed = []
+    if not out.parent.is_dir():
+        return removed
+    for cand in out.parent.glob(f".{out.name}.partial-*"):
+        try:
+            pid = int(cand.name.rsplit(".partial-", 1)[1].split("-", 1)[0])
+        except (IndexError, ValueError):
+            continue
+        if not _pid_alive(pid):
+            shutil.rmtree(cand, ignore_errors=True)
+            removed.append(cand)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_folder(out: Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary sibling folder that becomes ``out`` when the block succeeds.
@@ -121,6 +151,7 @@ def atomic_folder(out: Path, *, overwrite: bool = False) -> Iterator[Path]:
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(out)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:

@@ -632,6 +632,15 @@ def _check_cross_fields(scen: Scenario) -> None:
                             f"{', '.join(allowed)}",
                         )
                     )
+        if pol.phase_out_standard is not None and fleet not in ("bus", "truck"):
+            raise ScenarioError(
+                describe(
+                    src,
+                    f"policy.{fleet}.phase_out_standard",
+                    pol.phase_out_standard,
+                    "China I-VI phase-outs apply to diesel fleets only (bus, truck)",
+                )
+            )
         if (pol.phase_out_standard is None) != (pol.phase_out_year is None):
             raise ScenarioError(
                 describe(
@@ -642,7 +651,7 @@ def _check_cross_fields(scen: Scenario) -> None:
                 )
             )
     for key in scen.fleet_overrides:
-        if key not in (*FLEETS, "meta", "freight", "passenger", "calendar"):
+        if key not in (*FLEETS, "meta", "freight", "passenger"):
             raise ScenarioError(
                 describe(
                     src,

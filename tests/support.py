@@ -1,10 +1,8 @@
-"""Shared fixtures: small, fast variants of the shipped scenarios."""
+"""Shared helpers for the tests: small, fast variants of the shipped scenarios."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from transport_sim.scenario import Scenario, load_scenario
 
@@ -23,9 +21,3 @@ def small(path: Path, **overrides: object) -> Scenario:
     }
     base.update({k.replace("__", "."): v for k, v in overrides.items()})
     return load_scenario(path).with_overrides(base)
-
-
-@pytest.fixture
-def small_plan() -> Scenario:
-    """The Shiyan plan, 2024-2025, weekday only, 10 % of taxis and truck trips."""
-    return small(PLAN)

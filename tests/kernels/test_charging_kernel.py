@@ -1,0 +1,709 @@
+"""Charging kernels: plug queues, charging curve and decisions against the Python references."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.integrate import solve_ivp
+
+from transport_sim.codes import (
+    BACKGROUND_FLEET_CODE,
+    KERNEL_BAD_STATE,
+    KERNEL_OK,
+    KERNEL_QUEUE_OVERFLOW,
+    N_ROAD_CLASSES,
+    STATUS_CHARGING,
+    STATUS_DONE,
+    STATUS_DWELL,
+    STATUS_IDLE,
+    STATUS_MOVING,
+    STATUS_OFF,
+    STATUS_QUEUED,
+)
+from transport_sim.errors import KernelError
+from transport_sim.kernels.charging import (
+    FLEET_BUS,
+    FLEET_SHIP,
+    FLEET_TAXI,
+    FLEET_TRUCK,
+    KIND_DEPOT,
+    KIND_PORT,
+    KIND_SERVICE_AREA,
+    KIND_URBAN,
+    N_SITE_KINDS,
+    ChargingState,
+    SiteTables,
+    _charge_interval,
+    _charging_decisions,
+    _charging_tick,
+    charging_decisions,
+    charging_tick,
+    tick_args,
+)
+from transport_sim.kernels.charging_reference import (
+    charge_curve_reference,
+    charging_decisions_reference,
+    charging_tick_reference,
+)
+from transport_sim.state import (
+    LEG_CHARGE_OK,
+    LEG_LAYOVER,
+    FleetState,
+    KernelGraph,
+    SpecTable,
+    Targets,
+)
+
+SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# --------------------------------------------------------------------------------------
+# charging curve
+# --------------------------------------------------------------------------------------
+def _ode_soc(soc0, target, battery, power_kw, eff, x0, floor, seconds):
+    def rhs(_t, y):
+        x = y[0] / battery
+        f = 1.0 if x <= x0 else 1.0 - (1.0 - floor) * (x - x0) / (1.0 - x0)
+        return [power_kw * eff * f / 3600.0]
+
+    sol = solve_ivp(rhs, (0.0, seconds), [soc0], rtol=1e-10, atol=1e-10, max_step=5.0)
+    return min(sol.y[0, -1], target)
+
+
+@pytest.mark.parametrize(
+    ("soc0", "x0", "floor", "seconds"),
+    [(10.0, 0.8, 0.1, 600.0), (50.0, 0.8, 0.1, 300.0), (20.0, 0.6, 0.3, 2400.0),
+     (5.0, 0.95, 0.05, 4000.0), (52.0, 0.5, 0.5, 120.0)],
+)
+def test_charge_curve_matches_numerical_integration(soc0, x0, floor, seconds):
+    battery, target, power, eff = 60.0, 57.0, 100.0, 0.93
+    soc, used, done = _charge_interval(soc0, target, battery, power, eff, x0, floor, seconds)
+    assert soc == pytest.approx(_ode_soc(soc0, target, battery, power, eff, x0, floor, seconds),
+                                abs=1e-6)
+    assert used <= seconds
+    if done:
+        assert soc == target
+        assert used < seconds or math.isclose(used, seconds)
+
+
+@given(
+    soc_share=st.floats(0.0, 0.99), target_share=st.floats(0.3, 1.0),
+    x0=st.floats(0.3, 1.0), floor=st.floats(0.05, 1.0), power=st.floats(5.0, 1200.0),
+    eff=st.floats(0.7, 1.0), pieces=st.integers(2, 50), total=st.floats(1.0, 20_000.0),
+)
+@settings(max_examples=200, deadline=None)
+def test_charge_curve_does_not_depend_on_step(soc_share, target_share, x0, floor, power, eff,
+                                              pieces, total):
+    battery = 80.0
+    soc0, target = soc_share * battery, target_share * battery
+    one = _charge_interval(soc0, target, battery, power, eff, x0, floor, total)
+    soc, used_total, done = soc0, 0.0, False
+    for _ in range(pieces):
+        soc, used, done = _charge_interval(soc, target, battery, power, eff, x0, floor,
+                                           total / pieces)
+        used_total += used
+        if done:
+            break
+    assert soc == pytest.approx(one[0], abs=1e-7)
+    assert done == one[2] or abs(soc - target) < 1e-7
+    assert soc <= max(target, soc0) + 1e-12
+    ref = charge_curve_reference(soc0, target, battery, power, eff, x0, floor, total)
+    assert ref[0] == pytest.approx(one[0], abs=1e-9)
+    assert ref[1] == pytest.approx(one[1], abs=1e-6)
+    assert ref[2] == one[2]
+
+
+def test_taper_reduces_power_above_taper_start():
+    battery, power, eff, x0, floor = 100.0, 150.0, 1.0, 0.8, 0.1
+
+    def mean_kw(soc):
+        new, used, _ = _charge_interval(soc, 100.0, battery, power, eff, x0, floor, 1.0)
+        return (new - soc) * 3600.0 / used
+
+    below = [mean_kw(s) for s in (10.0, 50.0, 79.0)]
+    above = [mean_kw(s) for s in (81.0, 90.0, 99.0)]
+    assert below == pytest.approx([150.0] * 3)
+    assert all(a < 150.0 for a in above)
+    assert above[0] > above[1] > above[2]
+    assert above[2] == pytest.approx(150.0 * (1.0 - 0.9 * 0.19 / 0.2), rel=1e-3)
+
+
+# --------------------------------------------------------------------------------------
+# queue tick: kernel vs reference
+# --------------------------------------------------------------------------------------
+@dataclass
+class World:
+    """Sites, customers and parameters for a multi-tick queue run."""
+
+    plugs: list[int]
+    power_kw: list[float]
+    kind: list[str]  # "bg" (background car), "arrive" (movement arrival), "direct" (decision)
+    site: list[int]
+    arrive_s: list[float]
+    battery_kwh: list[float]
+    soc_share: list[float]
+    max_kw: list[float]
+    dt_s: float
+    n_ticks: int
+    params: tuple[float, float, float, float]  # charge_to_soc, taper_start, floor, efficiency
+    log_capacity: int
+
+
+@st.composite
+def worlds(draw, kinds=("bg", "arrive", "direct")):
+    n_sites = draw(st.integers(1, 3))
+    dt = draw(st.sampled_from([7.0, 10.0, 60.0, 600.0]))
+    n_ticks = draw(st.integers(1, 40))
+    horizon = dt * n_ticks
+    n = draw(st.integers(1, 12))
+    return World(
+        plugs=draw(st.lists(st.integers(1, 3), min_size=n_sites, max_size=n_sites)),
+        power_kw=draw(st.lists(st.floats(20.0, 400.0), min_size=n_sites, max_size=n_sites)),
+        kind=draw(st.lists(st.sampled_from(kinds), min_size=n, max_size=n)),
+        site=draw(st.lists(st.integers(0, n_sites - 1), min_size=n, max_size=n)),
+        arrive_s=draw(st.lists(st.floats(0.0, horizon * 0.999), min_size=n, max_size=n)),
+        battery_kwh=draw(st.lists(st.floats(5.0, 300.0), min_size=n, max_size=n)),
+        soc_share=draw(st.lists(st.floats(0.0, 0.95), min_size=n, max_size=n)),
+        max_kw=draw(st.lists(st.floats(10.0, 500.0), min_size=n, max_size=n)),
+        dt_s=dt,
+        n_ticks=n_ticks,
+        params=(draw(st.floats(0.5, 1.0)), draw(st.floats(0.4, 1.0)), draw(st.floats(0.05, 1.0)),
+                draw(st.floats(0.8, 1.0))),
+        log_capacity=draw(st.integers(1, 6)),
+    )
+
+
+def _setup(w: World) -> tuple[FleetState, ChargingState]:
+    n = len(w.kind)
+    state = FleetState.allocate(n, 0)
+    for v in range(n):
+        state.battery_kwh[v] = w.battery_kwh[v]
+        state.soc_kwh[v] = w.soc_share[v] * w.battery_kwh[v]
+        state.max_charge_kw[v] = w.max_kw[v]
+        if w.kind[v] == "bg":
+            state.fleet[v] = BACKGROUND_FLEET_CODE
+            state.status[v] = STATUS_OFF
+            state.charge_site[v] = w.site[v]
+            state.wait_until_s[v] = w.arrive_s[v]
+        else:
+            state.fleet[v] = v % 4
+            state.status[v] = STATUS_MOVING
+    cs = ChargingState.allocate(np.array(w.plugs), np.array(w.power_kw), n, w.log_capacity)
+    return state, cs
+
+
+def _run(w: World, tick_fn) -> tuple[FleetState, ChargingState, list[int], list[np.ndarray]]:
+    state, cs = _setup(w)
+    n = len(w.kind)
+    arrived = np.zeros(n, np.int8)
+    codes, snapshots = [], []
+    for k in range(w.n_ticks):
+        t = k * w.dt_s
+        arrived[:] = 0
+        for v in range(n):
+            if w.kind[v] == "bg" or math.floor(w.arrive_s[v] / w.dt_s) != k:
+                continue
+            state.charge_site[v] = w.site[v]
+            if w.kind[v] == "arrive":
+                state.status[v] = STATUS_DWELL
+                state.wait_until_s[v] = w.arrive_s[v]
+                state.detour_target[v] = 3
+                arrived[v] = 2
+            else:
+                state.status[v] = STATUS_QUEUED
+                state.queue_enter_s[v] = t
+                state.detour_target[v] = 3
+        while True:
+            code = tick_fn(t, w.dt_s, *tick_args(state, arrived, cs), *w.params)
+            codes.append(code)
+            if code != KERNEL_QUEUE_OVERFLOW:
+                break
+            cs.grow_log(cs.n_sessions_logged + n)
+        snapshots.append(cs.site_busy.copy())
+    return state, cs, codes, snapshots
+
+
+def _assert_same(a, b, what):
+    for name in a.__dataclass_fields__:
+        if name == "plug_free_s":  # kernel scratch
+            continue
+        x, y = getattr(a, name), getattr(b, name)
+        if x.dtype.kind == "f":
+            np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-7, err_msg=f"{what}.{name}")
+        else:
+            np.testing.assert_array_equal(x, y, err_msg=f"{what}.{name}")
+
+
+@given(w=worlds())
+@SLOW
+def test_tick_kernel_matches_reference(w):
+    s1, c1, codes1, _ = _run(w, _charging_tick)
+    s2, c2, codes2, _ = _run(w, charging_tick_reference)
+    assert codes1 == codes2
+    _assert_same(s1, s2, "state")
+    _assert_same(c1, c2, "charging")
+
+
+def _log(cs: ChargingState):
+    k = cs.n_sessions_logged
+    return (cs.log_site[:k], cs.log_vehicle[:k], cs.log_arrive_s[:k], cs.log_start_s[:k],
+            cs.log_end_s[:k], cs.log_energy_kwh[:k])
+
+
+@given(w=worlds())
+@SLOW
+def test_queue_invariants(w):  # noqa: C901, PLR0915
+    state0, _ = _setup(w)
+    state, cs, codes, busy_snapshots = _run(w, _charging_tick)
+    assert set(codes) <= {KERNEL_OK, KERNEL_QUEUE_OVERFLOW}
+    charge_to, _, _, eff = w.params
+    t_end = w.n_ticks * w.dt_s
+    site, vehicle, arrive, start, end, energy = _log(cs)
+    plugs = np.array(w.plugs)
+    # energy: charger output x efficiency == SOC gained, per vehicle and in total
+    np.testing.assert_allclose(state.grid_kwh * eff, state.charged_kwh, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(state.soc_kwh - state0.soc_kwh, state.charged_kwh, atol=1e-9)
+    assert cs.site_energy_kwh.sum() == pytest.approx(state.grid_kwh.sum(), rel=1e-12, abs=1e-12)
+    assert energy.sum() == pytest.approx(state.grid_kwh.sum(), rel=1e-12, abs=1e-12)
+    # SOC within [0, battery] and never above the larger of start and target
+    assert np.all(state.soc_kwh >= 0.0)
+    assert np.all(state.soc_kwh <= state.battery_kwh + 1e-9)
+    assert np.all(state.soc_kwh <= np.maximum(state0.soc_kwh, charge_to * state.battery_kwh) + 1e-9)
+    # plugs never over-assigned (per tick and in continuous time)
+    for busy in busy_snapshots:
+        assert np.all(busy <= plugs)
+        assert np.all(busy >= 0)
+    ends = np.where(np.isfinite(end), end, np.inf)
+    started = np.isfinite(start)
+    for s in range(len(plugs)):
+        sel = (site == s) & started
+        for t in start[sel]:
+            assert np.count_nonzero(sel & (start <= t) & (ends > t)) <= plugs[s]
+    # no start before arrival; FIFO: started in arrival order, nobody overtaken
+    assert np.all(start[started] >= arrive[started] - 1e-9)
+    for s in range(len(plugs)):
+        rows = np.flatnonzero(site == s)
+        order = rows[np.lexsort((rows, arrive[rows]))]
+        st_ = start[order]
+        first_unstarted = np.flatnonzero(~np.isfinite(st_))
+        if first_unstarted.size:
+            assert not np.isfinite(st_[first_unstarted[0]:]).any()
+            st_ = st_[: first_unstarted[0]]
+        assert np.all(np.diff(st_) >= -1e-9)
+        # work conservation: whoever waited found every plug busy
+        for i in rows[started[rows]]:
+            if start[i] - arrive[i] > 1e-6:
+                mid = 0.5 * (arrive[i] + start[i])
+                in_use = np.count_nonzero((site == s) & started & (start <= mid) & (ends > mid))
+                assert in_use == plugs[s]
+    # counters agree with the log
+    waits = start - arrive
+    for s in range(len(plugs)):
+        sel = (site == s) & started
+        assert cs.site_sessions[s] == sel.sum()
+        assert cs.site_wait_s[s] == pytest.approx(waits[sel].sum(), abs=1e-6)
+        busy_s = (np.minimum(ends[sel], t_end) - start[sel]).sum()
+        assert cs.site_busy_s[s] == pytest.approx(busy_s, abs=1e-6)
+        assert cs.site_hourly_busy_s[s].sum() == pytest.approx(busy_s, abs=1e-6)
+        queued_s = (np.minimum(np.where(started, start, t_end), t_end) - arrive)[site == s].sum()
+        assert cs.site_hourly_queue_s[s].sum() == pytest.approx(queued_s, abs=1e-6)
+        assert cs.site_queue_len[s] == np.count_nonzero((site == s) & ~started)
+        assert cs.site_busy[s] == np.count_nonzero(sel & ~np.isfinite(end))
+    # finished customers: background cars done, fleet vehicles dwell with detour cleared
+    for row in np.flatnonzero(np.isfinite(end)):
+        v = vehicle[row]
+        if cs.session_row[v] >= 0:
+            continue  # charging again later (not in these worlds)
+        if w.kind[v] == "bg":
+            assert state.status[v] == STATUS_DONE
+        else:
+            assert state.status[v] == STATUS_DWELL
+            assert state.detour_target[v] == -1
+        assert state.charge_site[v] == -1
+        assert state.wait_until_s[v] >= end[row]
+    for v in np.flatnonzero(state.status == STATUS_CHARGING):
+        assert cs.session_row[v] >= 0
+
+
+@given(w=worlds(kinds=("bg", "arrive")))
+@settings(max_examples=40, deadline=None)
+def test_results_do_not_depend_on_tick_length(w):
+    w_fine = World(**{**w.__dict__, "dt_s": 1.0, "n_ticks": int(w.dt_s * w.n_ticks)})
+    if w_fine.n_ticks > 30_000:
+        w_fine.dt_s, w_fine.n_ticks = w.dt_s / 4, w.n_ticks * 4
+    _, c1, _, _ = _run(w, _charging_tick)
+    _, c2, _, _ = _run(w_fine, _charging_tick)
+    a, b = _log(c1), _log(c2)
+    # the fine run may finish sessions the coarse run's last tick did not reach: compare
+    # what both saw
+    np.testing.assert_array_equal(np.sort(a[1]), np.sort(b[1]))
+    order_a, order_b = np.lexsort((a[1], a[2])), np.lexsort((b[1], b[2]))
+    np.testing.assert_allclose(a[3][order_a], b[3][order_b], atol=1e-6)
+    np.testing.assert_allclose(a[4][order_a], b[4][order_b], atol=1e-6)
+    assert c1.site_max_queue.tolist() == c2.site_max_queue.tolist()
+
+
+def test_fifo_and_exact_service_times():
+    # one plug, 100 kW, no taper: services of 600 s, 300 s, 900 s arriving at 0, 10, 20 s
+    n = 3
+    state = FleetState.allocate(n, 0)
+    state.fleet[:] = BACKGROUND_FLEET_CODE
+    service = np.array([600.0, 300.0, 900.0])
+    state.battery_kwh[:] = 100.0 * service / 3600.0
+    state.max_charge_kw[:] = 100.0
+    state.charge_site[:] = 0
+    state.wait_until_s[:] = [0.0, 10.0, 20.0]
+    cs = ChargingState.allocate(np.array([1]), np.array([100.0]), n)
+    arrived = np.zeros(n, np.int8)
+    for k in range(200):
+        charging_tick(state, arrived, cs, k * 10.0, 10.0, charge_to_soc=1.0,
+                      taper_start_soc=1.0, charger_efficiency=1.0)
+    _, vehicle, _, start, end, energy = _log(cs)
+    assert vehicle.tolist() == [0, 1, 2]
+    np.testing.assert_allclose(start, [0.0, 600.0, 900.0])
+    np.testing.assert_allclose(end, [600.0, 900.0, 1800.0])
+    np.testing.assert_allclose(state.wait_s, [0.0, 590.0, 880.0])
+    np.testing.assert_allclose(energy, state.battery_kwh)
+    assert state.status.tolist() == [STATUS_DONE] * 3
+    assert cs.site_max_queue[0] == 2
+    # hourly: 1800 s busy in hour 0; queue integral = total wait
+    assert cs.site_hourly_busy_s[0, 0] == pytest.approx(1800.0)
+    assert cs.site_hourly_queue_s[0].sum() == pytest.approx(1470.0)
+
+
+def test_overflow_returns_before_changing_state_and_wrapper_grows_log():
+    n = 4
+    state = FleetState.allocate(n, 0)
+    state.fleet[:] = BACKGROUND_FLEET_CODE
+    state.battery_kwh[:] = 10.0
+    state.max_charge_kw[:] = 50.0
+    state.charge_site[:] = 0
+    cs = ChargingState.allocate(np.array([2]), np.array([50.0]), n, log_capacity=2)
+    arrived = np.zeros(n, np.int8)
+    before_state, before_cs = state.copy(), cs.copy()
+    code = _charging_tick(0.0, 10.0, *tick_args(state, arrived, cs), 0.9, 0.8, 0.1, 0.95)
+    assert code == KERNEL_QUEUE_OVERFLOW
+    _assert_same(state, before_state, "state")
+    _assert_same(cs, before_cs, "charging")
+    charging_tick(state, arrived, cs, 0.0, 10.0, charge_to_soc=0.9, taper_start_soc=0.8,
+                  charger_efficiency=0.95)
+    assert cs.log_capacity >= 4
+    assert cs.n_sessions_logged == 4
+    assert cs.site_busy[0] == 2
+
+
+def test_bad_site_raises_kernel_error():
+    state = FleetState.allocate(1, 0)
+    state.fleet[:] = BACKGROUND_FLEET_CODE
+    state.battery_kwh[:] = 10.0
+    state.max_charge_kw[:] = 50.0
+    state.charge_site[:] = 5
+    cs = ChargingState.allocate(np.array([1]), np.array([50.0]), 1)
+    with pytest.raises(KernelError, match="bad state"):
+        charging_tick(state, np.zeros(1, np.int8), cs, 0.0, 10.0, charge_to_soc=0.9,
+                      taper_start_soc=0.8, charger_efficiency=0.95)
+    code = _charging_tick(0.0, 10.0, *tick_args(state, np.zeros(1, np.int8), cs),
+                          0.9, 0.8, 0.1, 0.95)
+    assert code == KERNEL_BAD_STATE
+    with pytest.raises(ValueError, match="charge_to_soc"):
+        charging_tick(state, np.zeros(1, np.int8), cs, 0.0, 10.0, charge_to_soc=1.5,
+                      taper_start_soc=0.8, charger_efficiency=0.95)
+
+
+def test_fleet_vehicle_resumes_after_its_dwell():
+    # a bus queued by the decision kernel keeps the end of its layover if that is later
+    state = FleetState.allocate(1, 0)
+    state.fleet[0] = FLEET_BUS
+    state.battery_kwh[0] = 100.0
+    state.soc_kwh[0] = 85.0
+    state.max_charge_kw[0] = 360.0
+    state.charge_site[0] = 0
+    state.detour_target[0] = 2
+    state.status[0] = STATUS_QUEUED
+    state.queue_enter_s[0] = 100.0
+    state.wait_until_s[0] = 1000.0  # end of the layover
+    cs = ChargingState.allocate(np.array([1]), np.array([360.0]), 1)
+    arrived = np.zeros(1, np.int8)
+    for k in range(10, 20):
+        charging_tick(state, arrived, cs, k * 10.0, 10.0, charge_to_soc=0.9,
+                      taper_start_soc=1.0, charger_efficiency=1.0)
+    assert state.status[0] == STATUS_DWELL
+    assert state.detour_target[0] == -1
+    assert state.charge_site[0] == -1
+    assert state.soc_kwh[0] == 90.0
+    assert cs.log_end_s[0] == pytest.approx(150.0)
+    assert state.wait_until_s[0] == 1000.0
+
+
+# --------------------------------------------------------------------------------------
+# decisions
+# --------------------------------------------------------------------------------------
+def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params):
+    return (
+        t_s, dt_s, state.fleet, state.spec, state.status, state.node, state.edge, state.pos_m,
+        state.leg, state.leg_begin, state.leg_end, state.battery_kwh, state.soc_kwh,
+        state.max_speed_mps, state.detour_target, state.charge_site, state.queue_enter_s,
+        state.leg_target, state.leg_flags, graph.edge_head, graph.edge_length_m,
+        targets.next_edge, targets.dist_m, targets.time_s, specs.kwh_per_m, specs.is_bev,
+        tables.site_kind, tables.site_target, tables.site_mcs_site, tables.site_at_node,
+        tables.target_at_node, *params,
+    )
+
+
+@st.composite
+def decision_worlds(draw):  # noqa: PLR0914
+    n_nodes = draw(st.integers(2, 7))
+    n_edges = draw(st.integers(1, 12))
+    n_targets = draw(st.integers(1, 5))
+    n_specs = 3
+    n_sites = draw(st.integers(0, 5))
+    n = draw(st.integers(1, 16))
+    n_legs = 12
+    ints = lambda lo, hi, size: np.array(draw(st.lists(st.integers(lo, hi), min_size=size,  # noqa: E731
+                                                         max_size=size)))
+    floats = lambda lo, hi, size: np.array(draw(st.lists(st.floats(lo, hi), min_size=size,  # noqa: E731
+                                                           max_size=size)))
+    tails = ints(0, n_nodes - 1, n_edges)
+    graph = KernelGraph(
+        indptr=np.zeros(n_nodes + 1, np.int32), edge_head=ints(0, n_nodes - 1, n_edges).astype(
+            np.int32), edge_tail=tails.astype(np.int32),
+        edge_length_m=floats(1.0, 3000.0, n_edges), edge_speed_mps=np.full(n_edges, 20.0),
+        edge_class=np.zeros(n_edges, np.int8),
+    )
+    dist = floats(0.0, 1e6, n_targets * n_nodes).reshape(n_targets, n_nodes).astype(np.float32)
+    dist[ints(0, 1, n_targets * n_nodes).reshape(n_targets, n_nodes) == 1] = np.inf
+    tt = floats(0.0, 1e4, n_targets * n_nodes).reshape(n_targets, n_nodes).astype(np.float32)
+    tt[np.isinf(dist)] = np.inf
+    targets = Targets(
+        node=ints(0, n_nodes - 1, n_targets).astype(np.int32),
+        next_edge=ints(-1, n_edges - 1, n_targets * n_nodes).reshape(n_targets, n_nodes).astype(
+            np.int32),
+        dist_m=dist, time_s=tt,
+    )
+    specs = SpecTable(kwh_per_m=np.tile(floats(1e-4, 3e-3, n_specs)[:, None], N_ROAD_CLASSES),
+                      is_bev=np.array(draw(st.lists(st.booleans(), min_size=n_specs,
+                                                    max_size=n_specs))))
+    site_kind = ints(0, N_SITE_KINDS - 1, n_sites).astype(np.int8)
+    site_node = ints(0, n_nodes - 1, n_sites)
+    site_at_node = np.full((N_SITE_KINDS, n_nodes), -1, np.int32)
+    for s in range(n_sites):
+        site_at_node[site_kind[s], site_node[s]] = s
+    mcs = np.full(n_sites, -1, np.int32)
+    if n_sites:
+        mcs[ints(0, 1, n_sites) == 1] = ints(0, n_sites - 1, 1)[0]
+    tables = SiteTables(
+        site_kind=site_kind, site_target=ints(-1, n_targets - 1, n_sites).astype(np.int32),
+        site_mcs_site=mcs, site_at_node=site_at_node,
+        target_at_node=ints(-1, n_targets - 1, n_nodes).astype(np.int32),
+    )
+    state = FleetState.allocate(n, n_legs)
+    state.fleet[:] = ints(0, 4, n)
+    state.spec[:] = ints(0, n_specs - 1, n)
+    state.status[:] = ints(0, 7, n)
+    state.node[:] = ints(0, n_nodes - 1, n)
+    state.edge[:] = ints(-1, n_edges - 1, n)
+    state.pos_m[:] = floats(0.0, 500.0, n)
+    state.leg_begin[:] = ints(0, 5, n)
+    state.leg_end[:] = state.leg_begin + ints(0, 6, n)
+    state.leg[:] = state.leg_begin + ints(0, 7, n)
+    state.battery_kwh[:] = floats(0.0, 600.0, n)
+    state.soc_kwh[:] = floats(0.0, 1.0, n) * state.battery_kwh
+    state.max_speed_mps[:] = floats(1.0, 40.0, n)
+    state.detour_target[:] = np.where(ints(0, 5, n) == 0, 1, -1)
+    state.charge_site[:] = np.where(ints(0, 5, n) == 0, 0, -1)
+    state.leg_target[:] = ints(0, n_targets - 1, n_legs)
+    state.leg_flags[:] = ints(0, 7, n_legs)
+    params = (draw(st.floats(0.1, 0.5)), draw(st.floats(0.6, 1.0)), draw(st.floats(0.0, 0.3)),
+              draw(st.floats(0.0, 0.1)))
+    dt = draw(st.sampled_from([1.0, 10.0, 60.0]))
+    return state, graph, targets, specs, tables, dt, params
+
+
+@given(world=decision_worlds())
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_decision_kernel_matches_reference(world):
+    state, graph, targets, specs, tables, dt, params = world
+    s1, s2 = state.copy(), state.copy()
+    code1 = _charging_decisions(*_decision_args(s1, graph, targets, specs, tables, 500.0, dt,
+                                                params))
+    code2 = charging_decisions_reference(*_decision_args(s2, graph, targets, specs, tables,
+                                                         500.0, dt, params))
+    assert code1 == code2 == KERNEL_OK
+    _assert_same(s1, s2, "state")
+    # non-BEVs never charge
+    changed = (s1.charge_site != state.charge_site) | (s1.detour_target != state.detour_target)
+    assert not np.any(changed & ~specs.is_bev[state.spec])
+    assert not np.any(changed & (state.battery_kwh <= 0))
+
+
+def _corridor(n_nodes=6, edge_m=1000.0):
+    """Nodes 0-1-...-5 in a line, both directions; targets = every node."""
+    tails = list(range(n_nodes - 1)) + list(range(1, n_nodes))
+    heads = list(range(1, n_nodes)) + list(range(n_nodes - 1))
+    n_e = len(tails)
+    graph = KernelGraph(
+        indptr=np.zeros(n_nodes + 1, np.int32), edge_head=np.array(heads, np.int32),
+        edge_tail=np.array(tails, np.int32), edge_length_m=np.full(n_e, edge_m),
+        edge_speed_mps=np.full(n_e, 25.0), edge_class=np.zeros(n_e, np.int8),
+    )
+    idx = np.arange(n_nodes)
+    dist = (np.abs(idx[:, None] - idx[None, :]) * edge_m).astype(np.float32)
+    nxt = np.full((n_nodes, n_nodes), -1, np.int32)
+    for k in range(n_nodes):
+        for u in range(n_nodes):
+            if u < k:
+                nxt[k, u] = u  # edge u -> u+1
+            elif u > k:
+                nxt[k, u] = (n_nodes - 1) + (u - 1)  # edge u -> u-1
+    targets = Targets(node=idx.astype(np.int32), next_edge=nxt, dist_m=dist,
+                      time_s=(dist / 25.0).astype(np.float32))
+    return graph, targets
+
+
+def _tables(n_nodes, sites, mcs=None):
+    """sites: list of (kind, node); every node is target = its index."""
+    kind = np.array([k for k, _ in sites], np.int8)
+    at = np.full((N_SITE_KINDS, n_nodes), -1, np.int32)
+    for s, (k, u) in enumerate(sites):
+        at[k, u] = s
+    return SiteTables(
+        site_kind=kind, site_target=np.array([u for _, u in sites], np.int32),
+        site_mcs_site=np.array(mcs if mcs is not None else [-1] * len(sites), np.int32),
+        site_at_node=at, target_at_node=np.arange(n_nodes, dtype=np.int32),
+    )
+
+
+def _one_vehicle(fleet, n_legs=2):
+    state = FleetState.allocate(1, n_legs)
+    state.fleet[0] = fleet
+    state.battery_kwh[0] = 300.0
+    state.leg_begin[0] = 0
+    state.leg_end[0] = n_legs
+    return state
+
+
+SPECS = SpecTable(kwh_per_m=np.full((1, N_ROAD_CLASSES), 1.5e-3), is_bev=np.array([True]))
+
+
+def _decide(state, graph, targets, tables, dt=10.0, specs=SPECS):
+    charging_decisions(state, graph, targets, specs, tables, 100.0, dt, charge_below_soc=0.25,
+                       charge_to_soc=0.9)
+
+
+def _truck(node, edge, pos_m, target, soc):
+    state = _one_vehicle(FLEET_TRUCK)
+    state.status[0] = STATUS_MOVING
+    state.node[0], state.edge[0], state.pos_m[0] = node, edge, pos_m
+    state.leg_target[:] = target
+    state.soc_kwh[0] = soc
+    state.max_speed_mps[0] = 25.0
+    return state
+
+
+def test_truck_charges_at_service_area_when_low():
+    graph, targets = _corridor()  # 1 km edges; SA at node 2
+    tables = _tables(6, [(KIND_SERVICE_AREA, 2)])
+    for soc, expect in ((280.0, -1), (50.0, 0)):
+        state = _truck(1, 1, 800.0, 5, soc)  # on edge 1 -> 2, 200 m before the SA
+        _decide(state, graph, targets, tables)
+        assert state.charge_site[0] == expect
+        if expect >= 0:
+            assert state.detour_target[0] == 2
+            assert state.status[0] == STATUS_MOVING
+
+
+def test_truck_energy_rule_and_reserve():
+    graph, targets = _corridor(edge_m=100_000.0)  # 100 km edges: 150 kWh per edge
+    tables = _tables(6, [(KIND_SERVICE_AREA, 2)])
+    # standing at the SA heading for node 3: needs 150 kWh, keeps a 30 kWh reserve
+    for soc, expect in ((250.0, -1), (150.0, 0)):
+        state = _truck(2, -1, 0.0, 3, soc)
+        _decide(state, graph, targets, tables)
+        assert state.charge_site[0] == expect
+        if expect == 0:
+            assert state.status[0] == STATUS_QUEUED
+            assert state.queue_enter_s[0] == 100.0
+    # no service area on the way: nothing to decide, the truck may strand
+    state = _truck(3, -1, 0.0, 5, 150.0)
+    _decide(state, graph, targets, tables)
+    assert state.charge_site[0] == -1
+
+
+def test_truck_looks_ahead_over_short_edges_and_prefers_mcs():
+    graph, targets = _corridor(edge_m=50.0)  # a truck crosses several nodes per tick
+    at = np.full((N_SITE_KINDS, 6), -1, np.int32)
+    at[KIND_SERVICE_AREA, 4] = 0
+    tables = SiteTables(
+        site_kind=np.array([KIND_SERVICE_AREA, KIND_SERVICE_AREA], np.int8),
+        site_target=np.array([4, 4], np.int32), site_mcs_site=np.array([1, -1], np.int32),
+        site_at_node=at, target_at_node=np.arange(6, dtype=np.int32),
+    )
+    state = _truck(1, 1, 10.0, 5, 10.0)  # 40 + 50 + 50 m to node 4; low SOC
+    _decide(state, graph, targets, tables, dt=10.0)  # 250 m reach
+    assert state.charge_site[0] == 1  # the MCS companion of site 0
+    assert state.detour_target[0] == 4
+    state = _truck(1, 1, 10.0, 5, 10.0)
+    _decide(state, graph, targets, tables, dt=4.0)  # 100 m reach: not this tick
+    assert state.charge_site[0] == -1
+
+
+def test_bus_charges_at_layover_only():
+    graph, targets = _corridor()
+    tables = _tables(6, [(KIND_DEPOT, 3)])
+    for flags, soc, node, expect in ((LEG_LAYOVER, 50.0, 3, 0), (0, 50.0, 3, -1),
+                                     (LEG_CHARGE_OK, 50.0, 3, 0), (LEG_LAYOVER, 200.0, 3, -1),
+                                     (LEG_LAYOVER, 50.0, 2, -1)):
+        state = _one_vehicle(FLEET_BUS)
+        state.status[0] = STATUS_DWELL
+        state.node[0] = node
+        state.leg[0] = 1
+        state.leg_flags[0] = flags
+        state.soc_kwh[0] = soc
+        _decide(state, graph, targets, tables)
+        assert state.charge_site[0] == expect
+        if expect >= 0:
+            assert state.status[0] == STATUS_QUEUED
+
+
+def test_taxi_goes_to_nearest_urban_hub():
+    graph, targets = _corridor()
+    tables = _tables(6, [(KIND_URBAN, 0), (KIND_URBAN, 4), (KIND_DEPOT, 2)])
+    state = _one_vehicle(FLEET_TAXI)
+    state.status[0] = STATUS_IDLE
+    state.node[0] = 2
+    state.soc_kwh[0] = 10.0
+    _decide(state, graph, targets, tables)
+    assert state.charge_site[0] == 0  # node 0 and node 4 are 2 km away: first wins
+    assert state.detour_target[0] == 0
+    assert state.status[0] == STATUS_MOVING
+    state = _one_vehicle(FLEET_TAXI)
+    state.status[0] = STATUS_DWELL
+    state.leg[0] = 2  # no legs left
+    state.node[0] = 4
+    state.soc_kwh[0] = 10.0
+    _decide(state, graph, targets, tables)
+    assert state.charge_site[0] == 1
+    assert state.status[0] == STATUS_QUEUED
+
+
+def test_ship_uses_shore_power_and_non_bev_never_charges():
+    graph, targets = _corridor()
+    tables = _tables(6, [(KIND_PORT, 5)])
+    state = _one_vehicle(FLEET_SHIP)
+    state.status[0] = STATUS_DWELL
+    state.node[0] = 5
+    state.soc_kwh[0] = 10.0
+    _decide(state, graph, targets, tables)
+    assert state.charge_site[0] == 0
+    diesel = SpecTable(kwh_per_m=SPECS.kwh_per_m, is_bev=np.array([False]))
+    state = _one_vehicle(FLEET_SHIP)
+    state.status[0] = STATUS_DWELL
+    state.node[0] = 5
+    state.soc_kwh[0] = 10.0
+    _decide(state, graph, targets, tables, specs=diesel)
+    assert state.charge_site[0] == -1

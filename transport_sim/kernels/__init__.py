@@ -1,0 +1,54 @@
+"""Numba kernels: arrays in, arrays and status codes out; no Mesa, no networkx, no RNG.
+
+Each public function validates its arguments once and calls a private compiled kernel
+(``@njit(cache=True, nogil=True)``) that takes only arrays and scalars, mutates state
+arrays in place, writes into preallocated outputs and returns a
+:mod:`transport_sim.codes` ``KERNEL_*`` status; the wrapper raises
+:class:`~transport_sim.errors.KernelError` on a bad status.  The private kernels can be
+called from other compiled code (a fused multi-tick loop).  Plain-Python references of
+every kernel live in :mod:`transport_sim.kernels.reference`.
+
+Modules
+-------
+movement
+    :func:`advance_tick` (``_advance_tick``): drive every vehicle for one tick, with an
+    optional density-dependent congestion factor.
+energy
+    Energy over a distance, battery-limited distance, and :func:`totals_by_group`
+    (``_energy_totals``) for day totals.
+dispatch
+    :func:`dispatch_tick` (``_dispatch_tick``): taxi-request matching with exact zone
+    pruning.
+
+Compilation happens on first call (and is cached on disk), never at import.
+"""
+
+from __future__ import annotations
+
+from transport_sim.kernels.dispatch import (
+    DispatchIndex,
+    TaxiRequests,
+    build_dispatch_index,
+    dispatch_tick,
+    zones_by_nearest_target,
+)
+from transport_sim.kernels.energy import totals_by_group
+from transport_sim.kernels.movement import (
+    advance_tick,
+    check_network,
+    count_vehicles_on_edges,
+    jam_vehicles,
+)
+
+__all__ = [
+    "DispatchIndex",
+    "TaxiRequests",
+    "advance_tick",
+    "build_dispatch_index",
+    "check_network",
+    "count_vehicles_on_edges",
+    "dispatch_tick",
+    "jam_vehicles",
+    "totals_by_group",
+    "zones_by_nearest_target",
+]

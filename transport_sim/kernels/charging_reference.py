@@ -1,0 +1,424 @@
+"""Plain-Python references of the charging kernels (used by the tests only).
+
+Same arguments and in-place effects as :func:`transport_sim.kernels.charging._charging_tick`
+and :func:`transport_sim.kernels.charging._charging_decisions`, written differently on
+purpose: Python lists for the queues, a heap of plug free times, an event sweep for the
+longest queue, and the charging curve as "time between two SOCs" / "SOC after a time".
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+
+from transport_sim.codes import (
+    BACKGROUND_FLEET_CODE,
+    KERNEL_BAD_STATE,
+    KERNEL_OK,
+    KERNEL_QUEUE_OVERFLOW,
+    STATUS_CHARGING,
+    STATUS_DONE,
+    STATUS_DWELL,
+    STATUS_IDLE,
+    STATUS_MOVING,
+    STATUS_OFF,
+    STATUS_QUEUED,
+)
+from transport_sim.kernels.charging import (
+    ARRIVED_AT_DETOUR,
+    DONE_EPS_KWH,
+    FLEET_BUS,
+    FLEET_SHIP,
+    FLEET_TAXI,
+    FLEET_TRUCK,
+    KIND_DEPOT,
+    KIND_PORT,
+    KIND_SERVICE_AREA,
+    KIND_URBAN,
+    ROAD_EXPRESSWAY,
+)
+from transport_sim.state import LEG_CHARGE_OK, LEG_LAYOVER
+
+_HOUR_S = 3600.0
+
+
+def charge_curve_reference(  # noqa: C901, PLR0913, PLR0917
+    soc_kwh: float,
+    target_kwh: float,
+    battery_kwh: float,
+    power_kw: float,
+    efficiency: float,
+    taper_start_soc: float,
+    taper_floor: float,
+    duration_s: float,
+) -> tuple[float, float, bool]:
+    """Return (new SOC, seconds used, target reached) for ``duration_s`` on the plug."""
+    if target_kwh - soc_kwh <= DONE_EPS_KWH:
+        return soc_kwh, 0.0, True
+    rate = power_kw * efficiency / _HOUR_S
+    knee = taper_start_soc * battery_kwh
+    slope = 0.0 if taper_start_soc >= 1.0 else (1.0 - taper_floor) / (
+        (1.0 - taper_start_soc) * battery_kwh
+    )
+
+    def factor(x: float) -> float:
+        return 1.0 if x <= knee else 1.0 - slope * (x - knee)
+
+    def seconds_between(a: float, b: float) -> float:
+        """Time to charge from SOC a to SOC b (a <= b)."""
+        total = 0.0
+        if a < knee:
+            top = min(b, knee)
+            total += (top - a) / rate
+            a = top
+        if b > a:
+            if slope == 0.0:
+                total += (b - a) / rate
+            else:
+                total += math.log(factor(a) / factor(b)) / (slope * rate)
+        return total
+
+    def soc_after(a: float, seconds: float) -> float:
+        if a < knee:
+            to_knee = (knee - a) / rate
+            if seconds < to_knee:
+                return a + rate * seconds
+            seconds -= to_knee
+            a = knee
+        if slope == 0.0:
+            return a + rate * seconds
+        return knee + (1.0 - factor(a) * math.exp(-slope * rate * seconds)) / slope
+
+    # same phase split as the kernel so that rounding agrees
+    if soc_kwh < knee and min(target_kwh, knee) < target_kwh:
+        t_knee = (knee - soc_kwh) / rate
+        if t_knee > duration_s:
+            return min(soc_kwh + rate * duration_s, knee), duration_s, False
+        rest = seconds_between(knee, target_kwh)
+        if rest <= duration_s - t_knee:
+            return target_kwh, t_knee + rest, True
+        return min(soc_after(knee, duration_s - t_knee), target_kwh), duration_s, False
+    need_s = seconds_between(soc_kwh, target_kwh)
+    if need_s <= duration_s:
+        return target_kwh, need_s, True
+    return min(soc_after(soc_kwh, duration_s), target_kwh), duration_s, False
+
+
+def _add_hourly(hourly_s: np.ndarray, site: int, a_s: float, b_s: float) -> None:
+    h = math.floor(a_s / _HOUR_S)
+    t = a_s
+    while t < b_s:
+        edge = min(b_s, (h + 1) * _HOUR_S)
+        if edge > t:
+            hourly_s[site, int(h) % 24] += edge - t
+            t = edge
+        h += 1
+
+
+def charging_tick_reference(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
+    t_s: float,
+    dt_s: float,
+    fleet: np.ndarray,
+    status: np.ndarray,
+    battery_kwh: np.ndarray,
+    max_charge_kw: np.ndarray,
+    soc_kwh: np.ndarray,
+    wait_until_s: np.ndarray,
+    detour_target: np.ndarray,
+    charge_site: np.ndarray,
+    queue_next: np.ndarray,
+    queue_enter_s: np.ndarray,
+    charged_kwh: np.ndarray,
+    grid_kwh: np.ndarray,
+    wait_s: np.ndarray,
+    arrived: np.ndarray,
+    site_power_kw: np.ndarray,
+    site_plug_begin: np.ndarray,
+    plug_vehicle: np.ndarray,
+    plug_free_s: np.ndarray,  # noqa: ARG001 - scratch of the kernel, unused here
+    site_busy: np.ndarray,
+    site_queue_head: np.ndarray,
+    site_queue_tail: np.ndarray,
+    site_queue_len: np.ndarray,
+    site_sessions: np.ndarray,
+    site_energy_kwh: np.ndarray,
+    site_wait_s: np.ndarray,
+    site_busy_s: np.ndarray,
+    site_max_queue: np.ndarray,
+    site_hourly_queue_s: np.ndarray,
+    site_hourly_busy_s: np.ndarray,
+    session_row: np.ndarray,
+    log_site: np.ndarray,
+    log_vehicle: np.ndarray,
+    log_arrive_s: np.ndarray,
+    log_start_s: np.ndarray,
+    log_end_s: np.ndarray,
+    log_energy_kwh: np.ndarray,
+    log_count: np.ndarray,
+    charge_to_soc: float,
+    taper_start_soc: float,
+    taper_floor: float,
+    charger_efficiency: float,
+) -> int:
+    """Plain-Python twin of ``_charging_tick`` (same arguments, same effects)."""
+    t_end = t_s + dt_s
+    n_sites = len(site_power_kw)
+    joiners: list[tuple[int, int, float]] = []
+    for v in range(len(status)):
+        s = int(charge_site[v])
+        if s < 0 or session_row[v] >= 0:
+            continue
+        if arrived[v] == ARRIVED_AT_DETOUR:
+            joiners.append((v, s, float(wait_until_s[v])))
+        elif status[v] == STATUS_QUEUED:
+            joiners.append((v, s, float(queue_enter_s[v])))
+        elif (
+            fleet[v] == BACKGROUND_FLEET_CODE and status[v] == STATUS_OFF
+            and wait_until_s[v] < t_end
+        ):
+            joiners.append((v, s, float(wait_until_s[v])))
+    if any(s >= n_sites for _, s, _ in joiners):
+        return KERNEL_BAD_STATE
+    if int(log_count[0]) + len(joiners) > len(log_site):
+        return KERNEL_QUEUE_OVERFLOW
+
+    # queues as Python lists (unpack the linked lists)
+    queues: list[list[int]] = []
+    for s in range(n_sites):
+        q = []
+        u = int(site_queue_head[s])
+        while u >= 0:
+            q.append(u)
+            u = int(queue_next[u])
+        queues.append(q)
+    for v, s, arrive in joiners:  # vehicle order, as the kernel
+        row = int(log_count[0])
+        log_count[0] = row + 1
+        session_row[v] = row
+        log_site[row], log_vehicle[row], log_arrive_s[row] = s, v, arrive
+        log_start_s[row] = np.nan
+        log_end_s[row] = np.nan
+        log_energy_kwh[row] = 0.0
+        status[v] = STATUS_QUEUED
+        queue_enter_s[v] = arrive
+        queues[s].append(v)
+    for s in range(n_sites):  # stable sort by arrival == sorted insertion behind ties
+        queues[s].sort(key=lambda u: queue_enter_s[u])
+
+    def charge(v: int, s: int, begin: float) -> tuple[bool, float]:
+        power = min(float(site_power_kw[s]), float(max_charge_kw[v]))
+        new_soc, used, done = charge_curve_reference(
+            float(soc_kwh[v]), charge_to_soc * float(battery_kwh[v]), float(battery_kwh[v]),
+            power, charger_efficiency, taper_start_soc, taper_floor, t_end - begin,
+        )
+        gain = max(new_soc - float(soc_kwh[v]), 0.0)
+        grid = gain / charger_efficiency
+        soc_kwh[v] += gain
+        charged_kwh[v] += gain
+        grid_kwh[v] += grid
+        site_energy_kwh[s] += grid
+        log_energy_kwh[session_row[v]] += grid
+        site_busy_s[s] += used
+        _add_hourly(site_hourly_busy_s, s, begin, begin + used)
+        return done, begin + used
+
+    def finish(v: int, end: float) -> None:
+        log_end_s[session_row[v]] = end
+        session_row[v] = -1
+        charge_site[v] = -1
+        detour_target[v] = -1
+        wait_until_s[v] = max(float(wait_until_s[v]), end)
+        status[v] = STATUS_DONE if fleet[v] == BACKGROUND_FLEET_CODE else STATUS_DWELL
+
+    for s in range(n_sites):
+        q = queues[s]
+        plugs = range(int(site_plug_begin[s]), int(site_plug_begin[s + 1]))
+        if site_busy[s] == 0 and not q:
+            continue
+        heap: list[tuple[float, int]] = []
+        for p in plugs:
+            v = int(plug_vehicle[p])
+            if v < 0:
+                heapq.heappush(heap, (t_s, p))
+                continue
+            done, end = charge(v, s, t_s)
+            if done:
+                finish(v, end)
+                plug_vehicle[p] = -1
+                site_busy[s] -= 1
+                heapq.heappush(heap, (end, p))
+        in_queue: list[tuple[float, float]] = []  # (enter, start) of everyone queued this tick
+        while q and heap and heap[0][0] < t_end:
+            free_t, p = heapq.heappop(heap)
+            v = q.pop(0)
+            enter = float(queue_enter_s[v])
+            start = max(free_t, enter)
+            in_queue.append((enter, start))
+            _add_hourly(site_hourly_queue_s, s, max(enter, t_s), start)
+            wait_s[v] += start - enter
+            site_wait_s[s] += start - enter
+            site_sessions[s] += 1
+            log_start_s[session_row[v]] = start
+            plug_vehicle[p] = v
+            site_busy[s] += 1
+            status[v] = STATUS_CHARGING
+            if min(float(site_power_kw[s]), float(max_charge_kw[v])) <= 0.0 or battery_kwh[v] <= 0:
+                return KERNEL_BAD_STATE
+            done, end = charge(v, s, start)
+            if done:
+                finish(v, end)
+                plug_vehicle[p] = -1
+                site_busy[s] -= 1
+                heapq.heappush(heap, (end, p))
+        for v in q:
+            enter = float(queue_enter_s[v])
+            in_queue.append((enter, math.inf))
+            _add_hourly(site_hourly_queue_s, s, max(enter, t_s), t_end)
+        # longest queue in the tick: L(t) = #{enter <= t < start}, max at an arrival instant
+        for enter_j, _ in in_queue:
+            t = max(enter_j, t_s)
+            n_waiting = sum(1 for a, b in in_queue if max(a, t_s) <= t < b)
+            site_max_queue[s] = max(int(site_max_queue[s]), n_waiting)
+        # write the lists back into the linked lists
+        site_queue_len[s] = len(q)
+        site_queue_head[s] = q[0] if q else -1
+        site_queue_tail[s] = q[-1] if q else -1
+        for a, b in zip(q, [*q[1:], -1], strict=False):
+            queue_next[a] = b
+    # vehicles that left a queue have no successor
+    for v in range(len(status)):
+        if status[v] != STATUS_QUEUED:
+            queue_next[v] = -1
+    return KERNEL_OK
+
+
+def charging_decisions_reference(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
+    t_s: float,
+    dt_s: float,
+    fleet: np.ndarray,
+    spec: np.ndarray,
+    status: np.ndarray,
+    node: np.ndarray,
+    edge: np.ndarray,
+    pos_m: np.ndarray,
+    leg: np.ndarray,
+    leg_begin: np.ndarray,
+    leg_end: np.ndarray,
+    battery_kwh: np.ndarray,
+    soc_kwh: np.ndarray,
+    max_speed_mps: np.ndarray,
+    detour_target: np.ndarray,
+    charge_site: np.ndarray,
+    queue_enter_s: np.ndarray,
+    leg_target: np.ndarray,
+    leg_flags: np.ndarray,
+    edge_head: np.ndarray,
+    edge_length_m: np.ndarray,
+    next_edge: np.ndarray,
+    target_dist_m: np.ndarray,
+    target_time_s: np.ndarray,
+    spec_kwh_per_m: np.ndarray,
+    spec_is_bev: np.ndarray,
+    site_kind: np.ndarray,
+    site_target: np.ndarray,
+    site_mcs_site: np.ndarray,
+    site_at_node: np.ndarray,
+    target_at_node: np.ndarray,
+    charge_below_soc: float,
+    charge_to_soc: float,
+    truck_reserve_soc: float,
+    truck_min_gain_soc: float,
+) -> int:
+    """Plain-Python twin of ``_charging_decisions`` (same arguments, same effects)."""
+
+    def send(v: int, s: int, goal: int, *, now: bool) -> None:
+        charge_site[v] = s
+        detour_target[v] = goal
+        status[v] = STATUS_QUEUED if now else STATUS_MOVING
+        if now:
+            queue_enter_s[v] = t_s
+
+    def path_nodes(v: int, k: int) -> list[tuple[float, int]]:
+        """(distance from the truck, node) along its path toward target k, in order."""
+        if edge[v] >= 0:
+            u, d = int(edge_head[edge[v]]), float(edge_length_m[edge[v]] - pos_m[v])
+        else:
+            u, d = int(node[v]), 0.0
+        out = [(d, u)]
+        seen = {u}
+        while len(out) < 256:  # noqa: PLR2004 - the kernel's loop guard
+            e = int(next_edge[k, u])
+            if e < 0:
+                break
+            d += float(edge_length_m[e])
+            u = int(edge_head[e])
+            out.append((d, u))
+            if u in seen:
+                break
+            seen.add(u)
+        return out
+
+    urban = [s for s in range(len(site_kind)) if site_kind[s] == KIND_URBAN and site_target[s] >= 0]
+    for v in range(len(status)):
+        f = int(fleet[v])
+        bev = bool(spec_is_bev[spec[v]]) and battery_kwh[v] > 0
+        if f not in (FLEET_BUS, FLEET_TAXI, FLEET_TRUCK, FLEET_SHIP) or not bev:
+            continue
+        if charge_site[v] >= 0 or detour_target[v] >= 0:
+            continue
+        low = soc_kwh[v] < charge_below_soc * battery_kwh[v]
+        standing = edge[v] < 0
+        u = int(node[v])
+        if f == FLEET_BUS:
+            last = int(leg[v]) - 1
+            layover = (
+                leg_begin[v] <= last < leg_end[v]
+                and leg_flags[last] & (LEG_LAYOVER | LEG_CHARGE_OK)
+            )
+            s = int(site_at_node[KIND_DEPOT, u])
+            if low and standing and status[v] == STATUS_DWELL and layover and s >= 0:
+                send(v, s, int(target_at_node[u]), now=True)
+        elif f == FLEET_TAXI:
+            free = status[v] == STATUS_IDLE or (
+                status[v] == STATUS_DWELL and leg[v] >= leg_end[v]
+            )
+            if not (low and standing and free):
+                continue
+            times = [(float(target_time_s[site_target[s], u]), s) for s in urban]
+            times = [(tt, s) for tt, s in times if tt < math.inf]
+            if times:
+                best = min(times, key=lambda x: x[0])[1]  # first on ties, as the kernel
+                send(v, best, int(site_target[best]),
+                     now=bool(site_at_node[KIND_URBAN, u] == best))
+        elif f == FLEET_TRUCK:
+            if status[v] != STATUS_MOVING or not leg_begin[v] <= leg[v] < leg_end[v]:
+                continue
+            k = int(leg_target[leg[v]])
+            reach = float(max_speed_mps[v]) * dt_s
+            ahead = [
+                h for d, h in path_nodes(v, k)
+                if d <= reach and site_at_node[KIND_SERVICE_AREA, h] >= 0
+            ]
+            if not ahead:
+                continue
+            h = ahead[0]
+            battery = float(battery_kwh[v])
+            short = False
+            if soc_kwh[v] < (charge_to_soc - truck_min_gain_soc) * battery:
+                first = u if standing else int(edge_head[edge[v]])
+                rest = 0.0 if standing else float(edge_length_m[edge[v]] - pos_m[v])
+                need = (rest + float(target_dist_m[k, first])) * float(
+                    spec_kwh_per_m[spec[v], ROAD_EXPRESSWAY]
+                )
+                short = soc_kwh[v] - need < truck_reserve_soc * battery
+            if low or short:
+                s = int(site_at_node[KIND_SERVICE_AREA, h])
+                chosen = int(site_mcs_site[s]) if site_mcs_site[s] >= 0 else s
+                send(v, chosen, int(target_at_node[h]), now=standing and u == h)
+        elif f == FLEET_SHIP:
+            s = int(site_at_node[KIND_PORT, u])
+            if low and standing and status[v] == STATUS_DWELL and s >= 0:
+                send(v, s, int(target_at_node[u]), now=True)
+    return KERNEL_OK
