@@ -82,6 +82,8 @@ class DayPlan:
     requests: TaxiRequests
     vehicle_scale: dict[str, float]
     n_vehicles: int  # simulated fleet vehicles (background customers excluded)
+    fleet_ranges: np.ndarray  # int64[n_fleets, 2]: rows [begin, end) of each fleet
+    bev_ranges: np.ndarray  # int64[n_fleets, 2]: rows of each fleet's BEVs (first rows)
     stock: dict[tuple[str, str], int] = field(
         default_factory=dict
     )  # (fleet, powertrain) -> vehicles
@@ -282,20 +284,33 @@ def build_day_plan(  # noqa: PLR0912
     spec_rows: list[np.ndarray] = []
     spec_bev: list[bool] = []
     size_class = np.zeros(n_fleet + n_bg, np.int16)
+    fleet_ranges = np.zeros((len(FLEETS), 2), np.int64)
+    bev_ranges = np.zeros((len(FLEETS), 2), np.int64)
     v0, l0 = 0, 0
-    for fleet in FLEETS:
+    for fi, fleet in enumerate(FLEETS):
+        fleet_ranges[fi] = v0
+        bev_ranges[fi] = v0
         block = blocks.get(fleet)
         if block is None:
             continue
         fspec = fleet_def.fleet(fleet)
+        pairs = assign[fleet]
+        if any(not cname for cname, _ in pairs):
+            msg = describe(fleet_def.path, fleet, None, "no stock to draw vehicles from")
+            raise FleetError(msg)
         n, m = block.n_vehicles, int(block.leg_count.sum())
+        # rows of this fleet: battery-electric vehicles first (stable), so the charging
+        # decisions only visit the contiguous BEV rows of each fleet
+        bev = np.array([fspec.spec(c, p).is_bev for c, p in pairs], bool)
+        order = np.argsort(~bev, kind="stable")
         sl, ll = slice(v0, v0 + n), slice(l0, l0 + m)
-        state.fleet[sl] = FLEETS.index(fleet)
-        state.node[sl] = block.start_node
         begins = l0 + np.concatenate([[0], np.cumsum(block.leg_count)[:-1]]).astype(np.int32)
-        state.leg_begin[sl] = begins
-        state.leg[sl] = begins
-        state.leg_end[sl] = begins + (0 if block.dispatchable else block.leg_count)
+        state.fleet[sl] = fi
+        state.node[sl] = block.start_node[order]
+        state.leg_begin[sl] = begins[order]
+        state.leg[sl] = begins[order]
+        ends = begins + (0 if block.dispatchable else block.leg_count)
+        state.leg_end[sl] = ends[order]
         state.dispatchable[sl] = block.dispatchable
         state.status[sl] = STATUS_OFF
         state.leg_target[ll] = block.leg_target
@@ -303,28 +318,25 @@ def build_day_plan(  # noqa: PLR0912
         state.leg_dwell_s[ll] = block.leg_dwell_s
         state.leg_payload_t[ll] = block.leg_payload_t
         state.leg_flags[ll] = block.leg_flags
-        for i, (cname, pt) in enumerate(assign[fleet]):
-            v = v0 + i
-            if not cname:
-                msg = describe(fleet_def.path, fleet, None, "no stock to draw vehicles from")
-                raise FleetError(msg)
+        for row, i in enumerate(order):
+            cname, pt = pairs[i]
+            v = v0 + row
             key = (fleet, cname, pt)
-            if key not in spec_keys:
-                spec = fspec.spec(cname, pt)
-                speed = fspec.classes[cname].service_speed_kph or spec.max_speed_kph
-                spec_keys.append(key)
-                spec_rows.append(_spec_row(spec, fleet, speed))
-                spec_bev.append(spec.is_bev)
-            k = spec_keys.index(key)
             spec = fspec.spec(cname, pt)
-            state.spec[v] = k
+            speed_kph = fspec.classes[cname].service_speed_kph or spec.max_speed_kph
+            if key not in spec_keys:
+                spec_keys.append(key)
+                spec_rows.append(_spec_row(spec, fleet, speed_kph))
+                spec_bev.append(spec.is_bev)
+            state.spec[v] = spec_keys.index(key)
             state.powertrain[v] = POWERTRAINS.index(pt)
             state.battery_kwh[v] = spec.battery_kwh if spec.is_bev else 0.0
             state.soc_kwh[v] = state.battery_kwh[v]
             state.max_charge_kw[v] = spec.max_charge_kw
-            speed_kph = fspec.classes[cname].service_speed_kph or spec.max_speed_kph
             state.max_speed_mps[v] = speed_kph / 3.6
             size_class[v] = list(fspec.classes).index(cname)
+        fleet_ranges[fi] = (v0, v0 + n)
+        bev_ranges[fi] = (v0, v0 + int(bev.sum()))
         v0 += n
         l0 += m
     if n_bg and background is not None and sites is not None:
@@ -355,6 +367,8 @@ def build_day_plan(  # noqa: PLR0912
         requests=requests,
         vehicle_scale=per_vehicle,
         n_vehicles=n_fleet,
+        fleet_ranges=fleet_ranges,
+        bev_ranges=bev_ranges,
         stock=stock_counts,
     )
 

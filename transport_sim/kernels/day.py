@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from transport_sim.codes import KERNEL_OK, KERNEL_QUEUE_OVERFLOW
+from transport_sim.codes import FLEETS, KERNEL_OK, KERNEL_QUEUE_OVERFLOW
 from transport_sim.kernels.charging import (
     TAPER_FLOOR,
     TRUCK_MIN_GAIN_SOC,
@@ -125,12 +125,17 @@ def _run_ticks(
     log_count: np.ndarray,
     charge_params: np.ndarray,
     arrived: np.ndarray,
+    taxi_rows: np.ndarray,
+    bev_ranges: np.ndarray,
 ) -> tuple[int, int]:
     """Run ``n_ticks`` ticks from ``t0_s``; return ``(status code, ticks completed)``.
 
     ``taxi_params`` = [max_wait_s, max_pickup_s, pickup_dwell_s, dropoff_dwell_s];
     ``charge_params`` = [charge_below_soc, charge_to_soc, taper_start_soc,
     charger_efficiency].  ``speed_factors`` is ``[24, n_road_classes]``.
+    ``taxi_rows`` = [begin, end) of the taxi rows (dispatch only looks there) and
+    ``bev_ranges[f]`` = [begin, end) of fleet ``f``'s battery-electric rows (charging
+    decisions only look there); the kernels get views of those rows.
 
     On ``KERNEL_QUEUE_OVERFLOW`` the tick that overflowed has run its dispatch, decisions
     and movement but not its charging part; the count returned excludes it, so the
@@ -177,45 +182,21 @@ def _run_ticks(
             return code, k
         dispatch_totals[0] += dispatch_counts[0]
         dispatch_totals[1] += dispatch_counts[1]
-        code = _charging_decisions(
-            t,
-            dt_s,
-            fleet,
-            powertrain_spec,
-            status,
-            node,
-            edge,
-            pos_m,
-            leg,
-            leg_begin,
-            leg_end,
-            battery_kwh,
-            soc_kwh,
-            max_speed_mps,
-            detour_target,
-            charge_site,
-            queue_enter_s,
-            leg_target,
-            leg_flags,
-            edge_head,
-            edge_length_m,
-            next_edge,
-            target_dist_m,
-            target_time_s,
-            kwh_per_m,
-            is_bev,
-            site_kind,
-            site_target,
-            site_mcs_site,
-            site_at_node,
-            target_at_node,
-            charge_params[0],
-            charge_params[1],
-            TRUCK_RESERVE_SOC,
-            TRUCK_MIN_GAIN_SOC,
-        )
-        if code != KERNEL_OK:
-            return code, k
+        for f in range(bev_ranges.shape[0]):
+            c, d = bev_ranges[f, 0], bev_ranges[f, 1]
+            if d <= c:
+                continue
+            code = _charging_decisions(
+                t, dt_s, fleet[c:d], powertrain_spec[c:d], status[c:d], node[c:d], edge[c:d],
+                pos_m[c:d], leg[c:d], leg_begin[c:d], leg_end[c:d], battery_kwh[c:d],
+                soc_kwh[c:d], max_speed_mps[c:d], detour_target[c:d], charge_site[c:d],
+                queue_enter_s[c:d], leg_target, leg_flags, edge_head, edge_length_m, next_edge,
+                target_dist_m, target_time_s, kwh_per_m, is_bev, site_kind, site_target,
+                site_mcs_site, site_at_node, target_at_node, charge_params[0],
+                charge_params[1], TRUCK_RESERVE_SOC, TRUCK_MIN_GAIN_SOC,
+            )
+            if code != KERNEL_OK:
+                return code, k
         code = _advance_tick(
             status,
             node,
@@ -413,4 +394,6 @@ def run_ticks_args(model: TransportModel) -> tuple:
         cs.log_count,
         charge_params,
         model.arrived,
+        np.asarray(model.plan.fleet_ranges[FLEETS.index("taxi")], np.int64),
+        np.ascontiguousarray(model.plan.bev_ranges, np.int64),
     )
