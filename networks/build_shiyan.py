@@ -36,6 +36,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Final
 from xml.sax.saxutils import quoteattr
 
@@ -79,70 +80,72 @@ def haversine_len(xy: np.ndarray) -> float:
 # =====================================================================================
 
 #: Road anchors: named road nodes shared by several roads.  (lon, lat, source)
-ANCHORS: Final = {
-    # central city, geography.md §5 (S19, S23; VL/L) and §1 (A01-A03, A11)
-    "花果": (110.660, 32.630, "§5 Huaguo, S19/S23 VL"),
-    "红卫": (110.700, 32.640, "§5 Hongwei, S19 VL"),
-    "张湾": (110.767, 32.652, "A03 Zhangwan seat S17 H"),
-    "五堰": (110.790, 32.642, "§5 Wuyan, S19 L"),
-    "六堰": (110.800, 32.641, "§5 Liuyan, S19 L"),
-    "东城": (110.820, 32.648, "§5 Dongcheng, K VL"),
-    "白浪": (110.870, 32.611, "§5 Bailang, S19 L"),
-    "熊家湾": (110.782, 32.680, "§5 Xiongjiawan, S23 VL"),
-    "十堰东站": (110.800, 32.710, "§5 Shiyan East HSR, S20 L"),
-    "西城": (110.660, 32.680, "§5 Xicheng dev. area, S7/S23 VL"),
-    "北京路环岛": (110.797, 32.662, "§5 Beijing Rd x Jiangsu Rd x Huojian Rd, S23 L"),
-    "客运西站": (110.720, 32.670, "§5 West coach station, S22 VL"),
-    "茅箭": (110.810, 32.632, "A02 Maojian area, S17 H (shifted to G316)"),
-    "大川路口": (110.812, 32.622, "schematic: G209 leaves the city south-east"),
-    "机场": (110.905, 32.595, "B04 Wudangshan airport, S18 H"),
-    "柳陂": (110.752, 32.785, "§2a Liubei, S1 L"),
-    # county seats and towns, geography.md §1 (S17 H), §2 (L/VL), §6
-    "郧阳": (110.807, 32.840, "A04 Yunyang seat, S17 H"),
-    "丹江口": (111.508, 32.541, "A05 Danjiangkou seat, S17 H"),
-    "郧西": (110.421, 32.993, "A06 Yunxi seat, S17 H"),
-    "竹山": (110.225, 32.228, "A07 Zhushan seat, S17 H"),
-    "竹溪": (109.712, 32.318, "A08 Zhuxi seat, S17 H"),
-    "房县": (110.737, 32.057, "A09 Fang seat, S17 H"),
-    "武当山": (111.010, 32.455, "A10 Wudangshan zone seat, K M"),
-    "淅川": (111.490, 33.140, "B05 Xichuan seat (Henan), K M"),
-    "六里坪": (110.920, 32.485, "§2a/§5 Liuliping, S5/S21 L"),
-    "土关垭": (111.430, 32.490, "§2a Danjiangkou IC area / HSR, S16/S21 L"),
-    "黄龙": (110.550, 32.712, "§2b Huanglong, S7 L"),
-    "鲍峡": (110.380, 32.765, "§2b Baoxia, S8 L"),
-    "胡家营": (110.212, 32.812, "§5 Hujiaying station, S18 H"),
-    "茨家岭": (110.950, 32.900, "§6 Cijialing (G209 / ring road), S16 L"),
-    "刘洞": (110.950, 33.020, "§2c Liudong, VL"),
-    "老城": (111.230, 33.045, "§4 Laocheng (Xichuan), S13 VL"),
-    "马蹬": (111.610, 33.000, "§4 Madeng, S13 VL"),
-    "宋岗": (111.620, 32.910, "§4 Songgang, S13 VL"),
-    "九重": (111.720, 32.780, "B06 Jiuzhong area, K VL"),
-    "陶岔": (111.715, 32.676, "B06 Taocha canal head, K M"),
-    "下寺": (111.425, 32.872, "§4 Xiasi, S13 VL"),
-    "仓房": (111.445, 32.815, "§2f Cangfang, VL"),
-    "大川": (110.840, 32.550, "§6 Dachuan (十两路), M"),
-    "两河口": (110.820, 32.420, "§6 Lianghekou (十两路), M"),
-    "土城": (110.835, 32.190, "§2c Tucheng, S5 L (on G209, schematic)"),
-    "官山": (110.985, 32.305, "§2c Guanshan, S5 L"),
-    "野人谷": (110.620, 31.860, "§2g Yerengu, VL"),
-    "青峰": (110.900, 32.030, "§2d Qingfeng, S5 VL"),
-    "军店": (110.500, 32.130, "§2d Jundian, S5 VL"),
-    "宝丰": (109.950, 32.272, "§2d Baofeng, S34 VL"),
-    "上津": (110.036, 33.136, "B07 Shangjin, S26 M"),
-    "观音": (110.430, 32.900, "§2e Guanyin, S4 VL"),
-    "五峰": (110.430, 32.820, "§2e Wufeng, S4 VL"),
-    "沧浪山": (110.300, 32.515, "§2e Canglangshan, S3 VL"),
-    "竹山北": (110.235, 32.330, "§2e Zhushan North, S3 VL"),
-    "青曲": (110.580, 32.880, "§2a Qingqu, S1 L"),
-    "香口": (110.490, 32.955, "§2a Xiangkou, S1 L"),
-    "辽瓦": (110.600, 32.805, "§6 Liaowa (ring road), S16 VL"),
-    "茶店": (110.860, 32.735, "§2c Changling/Chadian, S16 VL"),
-    "均县": (110.980, 32.595, "§4 Junxian, S12/S16 VL"),
-    "龙山": (111.350, 32.560, "§4 Longshan, S14/S16 L"),
-    "凉水河": (111.420, 32.618, "§4 Liangshuihe, S14 L"),
-    "习家店": (111.280, 32.705, "§4 Xijiadian, S16 VL"),
-    "石鼓": (111.480, 32.665, "§2f Shigu, VL"),
-}
+ANCHORS: Final = MappingProxyType(
+    {
+        # central city, geography.md §5 (S19, S23; VL/L) and §1 (A01-A03, A11)
+        "花果": (110.660, 32.630, "§5 Huaguo, S19/S23 VL"),
+        "红卫": (110.700, 32.640, "§5 Hongwei, S19 VL"),
+        "张湾": (110.767, 32.652, "A03 Zhangwan seat S17 H"),
+        "五堰": (110.790, 32.642, "§5 Wuyan, S19 L"),
+        "六堰": (110.800, 32.641, "§5 Liuyan, S19 L"),
+        "东城": (110.820, 32.648, "§5 Dongcheng, K VL"),
+        "白浪": (110.870, 32.611, "§5 Bailang, S19 L"),
+        "熊家湾": (110.782, 32.680, "§5 Xiongjiawan, S23 VL"),
+        "十堰东站": (110.800, 32.710, "§5 Shiyan East HSR, S20 L"),
+        "西城": (110.660, 32.680, "§5 Xicheng dev. area, S7/S23 VL"),
+        "北京路环岛": (110.797, 32.662, "§5 Beijing Rd x Jiangsu Rd x Huojian Rd, S23 L"),
+        "客运西站": (110.720, 32.670, "§5 West coach station, S22 VL"),
+        "茅箭": (110.810, 32.632, "A02 Maojian area, S17 H (shifted to G316)"),
+        "大川路口": (110.812, 32.622, "schematic: G209 leaves the city south-east"),
+        "机场": (110.905, 32.595, "B04 Wudangshan airport, S18 H"),
+        "柳陂": (110.752, 32.785, "§2a Liubei, S1 L"),
+        # county seats and towns, geography.md §1 (S17 H), §2 (L/VL), §6
+        "郧阳": (110.807, 32.840, "A04 Yunyang seat, S17 H"),
+        "丹江口": (111.508, 32.541, "A05 Danjiangkou seat, S17 H"),
+        "郧西": (110.421, 32.993, "A06 Yunxi seat, S17 H"),
+        "竹山": (110.225, 32.228, "A07 Zhushan seat, S17 H"),
+        "竹溪": (109.712, 32.318, "A08 Zhuxi seat, S17 H"),
+        "房县": (110.737, 32.057, "A09 Fang seat, S17 H"),
+        "武当山": (111.010, 32.455, "A10 Wudangshan zone seat, K M"),
+        "淅川": (111.490, 33.140, "B05 Xichuan seat (Henan), K M"),
+        "六里坪": (110.920, 32.485, "§2a/§5 Liuliping, S5/S21 L"),
+        "土关垭": (111.430, 32.490, "§2a Danjiangkou IC area / HSR, S16/S21 L"),
+        "黄龙": (110.550, 32.712, "§2b Huanglong, S7 L"),
+        "鲍峡": (110.380, 32.765, "§2b Baoxia, S8 L"),
+        "胡家营": (110.212, 32.812, "§5 Hujiaying station, S18 H"),
+        "茨家岭": (110.950, 32.900, "§6 Cijialing (G209 / ring road), S16 L"),
+        "刘洞": (110.950, 33.020, "§2c Liudong, VL"),
+        "老城": (111.230, 33.045, "§4 Laocheng (Xichuan), S13 VL"),
+        "马蹬": (111.610, 33.000, "§4 Madeng, S13 VL"),
+        "宋岗": (111.620, 32.910, "§4 Songgang, S13 VL"),
+        "九重": (111.720, 32.780, "B06 Jiuzhong area, K VL"),
+        "陶岔": (111.715, 32.676, "B06 Taocha canal head, K M"),
+        "下寺": (111.425, 32.872, "§4 Xiasi, S13 VL"),
+        "仓房": (111.445, 32.815, "§2f Cangfang, VL"),
+        "大川": (110.840, 32.550, "§6 Dachuan (十两路), M"),
+        "两河口": (110.820, 32.420, "§6 Lianghekou (十两路), M"),
+        "土城": (110.835, 32.190, "§2c Tucheng, S5 L (on G209, schematic)"),
+        "官山": (110.985, 32.305, "§2c Guanshan, S5 L"),
+        "野人谷": (110.620, 31.860, "§2g Yerengu, VL"),
+        "青峰": (110.900, 32.030, "§2d Qingfeng, S5 VL"),
+        "军店": (110.500, 32.130, "§2d Jundian, S5 VL"),
+        "宝丰": (109.950, 32.272, "§2d Baofeng, S34 VL"),
+        "上津": (110.036, 33.136, "B07 Shangjin, S26 M"),
+        "观音": (110.430, 32.900, "§2e Guanyin, S4 VL"),
+        "五峰": (110.430, 32.820, "§2e Wufeng, S4 VL"),
+        "沧浪山": (110.300, 32.515, "§2e Canglangshan, S3 VL"),
+        "竹山北": (110.235, 32.330, "§2e Zhushan North, S3 VL"),
+        "青曲": (110.580, 32.880, "§2a Qingqu, S1 L"),
+        "香口": (110.490, 32.955, "§2a Xiangkou, S1 L"),
+        "辽瓦": (110.600, 32.805, "§6 Liaowa (ring road), S16 VL"),
+        "茶店": (110.860, 32.735, "§2c Changling/Chadian, S16 VL"),
+        "均县": (110.980, 32.595, "§4 Junxian, S12/S16 VL"),
+        "龙山": (111.350, 32.560, "§4 Longshan, S14/S16 L"),
+        "凉水河": (111.420, 32.618, "§4 Liangshuihe, S14 L"),
+        "习家店": (111.280, 32.705, "§4 Xijiadian, S16 VL"),
+        "石鼓": (111.480, 32.665, "§2f Shigu, VL"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -1412,17 +1415,19 @@ class Centreline:
 # The builder
 # =====================================================================================
 
-DRIVABLE_SPEED_KPH: Final = {  # for routing bus lines inside the builder only
-    "motorway": 100.0,
-    "motorway_link": 50.0,
-    "trunk": 60.0,
-    "primary": 50.0,
-    "secondary": 40.0,
-    "tertiary": 35.0,
-    "residential": 25.0,
-    "unclassified": 30.0,
-    "service": 20.0,
-}
+DRIVABLE_SPEED_KPH: Final = MappingProxyType(
+    {  # bus routing inside the builder only
+        "motorway": 100.0,
+        "motorway_link": 50.0,
+        "trunk": 60.0,
+        "primary": 50.0,
+        "secondary": 40.0,
+        "tertiary": 35.0,
+        "residential": 25.0,
+        "unclassified": 30.0,
+        "service": 20.0,
+    }
+)
 
 
 @dataclass
@@ -1532,9 +1537,18 @@ class Builder:
                 f"| {spec.ref or spec.key} | {wps[first].name} → {wps[last].name} | {km:.3f} | "
                 f"{built:.1f} | {(built / km - 1) * 100:+.1f} % |"
             )
+        if len(spec.groups) > 1:
+            a, b = spec.groups[0][0], spec.groups[-1][1]
+            sub = cl.xy[(cl.s >= wp_s[a] - 1e-6) & (cl.s <= wp_s[b] + 1e-6)]
+            built = haversine_len(_resample(sub, 700.0)) / 1000.0
+            km = sum(g[2] for g in spec.groups)
+            self.report.append(
+                f"| {spec.ref or spec.key} | **corridor total** | {km:.3f} | {built:.1f} | "
+                f"{(built / km - 1) * 100:+.1f} % |"
+            )
         # special positions along the corridor (arc length, local metres)
         specials: dict[str, float] = {}
-        for w, s in zip(wps, wp_s, strict=False):
+        for w, s in zip(wps, wp_s, strict=True):
             if "ic" in w.kind.split("+"):
                 specials[f"IC{w.name}-"] = s - 400.0
                 specials[f"IC{w.name}+"] = s + 400.0
@@ -1545,7 +1559,7 @@ class Builder:
         s_last = total - (600.0 if wps[-1].kind == "tee" else 300.0)
         specials["START"], specials["END"] = s_first, s_last
         sas = [sa for sa in SERVICE_AREAS if sa.road == spec.key]
-        junctions = [s for w, s in zip(wps, wp_s, strict=False) if w.kind != "point"]
+        junctions = [s for w, s in zip(wps, wp_s, strict=True) if w.kind != "point"]
         sa_pos: dict[str, float] = {}
         for sa in sas:
             s = cl.project(to_xy(sa.lon, sa.lat))
@@ -1593,7 +1607,12 @@ class Builder:
                 tags["ref"] = spec.ref
             self.line([fwd[s] for s in keys], tags)
             self.line([bwd[s] for s in reversed(keys)], tags)
-        base = {"highway": "motorway", "name": spec.sections[0][1], "name:en": spec.sections[0][2]}
+        base = {
+            "highway": "motorway",
+            "name": spec.sections[0][1],
+            "name:en": spec.sections[0][2],
+            "maxspeed": "60",  # the two-way boundary sections and the merges onto them
+        }
         if spec.ref:
             base["ref"] = spec.ref
         # ends: two-way stub to the boundary, or junction links onto another expressway
@@ -1624,7 +1643,7 @@ class Builder:
                 self.line([self._special(other, y_b, plus), x_out], link)
         # interchanges: a local node beside the corridor and four ramps
         ramp = {"highway": "motorway_link", "oneway": "yes", "maxspeed": "40"}
-        for w, s in zip(wps, wp_s, strict=False):
+        for w, s in zip(wps, wp_s, strict=True):
             if "ic" not in w.kind.split("+"):
                 continue
             side = 1.0
@@ -1982,7 +2001,7 @@ class Builder:
         lo, hi = pts.min(axis=0) - 100.0, pts.max(axis=0) + 100.0
         near = ((np.minimum(a, b) <= hi) & (np.maximum(a, b) >= lo)).all(axis=1)
         dist = _point_segment_distance(pts, a[near], b[near])
-        gone = {n for n, d in zip(nodes, dist, strict=False) if d < 60.0}
+        gone = {n for n, d in zip(nodes, dist, strict=True) if d < 60.0}
         for ln in streets:
             ln.nodes = [n for n in ln.nodes if n not in gone]
         self.lines = [ln for ln in self.lines if ln.kind != "street" or len(ln.nodes) >= 2]
@@ -2030,7 +2049,7 @@ class Builder:
                 t = (qp[:, 0] * s[:, 1] - qp[:, 1] * s[:, 0]) / denom
                 u = (qp[:, 0] * r[1] - qp[:, 1] * r[0]) / denom
             ok = (np.abs(denom) > 1e-6) & (t > 0) & (t < 1) & (u > 0) & (u < 1)
-            for c, tt, uu in zip(cand[ok], t[ok], u[ok], strict=False):
+            for c, tt, uu in zip(cand[ok], t[ok], u[ok], strict=True):
                 hits.append((int(o), float(tt), int(c), float(uu)))
         inserts: dict[tuple[int, int], list[tuple[float, int]]] = {}
         for o, tt, c, uu in sorted(hits):
@@ -2127,7 +2146,7 @@ class Builder:
                 continue
             speed = DRIVABLE_SPEED_KPH[hw] / 3.6
             oneway = ln.tags.get("oneway") == "yes"
-            for u, v in zip(ln.nodes[:-1], ln.nodes[1:], strict=False):
+            for u, v in itertools.pairwise(ln.nodes):
                 w = float(np.hypot(*(self.xy[u] - self.xy[v]))) / speed
                 adj.setdefault(u, []).append((v, w))
                 if not oneway:

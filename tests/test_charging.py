@@ -308,3 +308,127 @@ def test_fill_background_rows_checks_room():
     fill_background_rows(state, 0, cars, sites, 0.9)
     assert np.allclose(state.soc_kwh, 0.9 * cars.battery_kwh - cars.need_kwh)
     assert dataclasses.is_dataclass(cars)
+
+
+# ------------------------------------------------------------------ with the movement kernel
+def _corridor_world(n_nodes=12, edge_m=10_000.0):
+    from transport_sim.state import KernelGraph, Targets
+
+    tails, heads = [], []
+    for u in range(n_nodes):
+        for w in (u - 1, u + 1):
+            if 0 <= w < n_nodes:
+                tails.append(u)
+                heads.append(w)
+    n_e = len(tails)
+    indptr = np.zeros(n_nodes + 1, np.int32)
+    indptr[1:] = np.cumsum(np.bincount(tails, minlength=n_nodes))
+    graph = KernelGraph(
+        indptr=indptr, edge_head=np.array(heads, np.int32), edge_tail=np.array(tails, np.int32),
+        edge_length_m=np.full(n_e, edge_m), edge_speed_mps=np.full(n_e, 25.0),
+        edge_class=np.zeros(n_e, np.int8),
+    )
+    edge_of = {(t, h): e for e, (t, h) in enumerate(zip(tails, heads, strict=True))}
+    idx = np.arange(n_nodes)
+    nxt = np.full((n_nodes, n_nodes), -1, np.int32)
+    for k in range(n_nodes):
+        for u in range(n_nodes):
+            if u != k:
+                nxt[k, u] = edge_of[(u, u + 1 if u < k else u - 1)]
+    dist = (np.abs(idx[:, None] - idx[None, :]) * edge_m).astype(np.float32)
+    targets = Targets(node=idx.astype(np.int32), next_edge=nxt, dist_m=dist,
+                      time_s=(dist / 25.0).astype(np.float32))
+    return graph, targets
+
+
+@pytest.mark.parametrize(("coverage", "arrives"), [(0.0, False), (1.0, True)])
+def test_truck_strands_without_service_area_chargers(coverage, arrives):
+    from transport_sim.codes import (
+        N_ROAD_CLASSES,
+        STATUS_DONE,
+        STATUS_OFF,
+        STATUS_STRANDED,
+    )
+    from transport_sim.kernels.charging import charging_decisions
+    from transport_sim.kernels.movement import advance_tick
+    from transport_sim.state import SpecTable
+
+    graph, targets = _corridor_world()
+    settings_ = ChargingSettings(service_area_coverage=Curve.constant(coverage), urban_hubs=0)
+    sas = [_cand(f"sa {u}", [u], weight=1.0) for u in range(2, 11)]
+    sites = build_sites([], [], sas, [], settings_, 2030, [])
+    tables = sites.tables(graph.n_nodes, targets.node)
+    specs = SpecTable(kwh_per_m=np.full((1, N_ROAD_CLASSES), 1.5e-3), is_bev=np.array([True]))
+    state = FleetState.allocate(1, 1)
+    state.fleet[0] = 2  # truck: 100 kWh, 110 km trip needs 165 kWh
+    state.battery_kwh[0] = state.soc_kwh[0] = 100.0
+    state.max_charge_kw[0] = 350.0
+    state.max_speed_mps[0] = 25.0
+    state.status[0] = STATUS_OFF
+    state.leg_end[0] = 1
+    state.leg_target[0] = 11
+    cs = sites.charging_state(1)
+    arrived = np.zeros(1, np.int8)
+    factors = np.ones(N_ROAD_CLASSES)
+    dt = 10.0
+    for k in range(int(4 * 3600 / dt)):
+        t = k * dt
+        charging_decisions(state, graph, targets, specs, tables, t, dt,
+                           charge_below_soc=settings_.charge_below_soc,
+                           charge_to_soc=settings_.charge_to_soc)
+        advance_tick(state, graph, targets, specs, t, dt, factors, arrived)
+        charging_tick(state, arrived, cs, t, dt, charge_to_soc=settings_.charge_to_soc,
+                      taper_start_soc=settings_.taper_start_soc,
+                      charger_efficiency=settings_.charger_efficiency)
+    if arrives:
+        assert state.status[0] == STATUS_DONE
+        assert state.node[0] == 11
+        assert cs.n_sessions_logged >= 1
+        assert state.charged_kwh[0] == pytest.approx(
+            state.energy_kwh[0] - 100.0 + state.soc_kwh[0], rel=1e-9
+        )
+    else:
+        assert state.status[0] == STATUS_STRANDED
+        assert state.soc_kwh[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_network_distances_for_gap_order():
+    from transport_sim.charging import network_distances_km
+
+    _, targets = _corridor_world()
+    d = network_distances_km([[2, 3], [7], [0], [11]], targets.node, targets.dist_m)
+    np.testing.assert_allclose(d, [[0, 40, 20, 80], [40, 0, 70, 40], [20, 70, 0, 110],
+                                   [80, 40, 110, 0]])
+    cands = [_cand("a", [2, 3]), _cand("b", [7])]
+    assert select_covered_service_areas(cands, 0.5, "gap", distances_km=d).tolist() == [1]
+
+
+def test_background_cars_survive_the_movement_kernel():
+    # rows without legs are marked done by the movement kernel once their time has come;
+    # the charging kernel must still queue them (arrival 0.0 is the edge case)
+    from transport_sim.codes import N_ROAD_CLASSES, STATUS_DONE
+    from transport_sim.kernels.movement import advance_tick
+    from transport_sim.state import SpecTable
+
+    graph, targets = _corridor_world()
+    settings_ = ChargingSettings(service_area_coverage=Curve.constant(1.0), urban_hubs=0)
+    sites = build_sites([], [], [_cand("sa", [4])], [], settings_, 2030, [])
+    cars = draw_background_cars(np.random.default_rng(0), sites, settings_, "weekday")
+    cars = dataclasses.replace(cars, site=cars.site[:3], arrive_s=np.array([0.0, 5.0, 600.0]),
+                               need_kwh=cars.need_kwh[:3], battery_kwh=cars.battery_kwh[:3],
+                               max_charge_kw=cars.max_charge_kw[:3])
+    state = FleetState.allocate(3, 0)
+    fill_background_rows(state, 0, cars, sites, settings_.charge_to_soc)
+    specs = SpecTable(kwh_per_m=np.zeros((1, N_ROAD_CLASSES)), is_bev=np.array([True]))
+    cs = sites.charging_state(3)
+    arrived = np.zeros(3, np.int8)
+    for k in range(500):
+        t = k * 10.0
+        advance_tick(state, graph, targets, specs, t, 10.0, np.ones(N_ROAD_CLASSES), arrived)
+        charging_tick(state, arrived, cs, t, 10.0, charge_to_soc=0.9, taper_start_soc=0.8,
+                      charger_efficiency=0.93)
+    assert cs.n_sessions_logged == 3
+    np.testing.assert_allclose(cs.log_arrive_s[:3], [0.0, 5.0, 600.0])
+    assert np.isfinite(cs.log_end_s[:3]).all()
+    assert (state.status == STATUS_DONE).all()
+    np.testing.assert_allclose(state.soc_kwh, 0.9 * state.battery_kwh)

@@ -63,3 +63,42 @@ def test_killed_run_leaves_no_results_folder(tmp_path: Path) -> None:
 
         remove_stale_partials(out)
         assert not any(p.exists() for p in leftovers)
+
+
+def rss_mb() -> float:
+    """Resident set size of this process, MB (Linux /proc)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux /proc")
+def test_soak_twenty_years_three_times_the_fleets_without_memory_growth() -> None:
+    import gc
+
+    from transport_sim.runner import day_seeds, prepare, simulate_day
+    from transport_sim.scenario import load_scenario
+
+    scen = load_scenario(REPO / "experiments" / "shiyan_plan.toml").with_overrides(
+        {
+            "run.start_year": 2024,
+            "run.end_year": 2043,
+            "run.vehicle_scale": 0.05,
+            "fleet_overrides.bus.stock": 3600,
+            "fleet_overrides.taxi.stock": 13500,
+            "fleet_overrides.truck.stock": 150000,
+            "fleet_overrides.ship.stock": 900,
+            "fleet_overrides.freight.road_tonnage_mt_per_year": 225.0,
+        }
+    )
+    prep = prepare(scen)
+    seeds = day_seeds(scen.run.seed, scen.years, scen.run.day_types)
+    rss = []
+    for year in scen.years:
+        for day_type in scen.run.day_types:
+            model = simulate_day(prep, year, day_type, seeds[(year, day_type)])
+            assert model.fleet_totals()["vkm"].sum() > 0
+            del model
+        gc.collect()
+        rss.append(rss_mb())
+    settled = max(rss[2:6])
+    assert max(rss[6:]) <= settled * 1.10 + 50.0, rss

@@ -104,7 +104,7 @@ def _stock(years: list[int], nev_new: dict[str, dict[int, float]]) -> pd.DataFra
                     share = _curve(nev_new[fleet], year)
                     if fleet == "truck" and size_class == "light":
                         share = _curve({2024: 0.1, 2026: 0.8}, year)
-                    n_nev = round(need * share)
+                    n_nev = math.ceil(need * share - 1e-9)
                     for key, n in ((CONVENTIONAL_NEW[fleet], need - n_nev), (("bev", "zev"), n_nev)):
                         cells[key] = cells.get(key, 0.0) + n
                         flows.setdefault(key, [0, 0, 0])[2] += int(n)
@@ -308,3 +308,429 @@ def make_results(name: str = "shiyan_plan", *, plan: bool = True, first: int = 2
     tables = {"annual": annual, "chargers": chargers, "charger_hourly": hourly,
               "timeseries": _timeseries(years), "stock": stock}
     return Results(tables=tables, meta=meta, scenario_toml=scenario)
+
+
+# ======================================================================================
+# helpers: read report.md back
+# ======================================================================================
+def md_tables(text: str) -> dict[str, list[dict[str, str]]]:
+    """Markdown tables by the heading above them: {heading: [{column: cell}, ...]}."""
+    tables: dict[str, list[dict[str, str]]] = {}
+    heading = ""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+        elif line.startswith("| ") and i + 1 < len(lines) and lines[i + 1].startswith("| :--") \
+                or line.startswith("| ") and i + 1 < len(lines) and lines[i + 1].startswith("| --"):
+            header = _cells(line)
+            rows = []
+            i += 2
+            while i < len(lines) and lines[i].startswith("| "):
+                rows.append(dict(zip(header, _cells(lines[i]), strict=True)))
+                i += 1
+            tables.setdefault(heading, rows)
+            continue
+        i += 1
+    return tables
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+
+
+def num(cell: str) -> float:
+    """The number in a report cell ('1,234 t', '+1.2 %', '**MET**' -> nan, '-' -> nan)."""
+    match = re.search(r"[-+]?[\d,]*\.?\d+", cell.replace("**", ""))
+    if match is None or cell.strip() in ("-", "base"):
+        return math.nan
+    return float(match.group().replace(",", ""))
+
+
+def table(text: str, prefix: str) -> list[dict[str, str]]:
+    found = [rows for heading, rows in md_tables(text).items() if heading.startswith(prefix)]
+    assert found, f"no table under a heading starting with {prefix!r}"
+    return found[0]
+
+
+def close(printed: float, exact: float, decimals: int) -> bool:
+    return abs(printed - exact) <= 0.5 * 10 ** -decimals + 1e-9 * abs(exact)
+
+
+# ======================================================================================
+# fixtures
+# ======================================================================================
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A plan run (targets met), a baseline run (targets missed), a short 2024-2026 run."""
+    root = tmp_path_factory.mktemp("report")
+    runs = {"plan": make_results("shiyan_plan"),
+            "baseline": make_results("baseline", plan=False, seed=3),
+            "short": make_results("shiyan_plan", last=2026, seed=5)}
+    return {name: write_results(r, root / name) for name, r in runs.items()}
+
+
+def report_of(folder: Path) -> str:
+    from transport_sim.report import load_results, report_markdown
+
+    results = load_results(folder)
+    return report_markdown(results.tables, results.meta, results.scenario_toml)
+
+
+@pytest.fixture(scope="module")
+def plan_report(folders: dict[str, Path]) -> str:
+    return report_of(folders["plan"])
+
+
+@pytest.fixture(scope="module")
+def baseline_report(folders: dict[str, Path]) -> str:
+    return report_of(folders["baseline"])
+
+
+def parquet(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(folder / f"{name}.parquet")
+
+
+# ======================================================================================
+# the numbers the report prints equal the Parquet tables they come from
+# ======================================================================================
+@pytest.mark.parametrize("run", ["plan", "baseline", "short"])
+def test_co2_headline_equals_annual_parquet(folders: dict[str, Path], run: str) -> None:
+    folder = folders[run]
+    text = report_of(folder)
+    annual = parquet(folder, "annual")
+    totals = annual.groupby("year")[["co2_ttw_t", "co2_wtw_t"]].sum()
+    meta = json.loads((folder / "run.json").read_text())
+    match = re.search(r"WTW CO2 peak: (\d{4}), ([\d,]+) t", text)
+    assert match is not None
+    assert int(match.group(1)) == int(totals["co2_wtw_t"].idxmax()) == meta["peak_year"]
+    assert close(num(match.group(2)), totals["co2_wtw_t"].max(), 0)
+    assert close(num(match.group(2)), meta["peak_co2_wtw_t"], 0)
+    rows = table(text, "CO2 by year")
+    years = [int(r["year"]) for r in rows]
+    assert years == sorted({2024, 2025, 2030, 2035, int(annual["year"].max())})
+    base = totals.loc[2024]
+    for row in rows:
+        year = int(row["year"])
+        if year not in totals.index:
+            assert row["TTW CO2 (t)"] == row["WTW CO2 (t)"] == "not simulated"
+            continue
+        for kind in ("TTW", "WTW"):
+            col = f"co2_{kind.lower()}_t"
+            assert close(num(row[f"{kind} CO2 (t)"]), totals.loc[year, col], 0)
+            change = row[f"{kind} vs 2024"]
+            if year == 2024:
+                assert change == "base"
+            else:
+                expected = 100 * (totals.loc[year, col] - base[col]) / base[col]
+                assert close(num(change), expected, 1)
+
+
+def test_co2_by_fleet_and_energy_equal_annual_parquet(folders: dict[str, Path],
+                                                      plan_report: str) -> None:
+    annual = parquet(folders["plan"], "annual")
+    by_fleet = annual.groupby(["fleet", "year"])["co2_wtw_t"].sum()
+    rows = table(plan_report, "WTW CO2 by fleet")
+    assert {r["fleet"] for r in rows} == set(annual["fleet"])
+    for row in rows:
+        for year in (2024, 2025, 2030, 2035):
+            assert close(num(row[str(year)]), by_fleet.loc[(row["fleet"], year)], 0)
+    units = {"diesel (million L)": ("diesel_l", 1e-6), "petrol (million L)": ("petrol_l", 1e-6),
+             "CNG (kt)": ("cng_kg", 1e-6), "LNG (kt)": ("lng_kg", 1e-6),
+             "electricity (GWh)": ("electricity_kwh", 1e-6), "hydrogen (t)": ("hydrogen_kg", 1e-3)}
+    energy = annual.groupby("year")[[c for c, _ in units.values()]].sum()
+    rows = table(plan_report, "Energy by carrier")
+    assert [r["carrier"] for r in rows] == list(units)
+    for row in rows:
+        column, factor = units[row["carrier"]]
+        for year in (2024, 2030, 2035):
+            assert close(num(row[str(year)]), energy.loc[year, column] * factor, 2)
+
+
+def _nev_new_share(stock: pd.DataFrame, fleet: str, size_class: str | None = None) -> pd.Series:
+    sel = stock[stock["fleet"] == fleet]
+    if size_class:
+        sel = sel[sel["size_class"] == size_class]
+    nev = sel[sel["powertrain"].isin(["bev", "fcev"])].groupby("year")["purchased"].sum()
+    allp = sel.groupby("year")["purchased"].sum()
+    return (nev.reindex(allp.index, fill_value=0) / allp.where(allp > 0)).dropna()
+
+
+def _targets(text: str) -> dict[str, dict[str, str]]:
+    rows = table(text, "Plan targets")
+    return {r["target"].split(":")[0]: r for r in rows}
+
+
+@pytest.mark.parametrize("run", ["plan", "baseline"])
+def test_plan_targets_equal_tables_and_scenario(folders: dict[str, Path], run: str) -> None:
+    folder = folders[run]
+    text = report_of(folder)
+    stock, annual = parquet(folder, "stock"), parquet(folder, "annual")
+    import tomllib
+
+    scenario = tomllib.loads((folder / "scenario.resolved.toml").read_text())
+    rows = _targets(text)
+    expected: dict[str, tuple[float, str, float]] = {}  # target -> (value, unit, threshold)
+    for fleet, label in (("bus", "Buses"), ("taxi", "Taxis and ride-hailing")):
+        share = _nev_new_share(stock, fleet)
+        expected[label] = (share[share.index >= 2025].min(), "share", 1.0)
+    light = _nev_new_share(stock, "truck", "light")
+    expected["Urban logistics (light trucks)"] = (light.loc[2026], "share", 0.8)
+    rail = scenario["policy"]["freight"]["rail_share"]
+    rail_years = sorted(int(y) for y in rail)
+    rail_2025 = float(np.interp(2025, rail_years, [rail[str(y)] for y in rail_years]))
+    expected["Rail share of freight tonnage (三(七)2)"] = (rail_2025, "share", 0.09)
+    cov = scenario["charging"]["service_area_coverage"]
+    expected["Expressway service areas with charging/swapping (三(七)3)"] = (
+        float(cov["2030"]), "share", 0.70)
+    last = int(annual["year"].max())
+    old = stock[(stock["year"] == last) & (stock["fleet"] == "truck")
+                & (stock["powertrain"] == "diesel") & stock["standard"].isin(["china2", "china3"])]
+    expected["China III-and-older operating diesel trucks phased out (三(七)1)"] = (
+        float(old["vehicles"].sum()), "count", 0.0)
+    ships = stock[(stock["fleet"] == "ship") & (stock["year"] >= 2025)
+                  & ~stock["powertrain"].isin(["bev", "fcev"])]
+    expected["No new non-electric reservoir ships (三(七)1)"] = (
+        float(ships["purchased"].sum()), "count", 0.0)
+    assert set(rows) == set(expected)
+    statuses = []
+    for target, (value, unit, threshold) in expected.items():
+        row = rows[target]
+        printed = num(row["simulated"])
+        if unit == "share":
+            assert close(printed, 100 * value, 1), target
+            met = value >= threshold - 1e-9
+            assert close(num(row["margin"]), 100 * (value - threshold), 1), target
+        else:
+            assert printed == value, target
+            met = value <= threshold
+            assert num(row["margin"]) == threshold - value, target
+        assert row["status"] == ("**MET**" if met else "**MISSED**"), target
+        statuses.append(met)
+    if run == "plan":
+        assert all(statuses)
+    else:
+        assert not rows["Buses"]["status"].endswith("MET**")
+        assert sum(statuses) == 1  # only the light-truck pilot (a fleet-file override)
+    n_met = re.search(r"(\d+) of (\d+) assessed targets met", text)
+    assert n_met is not None
+    assert (int(n_met.group(1)), int(n_met.group(2))) == (sum(statuses), len(statuses))
+
+
+def test_nev_shares_by_year_equal_stock_parquet(folders: dict[str, Path],
+                                                plan_report: str) -> None:
+    stock = parquet(folders["plan"], "stock")
+    rows = table(plan_report, "NEV share of buses and taxis")
+    assert len(rows) == stock["year"].nunique()
+    for row in rows:
+        year = int(row["year"])
+        for fleet, plural in (("bus", "buses"), ("taxi", "taxis")):
+            sel = stock[(stock["year"] == year) & (stock["fleet"] == fleet)]
+            nev = sel["powertrain"].isin(["bev", "fcev"])
+            assert close(num(row[f"{fleet} NEV of stock"]),
+                         100 * sel.loc[nev, "vehicles"].sum() / sel["vehicles"].sum(), 1)
+            bought = sel["purchased"].sum()
+            assert num(row[f"{plural} purchased"]) == bought
+            if bought:
+                assert close(num(row[f"{fleet} NEV of new"]),
+                             100 * sel.loc[nev, "purchased"].sum() / bought, 1)
+            else:
+                assert row[f"{fleet} NEV of new"] == "-"
+
+
+def test_rail_service_areas_and_old_trucks_equal_tables(folders: dict[str, Path],
+                                                        plan_report: str) -> None:
+    folder = folders["plan"]
+    annual, stock, chargers = (parquet(folder, n) for n in ("annual", "stock", "chargers"))
+    tkm = annual.pivot_table(index="year", columns="fleet", values="tkm", aggfunc="sum")
+    for row in table(plan_report, "Rail share of freight"):
+        year = int(row["year"])
+        rail, truck = tkm.loc[year, "rail_freight"], tkm.loc[year, "truck"]
+        assert close(num(row["rail (million tkm)"]), rail / 1e6, 1)
+        assert close(num(row["truck (million tkm)"]), truck / 1e6, 1)
+        assert close(num(row["rail share of tkm (simulated)"]), 100 * rail / (rail + truck), 1)
+    sa = chargers[(chargers["kind"] == "service_area") & ~chargers["site_id"].str.endswith(":mcs")]
+    for row in table(plan_report, "Service-area charging"):
+        year = int(row["year"])
+        sites = sa[sa["year"] == year].drop_duplicates("site_id")
+        assert num(row["charged service areas"]) == len(sites)
+        assert num(row["service-area plugs"]) == sites["plugs"].sum()
+        old = stock[(stock["year"] == year) & (stock["fleet"] == "truck")
+                    & (stock["powertrain"] == "diesel")
+                    & stock["standard"].isin(["china2", "china3"])]["vehicles"].sum()
+        assert num(row["China III-and-older diesel trucks"]) == old
+        ships = stock[(stock["year"] == year) & (stock["fleet"] == "ship")
+                      & ~stock["powertrain"].isin(["bev", "fcev"])]["purchased"].sum()
+        assert num(row["non-NEV ships purchased"]) == ships
+
+
+def test_stranded_and_unserved_equal_annual_parquet(folders: dict[str, Path],
+                                                    plan_report: str) -> None:
+    annual = parquet(folders["plan"], "annual")
+    by_year = annual.groupby("year")[["stranded", "requests", "unserved"]].sum()
+    by_fleet = annual.groupby(["year", "fleet"])["stranded"].sum()
+    rows = table(plan_report, "Stranded vehicles")
+    assert len(rows) == len(by_year)
+    for row in rows:
+        year = int(row["year"])
+        assert close(num(row["stranded, all fleets"]), by_year.loc[year, "stranded"], 1)
+        for fleet in ("bus", "taxi", "truck", "ship"):
+            assert close(num(row[f"stranded {fleet}"]), by_fleet.loc[(year, fleet)], 1)
+        assert close(num(row["taxi requests"]), by_year.loc[year, "requests"], 0)
+        assert close(num(row["unserved"]), by_year.loc[year, "unserved"], 0)
+        share = 100 * by_year.loc[year, "unserved"] / by_year.loc[year, "requests"]
+        assert close(num(row["unserved share"]), share, 1)
+
+
+def test_worst_chargers_equal_chargers_parquet(folders: dict[str, Path],
+                                               plan_report: str) -> None:
+    chargers = parquet(folders["plan"], "chargers")
+    worst = (chargers.sort_values("wait_p95_min", ascending=False)
+             .drop_duplicates("site_id").head(5))
+    rows = table(plan_report, "Worst charger queues")
+    assert [r["site id"] for r in rows] == list(worst["site_id"])
+    for row, (_, site) in zip(rows, worst.iterrows(), strict=True):
+        assert row["site"] == site["name"]
+        assert row["kind"] == site["kind"]
+        assert int(row["year"]) == site["year"]
+        assert row["day type"] == site["day_type"]
+        assert close(num(row["P95 wait (min)"]), site["wait_p95_min"], 1)
+        assert close(num(row["mean wait (min)"]), site["wait_mean_min"], 1)
+        assert num(row["max queue"]) == site["max_queue"]
+        assert close(num(row["utilisation"]), 100 * site["utilisation"], 1)
+
+
+def test_report_flags_schematic_network_and_short_runs(folders: dict[str, Path]) -> None:
+    text = report_of(folders["short"])
+    assert "Schematic network" in text
+    assert "not simulated" in text
+    assert "the run ends 2026" in text  # the 2030 coverage target comes from the curve
+    plain = make_results("real_osm", schematic=False, last=2026)
+    from transport_sim.report import report_markdown
+
+    assert "Schematic" not in report_markdown(plain.tables, plain.meta, plain.scenario_toml)
+
+
+# ======================================================================================
+# compare
+# ======================================================================================
+def test_compare_writes_the_table_of_differences(folders: dict[str, Path],
+                                                  tmp_path: Path) -> None:
+    from transport_sim.report import compare_results
+
+    out = compare_results([folders["plan"], folders["baseline"]], tmp_path / "cmp")
+    assert out == tmp_path / "cmp"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no partial folder
+    names = {p.name for p in out.iterdir()}
+    assert {"compare.csv", "compare.md", "compare_co2.png", "compare_co2_by_fleet.png",
+            "compare_nev_share.png", "compare_energy_by_carrier.png",
+            "compare_nox_pm.png"} <= names
+    cmp = pd.read_csv(out / "compare.csv")
+    assert list(cmp["scenario"]) == ["shiyan_plan", "baseline"]
+    totals = {k: parquet(folders[k], "annual").groupby("year")[["co2_wtw_t", "co2_ttw_t"]].sum()
+              for k in ("plan", "baseline")}
+    for i, key in enumerate(("plan", "baseline")):
+        wtw = totals[key]["co2_wtw_t"]
+        assert cmp.loc[i, "peak_year"] == wtw.idxmax()
+        assert cmp.loc[i, "peak_co2_wtw_t"] == pytest.approx(wtw.max())
+        for year in (2025, 2030, 2035):
+            for col in ("co2_wtw_t", "co2_ttw_t"):
+                value = totals[key].loc[year, col]
+                ref = totals["plan"].loc[year, col]
+                assert cmp.loc[i, f"{col}_{year}"] == pytest.approx(value)
+                assert cmp.loc[i, f"delta_{col}_{year}"] == pytest.approx(value - ref)
+                assert cmp.loc[i, f"delta_{col}_{year}_pct"] == pytest.approx(
+                    100 * (value - ref) / ref)
+    assert cmp.loc[1, "delta_peak_co2_wtw_t"] == pytest.approx(
+        totals["baseline"]["co2_wtw_t"].max() - totals["plan"]["co2_wtw_t"].max())
+    md = (out / "compare.md").read_text()
+    rows = table(md, "Well-to-wheel CO2")
+    assert [r["scenario"] for r in rows] == ["shiyan_plan", "baseline"]
+    assert rows[0]["2030 vs reference"] == "reference"
+    delta = cmp.loc[1, "delta_co2_wtw_t_2030"]
+    assert close(num(rows[1]["2030 vs reference"]), delta, 0)
+    assert close(num(rows[1]["2030 (t)"]), totals["baseline"].loc[2030, "co2_wtw_t"], 0)
+    targets = table(md, "Plan targets")
+    assert all(r["shiyan_plan"].startswith("MET") for r in targets)
+    assert any(r["baseline"].startswith("MISSED") for r in targets)
+
+
+def test_compare_refuses_missing_or_invalid_folders(folders: dict[str, Path],
+                                                    tmp_path: Path) -> None:
+    from transport_sim.report import compare_results
+
+    missing = tmp_path / "nope"
+    with pytest.raises(ResultsError, match="nope.*folder not found"):
+        compare_results([folders["plan"], missing], tmp_path / "out")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ResultsError, match="empty.*not a results folder") as info:
+        compare_results([empty], tmp_path / "out")
+    assert "\n" not in str(info.value)
+    no_stock = tmp_path / "no_stock"
+    partial = make_results(last=2025)
+    del partial.tables["stock"]
+    write_results(partial, no_stock)
+    with pytest.raises(ResultsError, match="no_stock.*no stock.parquet"):
+        compare_results([no_stock], tmp_path / "out")
+    with pytest.raises(ResultsError, match="at least one"):
+        compare_results([], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(ResultsError, match="exists"):
+        compare_results([folders["short"]], tmp_path / "taken")
+
+
+# ======================================================================================
+# plot_folder: errors and sweep folders (rendering is tested in tests/test_plots.py)
+# ======================================================================================
+def test_plot_folder_errors(tmp_path: Path) -> None:
+    from transport_sim.report import plot_folder
+
+    with pytest.raises(ResultsError, match="folder not found"):
+        plot_folder(tmp_path / "missing")
+    with pytest.raises(ResultsError, match="not a results folder"):
+        plot_folder(tmp_path)
+
+
+def test_plot_folder_hands_sweep_folders_to_experiments(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from transport_sim.report import plot_folder
+
+    calls: list[Path] = []
+    fake = types.ModuleType("transport_sim.experiments")
+
+    def plot_sweep(folder: Path) -> list[Path]:
+        calls.append(folder)
+        return [folder / "surface.png"]
+
+    fake.plot_sweep = plot_sweep  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "transport_sim.experiments", fake)
+    for marker in ("summary.parquet", "sweep.json"):
+        sweep = tmp_path / marker.replace(".", "_")
+        sweep.mkdir()
+        (sweep / marker).write_text("{}")
+        assert plot_folder(sweep) == [sweep / "surface.png"]
+    assert len(calls) == 2
+
+
+def test_unknown_language_is_a_user_error(folders: dict[str, Path]) -> None:
+    from transport_sim.plots import check_lang
+
+    with pytest.raises(TransportSimError, match="lang = 'fr'"):
+        check_lang("fr")
+    assert check_lang("en+zh") == "en+zh"
+
+
+def test_read_back_results_keep_the_resolved_scenario(folders: dict[str, Path]) -> None:
+    from transport_sim.report import load_results
+
+    results = load_results(folders["plan"])
+    assert results.scenario_toml["policy"]["freight"]["rail_share"] == {"2024": 0.05,
+                                                                        "2025": 0.09}
+    assert read_results(folders["plan"]).meta["scenario"] == "shiyan_plan"

@@ -94,6 +94,7 @@ __all__ = [
     "fill_background_rows",
     "hourly_profile",
     "longest_gap_km",
+    "network_distances_km",
     "plot_sizing",
     "plugs_for_target",
     "replay_queue",
@@ -373,7 +374,7 @@ def _site_id(cand: CandidateLike, kind: int, seen: dict[str, int]) -> str:
     return f"{base}#{seen[base]}"
 
 
-def build_sites(  # noqa: PLR0913, PLR0917
+def build_sites(
     depots: Sequence[CandidateLike],
     urban: Sequence[CandidateLike],
     service_areas: Sequence[CandidateLike],
@@ -494,7 +495,7 @@ def build_sites(  # noqa: PLR0913, PLR0917
 # --------------------------------------------------------------------------------------
 def _symmetric(distances_km: np.ndarray) -> np.ndarray:
     d = np.asarray(distances_km, np.float64)
-    if d.ndim != 2 or d.shape[0] != d.shape[1]:  # noqa: PLR2004
+    if d.ndim != 2 or d.shape[0] != d.shape[1]:
         msg = "distances_km must be a square matrix"
         raise ValueError(msg)
     d = np.minimum(d, d.T)
@@ -504,7 +505,7 @@ def _symmetric(distances_km: np.ndarray) -> np.ndarray:
 
 def _mst_edges_desc(points: list[int], dist: np.ndarray) -> tuple[float, ...]:
     """Edge lengths of the minimum spanning tree of ``points``, longest first."""
-    if len(points) < 2:  # noqa: PLR2004
+    if len(points) < 2:
         return ()
     sub = dist[np.ix_(points, points)]
     finite = np.isfinite(sub)
@@ -520,6 +521,49 @@ def _mst_edges_desc(points: list[int], dist: np.ndarray) -> tuple[float, ...]:
         for e in edges
     )
     return tuple(sorted(rounded, reverse=True))
+
+
+def network_distances_km(
+    points: Sequence[Sequence[int]],
+    target_node: np.ndarray,
+    dist_m: np.ndarray,
+) -> np.ndarray:
+    """Return network distances (km) between points, for the ``"gap"`` coverage order.
+
+    Parameters
+    ----------
+    points
+        Access nodes of each point: the service-area candidates (all carriageways), then
+        the gateways (expressway exits at the network boundary), one list per point.
+    target_node
+        ``Targets.node``; every access node must be a target.
+    dist_m
+        ``Targets.dist_m`` (``[target, node]``, metres).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n_points, n_points]``: the shortest distance from any access node of ``i`` to
+        any access node of ``j`` (``inf`` when unreachable).
+
+    Raises
+    ------
+    ValueError
+        If an access node is not a target.
+    """
+    lookup = {int(u): k for k, u in enumerate(np.asarray(target_node))}
+    missing = [int(u) for p in points for u in p if int(u) not in lookup]
+    if missing:
+        msg = f"access nodes {missing[:5]} are not targets"
+        raise ValueError(msg)
+    n = len(points)
+    out = np.full((n, n), np.inf)
+    for j, pj in enumerate(points):
+        rows = [lookup[int(u)] for u in pj]
+        for i, pi in enumerate(points):
+            sub = np.asarray(dist_m)[np.ix_(rows, [int(u) for u in pi])]
+            out[i, j] = float(sub.min()) / 1000.0
+    return out
 
 
 def longest_gap_km(selected: Sequence[int], distances_km: np.ndarray, n_candidates: int) -> float:
@@ -669,7 +713,7 @@ class BackgroundCars:
         return int(self.site.shape[0])
 
 
-def draw_background_cars(  # noqa: PLR0913
+def draw_background_cars(
     rng: np.random.Generator,
     sites: ChargerSites,
     settings: ChargingSettings,

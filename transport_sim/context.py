@@ -127,6 +127,56 @@ def _spread(lon: np.ndarray, lat: np.ndarray, k: int) -> np.ndarray:
     return np.sort(np.asarray(chosen))
 
 
+def check_line_connected(
+    name: str,
+    stop_nodes: np.ndarray,
+    stop_targets: np.ndarray,
+    time_s: np.ndarray,
+    source: object,
+) -> None:
+    """Raise :class:`UnreachableError` unless each stop reaches the next in both directions.
+
+    Parameters
+    ----------
+    name
+        Line name (for the message).
+    stop_nodes, stop_targets
+        Graph nodes and target indices of the stops, in order.
+    time_s
+        ``Targets.time_s`` (target x node), seconds; ``inf`` means no route.
+    source
+        The network file (for the message).
+    """
+    legs = np.concatenate(
+        [time_s[stop_targets[1:], stop_nodes[:-1]], time_s[stop_targets[:-1], stop_nodes[1:]]]
+    )
+    if not np.all(np.isfinite(legs)):
+        bad = int(np.flatnonzero(~np.isfinite(legs))[0]) % max(1, len(stop_nodes) - 1)
+        raise UnreachableError(
+            describe(
+                source,
+                f"bus line {name!r} stops",
+                [int(stop_nodes[bad]), int(stop_nodes[bad + 1])],
+                "consecutive stops are not connected by roads (both directions needed)",
+            )
+        )
+
+
+def check_site_reachable(
+    name: str, access_targets: np.ndarray, from_node: int, time_s: np.ndarray, source: object
+) -> None:
+    """Raise :class:`UnreachableError` when no access node of a site can be reached."""
+    if not np.any(np.isfinite(time_s[access_targets, from_node])):
+        raise UnreachableError(
+            describe(
+                source,
+                f"charger site {name!r}",
+                [int(a) for a in access_targets],
+                "cannot be reached from the road network",
+            )
+        )
+
+
 def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64) -> RunContext:  # noqa: PLR0912
     """Build the shared inputs of a run from a loaded network.
 
@@ -322,18 +372,7 @@ def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64)
     bus_lines: list[BusLine] = []
     for name, stops in line_stops:
         st = registry.add_many(stops)
-        legs = np.concatenate(
-            [targets.time_s[st[1:], stops[:-1]], targets.time_s[st[:-1], stops[1:]]]
-        )
-        if not np.all(np.isfinite(legs)):
-            raise UnreachableError(
-                describe(
-                    network.source,
-                    f"bus line {name!r}",
-                    [int(s) for s in stops[:4]],
-                    "consecutive stops are not connected by roads",
-                )
-            )
+        check_line_connected(name, stops, st, targets.time_s, network.source)
         if depot_nodes:
             times = np.array([targets.time_s[registry.add(d), stops[0]] for d in depot_nodes])
             depot = int(depot_nodes[int(np.argmin(times))])
@@ -350,16 +389,8 @@ def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64)
         )
     # sites at service areas must be reachable from the rest of the road network
     for s in sites["service_area"]:
-        ok = [np.isfinite(targets.time_s[registry.add(n), taxi_nodes[0]]) for n in s.nodes]
-        if not any(ok):
-            raise UnreachableError(
-                describe(
-                    network.source,
-                    f"service area {s.name!r}",
-                    list(s.nodes),
-                    "charger site cannot be reached from the road network",
-                )
-            )
+        access = np.array([registry.add(n) for n in s.nodes], np.int64)
+        check_site_reachable(s.name, access, int(taxi_nodes[0]), targets.time_s, network.source)
 
     if len(registry) != targets.n_targets:  # every target must be in the next-hop tables
         msg = "a target was registered after the next-hop tables were computed"

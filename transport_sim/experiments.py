@@ -96,6 +96,7 @@ the ``transport-sim sweep`` command calls :func:`run_sweep_cli`.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -593,8 +594,12 @@ class PreparedCache:
 
     The key is everything :func:`transport_sim.runner.prepare` reads besides the policy:
     the network and fleet files (path, size, modification time), ``fleet_overrides``
-    and ``run.start_year``.  The stock trajectory depends on the policy, so it is
-    simulated again for every scenario.  At most ``max_entries`` inputs are kept.
+    and ``run.start_year``.  The cache keeps a pristine copy of the network and context
+    and hands every run its own deep copy (a run may extend the context, e.g. register
+    routing targets, and results must not depend on which runs a worker did before);
+    the fleet definition is immutable and shared; the stock trajectory depends on the
+    policy and is simulated for every scenario.
+    At most ``max_entries`` inputs are kept.
     """
 
     def __init__(self, max_entries: int = 2) -> None:
@@ -608,12 +613,10 @@ class PreparedCache:
         for path in (scenario.network_path, scenario.fleet_path):
             stat = path.stat()
             files.append([str(path), stat.st_size, stat.st_mtime_ns])
-        return canonical_json(
-            [files, scenario.fleet_overrides, scenario.run.start_year]
-        )
+        return canonical_json([files, scenario.fleet_overrides, scenario.run.start_year])
 
     def prepared(self, scenario: Scenario) -> Prepared:
-        """Return the run inputs of ``scenario``, loading network and fleets only once."""
+        """Return fresh run inputs for ``scenario``, loading network and fleets only once."""
         from transport_sim.policy import simulate_stock
         from transport_sim.runner import prepare
 
@@ -621,15 +624,20 @@ class PreparedCache:
         cached = self._entries.get(key)
         if cached is None:
             prep = prepare(scenario)
-            self._entries[key] = prep
+            network, context = copy.deepcopy((prep.network, prep.context))
+            self._entries[key] = dataclasses.replace(prep, network=network, context=context)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
             return prep
         self._entries.move_to_end(key)
         t0 = time.perf_counter()
+        network, context = copy.deepcopy((cached.network, cached.context))
         stock = simulate_stock(scenario, cached.fleet_def)
         timings = {"prepared_reused": 1.0, "policy_s": time.perf_counter() - t0}
-        return dataclasses.replace(cached, scenario=scenario, stock=stock, timings=timings)
+        return dataclasses.replace(
+            cached, scenario=scenario, network=network, context=context, stock=stock,
+            timings=timings,
+        )
 
 
 class PreparedCachePlugin(WorkerPlugin):

@@ -150,13 +150,17 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
     "old_trucks_axis": ("China III-and-older diesel trucks, vehicles", "国三及以下柴油货车，辆"),
     "ships_axis": ("non-NEV ships purchased, vessels/yr", "新增非新能源船舶，艘/年"),
     "target": ("plan target", "规划目标"),
-    "target_zero": ("plan target: 0", "规划目标：0"),
-    "nev_new_panel": ("NEV share of new vehicles", "新增车辆新能源占比"),
-    "nev_stock_panel": ("NEV share of stock", "保有量新能源占比"),
-    "rail_panel": ("rail share of freight", "铁路货运占比"),
-    "coverage_panel": ("service-area charging", "服务区充电设施"),
-    "old_trucks_panel": ("old diesel trucks", "国三及以下柴油货车"),
-    "ships_panel": ("new non-NEV ships", "新增非新能源船舶"),
+    "nev_new_panel": ("NEV share of new vehicles\n(target: bus, taxi 100 % from 2025)",
+                      "新增车辆新能源占比\n（目标：公交、出租2025年起100%）"),
+    "nev_stock_panel": ("NEV share of stock\n(no target)", "保有量新能源占比\n（无目标）"),
+    "rail_panel": ("rail share of freight\n(target: ≥ 9 % from 2025)",
+                   "铁路货运占比\n（目标：2025年起不低于9%）"),
+    "coverage_panel": ("service-area charging\n(target: ≥ 70 % by 2030)",
+                       "服务区充电设施\n（目标：2030年不低于70%）"),
+    "old_trucks_panel": ("China III-and-older diesel trucks\n(target: phased out)",
+                         "国三及以下柴油货车\n（目标：淘汰）"),
+    "ships_panel": ("new non-NEV reservoir ships\n(target: none from 2025)",
+                    "新增非新能源船舶\n（目标：2025年起为0）"),
     "day_title": ("Vehicles by state over the representative day (simulated sample)",
                   "典型日各状态车辆数（模拟样本）"),
     "time_axis": ("time of day, h", "时刻，时"),
@@ -484,6 +488,12 @@ def fig_fleet_composition(stock: pd.DataFrame, info: RunInfo, lab: Labeller) -> 
     return fig
 
 
+def _integer_locator() -> Any:  # noqa: ANN401
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
 def _thousands() -> Any:
     from matplotlib.ticker import FuncFormatter
 
@@ -588,10 +598,21 @@ def hourly_matrix(chargers: pd.DataFrame, hourly: pd.DataFrame, year: int, day_t
     return sites, util, queue
 
 
+def site_name(row: Any, cjk_font: str | None) -> str:  # noqa: ANN401
+    """Site name if the fonts can draw it, else the drawable parts of its id.
+
+    Without a CJK font, ``"service_area:11:武当山服务区"`` becomes ``"service_area:11"``.
+    """
+    name = str(row["name"])
+    if drawable(name, cjk_font):
+        return name
+    parts = [p for p in str(row["site_id"]).split(":") if p and drawable(p, cjk_font)]
+    return ":".join(parts) or "?"
+
+
 def site_label(row: Any, lab: Labeller, cjk_font: str | None) -> str:  # noqa: ANN401
-    """Site name if it can be drawn (else its id), with its kind."""
-    name = str(row["name"]) if drawable(str(row["name"]), cjk_font) else str(row["site_id"])
-    return f"{name} ({lab.name(str(row['kind']))})"
+    """Site name (see :func:`site_name`) with its kind."""
+    return f"{site_name(row, cjk_font)} ({lab.name(str(row['kind']))})"
 
 
 def fig_charger_heatmap(chargers: pd.DataFrame, hourly: pd.DataFrame, year: int,
@@ -607,10 +628,18 @@ def fig_charger_heatmap(chargers: pd.DataFrame, hourly: pd.DataFrame, year: int,
                                               gridspec_kw={"width_ratios": [5, 5, 1.6]})
     labels = [site_label(r, lab, cjk_font) for _, r in sites.iterrows()]
     util.index = queue.index = labels
+    # explicit tick labels: seaborn's "auto" ticks draw the whole figure to measure them
+    ticks = {"xticklabels": True, "yticklabels": True}
     sns.heatmap(util, ax=ax_util, cmap="rocket_r", vmin=0, vmax=100, linewidths=0.2,
-                linecolor="white", cbar_kws={"label": lab.text("util_axis"), "shrink": 0.8})
-    sns.heatmap(queue, ax=ax_queue, cmap="mako_r", vmin=0, linewidths=0.2, linecolor="white",
-                cbar_kws={"label": lab.text("queue_axis"), "shrink": 0.8})
+                linecolor="white", cbar_kws={"label": lab.text("util_axis"), "shrink": 0.8},
+                **ticks)
+    from matplotlib.colors import PowerNorm
+
+    # a square-root scale keeps short queues visible next to a single overloaded site
+    queue_norm = PowerNorm(0.5, vmin=0.0, vmax=max(1.0, float(queue.to_numpy().max())))
+    sns.heatmap(queue, ax=ax_queue, cmap="mako_r", norm=queue_norm, linewidths=0.2,
+                linecolor="white", cbar_kws={"label": lab.text("queue_axis"), "shrink": 0.8},
+                **ticks)
     for ax, key in ((ax_util, "util_panel"), (ax_queue, "queue_panel")):
         ax.set_xlabel(lab.text("hour_axis"))
         ax.set_ylabel("")
@@ -691,7 +720,10 @@ def busiest_day(chargers: pd.DataFrame, year: int) -> str:
 
 def fig_charger_map(chargers: pd.DataFrame, network: Any, info: RunInfo, lab: Labeller,  # noqa: ANN401
                     cjk_font: str | None) -> Figure:
-    """Charger sites of the last year's busiest day coloured by utilisation over the roads."""
+    """Charger sites of the last year's busiest day coloured by utilisation over the roads.
+
+    When the city's sites crowd into a small part of the map, an inset shows them zoomed.
+    """
     from matplotlib.colors import Normalize
     from matplotlib.lines import Line2D
 
@@ -703,43 +735,94 @@ def fig_charger_map(chargers: pd.DataFrame, network: Any, info: RunInfo, lab: La
     extent = map_extent(day, network)
     fig = new_figure(11, map_height_in(extent, 8.0))
     ax = fig.subplots()
-    if network is not None:
-        draw_graph(ax, network.roads)
-        if getattr(network, "water", None) is not None:
-            draw_graph(ax, network.water, water=True)
-    else:
-        ax.text(0.01, 0.01, lab.text("roads_missing"), transform=ax.transAxes, fontsize="small",
-                color="0.4")
     util = 100.0 * day["utilisation"].to_numpy(float)
     vmax = max(50.0, float(np.ceil(util.max() / 10) * 10)) if len(util) else 100.0
     norm = Normalize(vmin=0.0, vmax=vmax)
-    scatter = None
-    handles = []
-    for kind in ordered(day["kind"].unique(), SITE_KINDS):
-        sel = day[day["kind"] == kind]
-        marker = SITE_KIND_MARKERS.get(kind, "o")
-        scatter = ax.scatter(sel["lon"], sel["lat"], c=100.0 * sel["utilisation"],
-                             cmap="rocket_r", norm=norm, s=site_marker_size(sel["plugs"]),
-                             marker=marker, edgecolors="black", linewidths=0.6, zorder=3)
-        handles.append(Line2D([], [], marker=marker, linestyle="", markerfacecolor="white",
-                              markeredgecolor="black", markersize=8, label=lab.name(kind)))
+    scatter = draw_sites(ax, day, network, norm)
+    if network is None:
+        ax.text(0.01, 0.01, lab.text("roads_missing"), transform=ax.transAxes, fontsize="small",
+                color="0.4")
     if scatter is not None:
         fig.colorbar(scatter, ax=ax, label=lab.text("daily_util"), shrink=0.8)
-    for _, row in rt.worst_chargers(day, MAP_LABELLED_SITES).iterrows():
-        name = site_label(row, lab, cjk_font).rsplit(" (", 1)[0]
-        ax.annotate(f"{name}: P95 {row['wait_p95_min']:.0f} min", (row["lon"], row["lat"]),
-                    xytext=(6, 6), textcoords="offset points", fontsize="x-small", zorder=4,
+    for rank, (_, row) in enumerate(rt.worst_chargers(day, MAP_LABELLED_SITES).iterrows()):
+        dx, dy, ha = LABEL_OFFSETS[rank % len(LABEL_OFFSETS)]
+        ax.annotate(f"{site_name(row, cjk_font)}: P95 {row['wait_p95_min']:.0f} min",
+                    (row["lon"], row["lat"]), xytext=(dx, dy), ha=ha,
+                    textcoords="offset points", fontsize="x-small", zorder=6,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.6",
                           "alpha": 0.85})
-    outside_legend(fig, handles, [h.get_label() for h in handles], ncols=len(handles))
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_aspect(extent[4])
+    _city_inset(ax, day, network, norm, extent)
+    handles = [Line2D([], [], marker=SITE_KIND_MARKERS.get(k, "o"), linestyle="",
+                      markerfacecolor="white", markeredgecolor="black", markersize=8,
+                      label=lab.name(k)) for k in ordered(day["kind"].unique(), SITE_KINDS)]
+    outside_legend(fig, handles, [h.get_label() for h in handles], ncols=max(1, len(handles)))
     ax.set_xlabel(lab.text("lon_axis"))
     ax.set_ylabel(lab.text("lat_axis"))
     ax.set_title(lab.text("size_note"), fontsize="small", fontweight="normal", loc="right")
     set_suptitle(fig, lab.text("map_title", year=year, day=day_type), info, lab)
     return fig
+
+
+def draw_sites(ax: Axes, sites: pd.DataFrame, network: Any, norm: Any) -> Any:  # noqa: ANN401
+    """Draw the road (and water) network and the sites; return the last scatter."""
+    if network is not None:
+        draw_graph(ax, network.roads)
+        if getattr(network, "water", None) is not None:
+            draw_graph(ax, network.water, water=True)
+    scatter = None
+    for kind in ordered(sites["kind"].unique(), SITE_KINDS):
+        sel = sites[sites["kind"] == kind]
+        scatter = ax.scatter(sel["lon"], sel["lat"], c=100.0 * sel["utilisation"],
+                             cmap="rocket_r", norm=norm, s=site_marker_size(sel["plugs"]),
+                             marker=SITE_KIND_MARKERS.get(kind, "o"), edgecolors="black",
+                             linewidths=0.6, zorder=3)
+    return scatter
+
+
+#: Offsets (points) and alignment of the labels of the worst sites, used in turn.
+LABEL_OFFSETS: Final = ((8, 8, "left"), (8, -14, "left"), (-8, 8, "right"), (-8, -14, "right"))
+#: Inset positions (axes fractions: x, y), in order of preference.
+INSET_CORNERS: Final = ((0.0, 0.62), (0.62, 0.62), (0.0, 0.0), (0.62, 0.0))
+INSET_SIZE: Final = 0.38
+#: The city inset is drawn when the urban sites span less than this share of the map.
+INSET_MAX_SPAN: Final = 0.2
+
+
+def _emptiest_corner(sites: pd.DataFrame,
+                     extent: tuple[float, float, float, float, float]) -> tuple[float, float]:
+    """The corner of :data:`INSET_CORNERS` that covers the fewest sites."""
+    x = (sites["lon"].to_numpy(float) - extent[0]) / (extent[1] - extent[0])
+    y = (sites["lat"].to_numpy(float) - extent[2]) / (extent[3] - extent[2])
+    counts = [int(np.sum((x >= cx) & (x <= cx + INSET_SIZE) & (y >= cy) & (y <= cy + INSET_SIZE)))
+              for cx, cy in INSET_CORNERS]
+    return INSET_CORNERS[int(np.argmin(counts))]
+
+
+def _city_inset(ax: Axes, sites: pd.DataFrame, network: Any, norm: Any,  # noqa: ANN401
+                extent: tuple[float, float, float, float, float]) -> None:
+    """Zoomed inset of the urban hubs and depots when they crowd a small part of the map."""
+    city = sites[sites["kind"] == "urban"]
+    if len(city) < 3:  # noqa: PLR2004 - nothing to untangle
+        return
+    lon0, lon1 = np.percentile(city["lon"], [5, 95])
+    lat0, lat1 = np.percentile(city["lat"], [5, 95])
+    span = max((lon1 - lon0) / (extent[1] - extent[0]), (lat1 - lat0) / (extent[3] - extent[2]))
+    if span > INSET_MAX_SPAN:
+        return
+    pad = 0.3 * max(lon1 - lon0, lat1 - lat0, 0.02)
+    inset = ax.inset_axes((*_emptiest_corner(sites, extent), INSET_SIZE, INSET_SIZE))
+    draw_sites(inset, sites, network, norm)
+    inset.set_xlim(lon0 - pad, lon1 + pad)
+    inset.set_ylim(lat0 - pad, lat1 + pad)
+    inset.set_aspect(extent[4])
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.grid(visible=False)
+    inset.set_facecolor("white")
+    ax.indicate_inset_zoom(inset, edgecolor="0.3")
 
 
 def site_marker_size(plugs: pd.Series) -> np.ndarray:
@@ -861,6 +944,7 @@ def fig_plan_targets(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.Dat
              label=lab.text("sites_axis"))
     twin.set_ylabel(lab.text("sites_axis"))
     twin.set_ylim(0, max(1, int(sa["sites"].max())) * 1.6)
+    twin.yaxis.set_major_locator(_integer_locator())
     twin.grid(visible=False)
     ax.set_zorder(twin.get_zorder() + 1)
     ax.patch.set_visible(False)
@@ -877,12 +961,9 @@ def fig_plan_targets(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.Dat
     axes[5].set_ylabel(lab.text("ships_axis"))
     axes[5].set_title(lab.text("ships_panel"))
     for ax in axes[4:]:
-        from matplotlib.ticker import MaxNLocator
-
         ax.set_ylim(bottom=0, top=max(5.0, ax.get_ylim()[1]))
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(_integer_locator())
         ax.yaxis.set_major_formatter(_thousands())
-        ax.set_title(f"{ax.get_title()} ({lab.text('target_zero')})")
     for ax in axes:
         ax.set_xlim(y0, y1)
         ax.set_xlabel(lab.text("year"))

@@ -337,10 +337,8 @@ def _headline(annual: pd.DataFrame, meta: Mapping[str, Any]) -> str:
     lines = [
         "## Headline",
         "",
-        f"- **WTW CO2 peak: {peak_year}, {fmt_t(peak_t)} t**"
-        + (" (the last simulated year: no peak within the run)"
-           if peak_year == int(annual["year"].max()) and annual["year"].nunique() > 1 else ""),
-        f"- TTW CO2 peak: {ttw_year}, {fmt_t(ttw_t)} t",
+        f"- **WTW CO2 peak: {peak_year}, {fmt_t(peak_t)} t**{_peak_note(annual, peak_year)}",
+        f"- TTW CO2 peak: {ttw_year}, {fmt_t(ttw_t)} t{_peak_note(annual, ttw_year)}",
     ]
     if "peak_year" in meta and int(meta["peak_year"]) != peak_year:
         lines.append(f"- Warning: run.json says peak_year = {meta['peak_year']}; "
@@ -349,6 +347,18 @@ def _headline(annual: pd.DataFrame, meta: Mapping[str, Any]) -> str:
               md_table(["year", "TTW CO2 (t)", f"TTW vs {base}", "WTW CO2 (t)", f"WTW vs {base}"],
                        rows)]
     return "\n".join(lines)
+
+
+def _peak_note(annual: pd.DataFrame, year: int) -> str:
+    """Say when the peak sits at an edge of the run (and so may not be a peak at all)."""
+    first, last = int(annual["year"].min()), int(annual["year"].max())
+    if first == last:
+        return " (a single simulated year)"
+    if year == last:
+        return " (the last simulated year: still rising, no peak within the run)"
+    if year == first:
+        return " (the first simulated year: falling from the start of the run)"
+    return ""
 
 
 def _co2_by_fleet(annual: pd.DataFrame) -> str:

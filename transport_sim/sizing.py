@@ -320,7 +320,7 @@ def replay_queue(
     )
 
 
-def simulate_queue(  # noqa: PLR0913, PLR0917
+def simulate_queue(
     arrivals_per_h: float,
     mean_service_min: float,
     plugs: int,
@@ -450,7 +450,7 @@ def _replay_waits_min(arrive: np.ndarray, service: np.ndarray, plugs: int,
     return (res.start_s - arrive) / 60.0
 
 
-def size_sites(  # noqa: PLR0913, C901
+def size_sites(
     session_log_df: pd.DataFrame,
     target_p95_min: float,
     hours: float = 24,
@@ -593,9 +593,9 @@ def plot_sizing(
     Path
         The written file.
     """
-    import seaborn as sns  # noqa: PLC0415 - plotting stack loaded only when plotting
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    import seaborn as sns
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     out = Path(out_png)
     fig = Figure(figsize=(8.0, 5.0))
@@ -605,7 +605,7 @@ def plot_sizing(
     if n_sites:
         sns.lineplot(
             data=curve_df, x="plugs", y="wait_p95_min", hue="site_id", marker="o", ax=ax,
-            legend=n_sites <= 20,  # noqa: PLR2004 - beyond 20 sites a legend is unreadable
+            legend=n_sites <= 20,
         )
     if target_p95_min is not None:
         ax.axhline(target_p95_min, color="black", linestyle="--", linewidth=1.0,

@@ -89,8 +89,15 @@ def _level(frame: pd.DataFrame, param: dict[str, Any], bins: int) -> pd.Series:
             return column.astype(str)
         return column
     binned = pd.qcut(column, q=bins, duplicates="drop")
-    labels = [f"{iv.left:.3g} to {iv.right:.3g}" for iv in binned.cat.categories]
+    labels = [f"{_short(iv.left)} to {_short(iv.right)}" for iv in binned.cat.categories]
+    if len(set(labels)) < len(labels):
+        labels = [str(iv) for iv in binned.cat.categories]
     return binned.cat.rename_categories(labels)
+
+
+def _short(x: float) -> str:
+    """Format a bin edge: whole numbers from 100 up without decimals, else 3 digits."""
+    return f"{x:.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def _outcome_label(outcome: str) -> str:

@@ -97,8 +97,9 @@ def test_charge_curve_matches_numerical_integration(soc0, x0, floor, seconds):
     eff=st.floats(0.7, 1.0), pieces=st.integers(2, 50), total=st.floats(1.0, 20_000.0),
 )
 @settings(max_examples=200, deadline=None)
-def test_charge_curve_does_not_depend_on_step(soc_share, target_share, x0, floor, power, eff,
-                                              pieces, total):
+def test_charge_curve_does_not_depend_on_step(
+    soc_share, target_share, x0, floor, power, eff, pieces, total
+):
     battery = 80.0
     soc0, target = soc_share * battery, target_share * battery
     one = _charge_interval(soc0, target, battery, power, eff, x0, floor, total)
@@ -187,7 +188,8 @@ def _setup(w: World) -> tuple[FleetState, ChargingState]:
         state.max_charge_kw[v] = w.max_kw[v]
         if w.kind[v] == "bg":
             state.fleet[v] = BACKGROUND_FLEET_CODE
-            state.status[v] = STATUS_OFF
+            # the movement kernel marks rows without legs done once their time passed
+            state.status[v] = STATUS_DONE if v % 3 == 0 else STATUS_OFF
             state.charge_site[v] = w.site[v]
             state.wait_until_s[v] = w.arrive_s[v]
         else:
@@ -257,7 +259,7 @@ def _log(cs: ChargingState):
 
 @given(w=worlds())
 @SLOW
-def test_queue_invariants(w):  # noqa: C901, PLR0915
+def test_queue_invariants(w):  # noqa: PLR0912
     state0, _ = _setup(w)
     state, cs, codes, busy_snapshots = _run(w, _charging_tick)
     assert set(codes) <= {KERNEL_OK, KERNEL_QUEUE_OVERFLOW}
@@ -456,7 +458,7 @@ def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params):
 
 
 @st.composite
-def decision_worlds(draw):  # noqa: PLR0914
+def decision_worlds(draw):
     n_nodes = draw(st.integers(2, 7))
     n_edges = draw(st.integers(1, 12))
     n_targets = draw(st.integers(1, 5))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,10 +19,9 @@ def network_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(network_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _private_cache(network_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point the default cache of every command at the session's private directory."""
     monkeypatch.setenv("TRANSPORT_SIM_CACHE", str(network_cache))
-    yield
 
 
 @pytest.fixture(scope="session")
@@ -57,4 +56,3 @@ def write_osm(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
-

@@ -39,8 +39,12 @@ def dual_carriageway_with_service_area(*, as_area: bool = False) -> str:
     parts.append(way(102, [5, 21, 11], highway="primary"))
     parts.append(way(103, [15, 22, 1], highway="primary"))
     if as_area:
-        corners = [(110.5001, 32.5095), (110.5003, 32.5095), (110.5003, 32.5105),
-                   (110.5001, 32.5105)]
+        corners = [
+            (110.5001, 32.5095),
+            (110.5003, 32.5095),
+            (110.5003, 32.5105),
+            (110.5001, 32.5105),
+        ]
         for k, (lon, lat) in enumerate(corners):
             parts.append(node(31 + k, lon, lat))
         parts.append(way(104, [31, 32, 33, 34, 31], highway="services", name="Test SA"))

@@ -61,24 +61,46 @@ def test_inconsistent_csr_is_rejected() -> None:
     g = small_graph()
     with pytest.raises(ValueError, match="indptr"):
         GraphArrays(
-            g.node_osm_id, g.node_lon, g.node_lat, np.array([0, 1, 3, 4]), g.edge_tail,
-            g.edge_head, g.edge_length_m, g.edge_speed_kph, g.edge_travel_time_s,
-            g.edge_class, g.edge_name,
+            g.node_osm_id,
+            g.node_lon,
+            g.node_lat,
+            np.array([0, 1, 3, 4]),
+            g.edge_tail,
+            g.edge_head,
+            g.edge_length_m,
+            g.edge_speed_kph,
+            g.edge_travel_time_s,
+            g.edge_class,
+            g.edge_name,
         )
     with pytest.raises(ValueError, match="edge_class"):
         GraphArrays(
-            g.node_osm_id, g.node_lon, g.node_lat, g.indptr, g.edge_tail, g.edge_head,
-            g.edge_length_m, g.edge_speed_kph, g.edge_travel_time_s,
-            np.full(4, len(ROAD_CLASSES)), g.edge_name,
+            g.node_osm_id,
+            g.node_lon,
+            g.node_lat,
+            g.indptr,
+            g.edge_tail,
+            g.edge_head,
+            g.edge_length_m,
+            g.edge_speed_kph,
+            g.edge_travel_time_s,
+            np.full(4, len(ROAD_CLASSES)),
+            g.edge_name,
         )
 
 
 def test_merge_offsets_the_second_graph() -> None:
     a = small_graph()
     b, _ = graph_arrays_from_edges(
-        np.array([7, 8]), np.array([111.0, 111.1]), np.array([32.5, 32.5]),
-        np.array([0, 1]), np.array([1, 0]), np.array([9000.0, 9000.0]),
-        np.array([15.0, 15.0]), np.full(2, ROAD_CLASS_WATER), ["ferry", "ferry"],
+        np.array([7, 8]),
+        np.array([111.0, 111.1]),
+        np.array([32.5, 32.5]),
+        np.array([0, 1]),
+        np.array([1, 0]),
+        np.array([9000.0, 9000.0]),
+        np.array([15.0, 15.0]),
+        np.full(2, ROAD_CLASS_WATER),
+        ["ferry", "ferry"],
     )
     merged, offset = merge_graph_arrays(a, b)
     assert offset == a.n_nodes

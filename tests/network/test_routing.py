@@ -24,7 +24,9 @@ def to_networkx(graph: GraphArrays) -> nx.MultiDiGraph:
     g.add_nodes_from(range(graph.n_nodes))
     for e in range(graph.n_edges):
         g.add_edge(
-            int(graph.edge_tail[e]), int(graph.edge_head[e]), key=e,
+            int(graph.edge_tail[e]),
+            int(graph.edge_head[e]),
+            key=e,
             time=float(graph.edge_travel_time_s[e]),
         )
     return g
@@ -57,10 +59,12 @@ def test_trees_match_networkx_on_the_embedded_network(embedded: Network) -> None
         expected_s = nx.shortest_path_length(nxg, int(s), int(t), weight="time")
         assert trees.time_s[row, s] == pytest.approx(expected_s, rel=1e-5, abs=1e-3)
         edges = walk(graph, trees.next_edge[row], int(s), int(t))
-        assert graph.edge_travel_time_s[edges].sum() == pytest.approx(expected_s, rel=1e-5,
-                                                                      abs=1e-3)
-        assert trees.dist_m[row, s] == pytest.approx(graph.edge_length_m[edges].sum(),
-                                                     rel=1e-5, abs=1e-2)
+        assert graph.edge_travel_time_s[edges].sum() == pytest.approx(
+            expected_s, rel=1e-5, abs=1e-3
+        )
+        assert trees.dist_m[row, s] == pytest.approx(
+            graph.edge_length_m[edges].sum(), rel=1e-5, abs=1e-2
+        )
         assert trees.next_edge[row, t] == -1
         assert trees.dist_m[row, t] == 0.0
     # the embedded network is strongly connected: every node reaches every target
@@ -87,9 +91,15 @@ def test_shortest_path_returns_connected_fastest_edges(embedded: Network) -> Non
 def two_islands() -> GraphArrays:
     """Nodes 0 <-> 1 and 2 -> 3 (no way between the pairs, none from 3 to 2)."""
     graph, _ = graph_arrays_from_edges(
-        np.array([100, 101, 102, 103]), np.array([110.0, 110.01, 111.0, 111.01]),
-        np.full(4, 32.0), np.array([0, 1, 2]), np.array([1, 0, 3]),
-        np.array([1000.0, 1000.0, 500.0]), np.full(3, 36.0), np.full(3, 5), ["", "", ""],
+        np.array([100, 101, 102, 103]),
+        np.array([110.0, 110.01, 111.0, 111.01]),
+        np.full(4, 32.0),
+        np.array([0, 1, 2]),
+        np.array([1, 0, 3]),
+        np.array([1000.0, 1000.0, 500.0]),
+        np.full(3, 36.0),
+        np.full(3, 5),
+        ["", "", ""],
     )
     return graph
 
@@ -118,9 +128,15 @@ def test_shortest_path_raises_one_line_naming_both_nodes() -> None:
 
 def test_parallel_edges_use_the_fastest() -> None:
     graph, _ = graph_arrays_from_edges(
-        np.array([1, 2]), np.array([110.0, 110.01]), np.full(2, 32.0), np.array([0, 0]),
-        np.array([1, 1]), np.array([1000.0, 1200.0]), np.array([10.0, 120.0]),
-        np.array([5, 0]), ["slow", "fast"],
+        np.array([1, 2]),
+        np.array([110.0, 110.01]),
+        np.full(2, 32.0),
+        np.array([0, 0]),
+        np.array([1, 1]),
+        np.array([1000.0, 1200.0]),
+        np.array([10.0, 120.0]),
+        np.array([5, 0]),
+        ["slow", "fast"],
     )
     trees = shortest_path_trees(graph, np.array([1]))
     fast = int(np.flatnonzero(graph.edge_name == "fast")[0])
@@ -155,9 +171,15 @@ def random_graphs(draw: st.DrawFn) -> GraphArrays:
     lengths = draw(st.lists(st.floats(1.0, 5000.0), min_size=m, max_size=m))
     speeds = draw(st.lists(st.floats(5.0, 120.0), min_size=m, max_size=m))
     graph, _ = graph_arrays_from_edges(
-        np.arange(1, n + 1), np.linspace(110.0, 110.1, n), np.full(n, 32.0),
-        np.array(tails), np.array(heads), np.array(lengths), np.array(speeds),
-        np.full(m, 5), [""] * m,
+        np.arange(1, n + 1),
+        np.linspace(110.0, 110.1, n),
+        np.full(n, 32.0),
+        np.array(tails),
+        np.array(heads),
+        np.array(lengths),
+        np.array(speeds),
+        np.full(m, 5),
+        [""] * m,
     )
     return graph
 
@@ -178,5 +200,6 @@ def test_trees_match_networkx_on_random_graphs(graph: GraphArrays) -> None:
                 continue
             assert trees.time_s[t, u] == pytest.approx(expected, rel=1e-5, abs=1e-4)
             edges = walk(graph, trees.next_edge[t], u, int(t))
-            assert trees.dist_m[t, u] == pytest.approx(graph.edge_length_m[edges].sum(),
-                                                       rel=1e-5, abs=1e-3)
+            assert trees.dist_m[t, u] == pytest.approx(
+                graph.edge_length_m[edges].sum(), rel=1e-5, abs=1e-3
+            )

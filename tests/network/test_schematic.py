@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -114,7 +115,7 @@ def test_bus_lines(embedded: Network) -> None:
     row = {s: i for i, s in enumerate(stops)}
 
     def length_km(route: tuple[int, ...]) -> float:
-        legs = [trees.dist_m[row[b], a] for a, b in zip(route[:-1], route[1:], strict=True)]
+        legs = [trees.dist_m[row[b], a] for a, b in itertools.pairwise(route)]
         return float(np.sum(legs)) / 1000.0
 
     for r in city:

@@ -359,7 +359,7 @@ class SiteTables:
 # small compiled helpers
 # --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _charge_interval(  # noqa: PLR0911, PLR0913, PLR0917
+def _charge_interval(  # noqa: PLR0911
     soc_kwh: float,
     target_kwh: float,
     battery_kwh: float,
@@ -425,7 +425,7 @@ def _add_hourly(hourly_s: np.ndarray, site: int, a_s: float, b_s: float) -> None
 
 
 @njit(cache=True, nogil=True)
-def _enqueue(  # noqa: PLR0913, PLR0917
+def _enqueue(
     v: int,
     site: int,
     arrive_s: float,
@@ -482,7 +482,7 @@ def _enqueue(  # noqa: PLR0913, PLR0917
 
 
 @njit(cache=True, nogil=True)
-def _advance_sites(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
+def _advance_sites(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
     fleet: np.ndarray,
@@ -637,7 +637,7 @@ def _advance_sites(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
 
 
 @njit(cache=True, nogil=True)
-def _finish(  # noqa: PLR0913, PLR0917
+def _finish(
     v: int,
     end_s: float,
     fleet: np.ndarray,
@@ -660,11 +660,22 @@ def _finish(  # noqa: PLR0913, PLR0917
         status[v] = STATUS_DWELL
 
 
+@njit(cache=True, nogil=True)
+def _waiting_car(st: int) -> bool:
+    """Return True for the statuses of a background car that has not queued yet.
+
+    ``STATUS_OFF``, or ``STATUS_DONE`` as set by the movement kernel (a row without legs
+    whose ``wait_until_s`` passed).  The caller also requires ``charge_site >= 0`` and
+    ``session_row < 0``, which tells it from a car that has charged (``charge_site -1``).
+    """
+    return st in (STATUS_OFF, STATUS_DONE)
+
+
 # --------------------------------------------------------------------------------------
 # kernel A: one charging tick
 # --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _charging_tick(  # noqa: C901, PLR0913, PLR0917
+def _charging_tick(
     t_s: float,
     dt_s: float,
     fleet: np.ndarray,
@@ -714,8 +725,8 @@ def _charging_tick(  # noqa: C901, PLR0913, PLR0917
     Joins the queue (arrival time in brackets): vehicles with ``arrived[v] == 2`` and
     ``charge_site[v] >= 0`` (``wait_until_s``); vehicles put in ``STATUS_QUEUED`` by the
     decision kernel (``queue_enter_s``); background cars (``fleet == BACKGROUND_FLEET_CODE``,
-    ``STATUS_OFF``, ``charge_site >= 0``) with ``wait_until_s < t_s + dt_s``
-    (``wait_until_s``).  Then :func:`_advance_sites`.
+    ``STATUS_OFF`` or ``STATUS_DONE``, ``charge_site >= 0``, not queued yet) with
+    ``wait_until_s < t_s + dt_s`` (``wait_until_s``).  Then :func:`_advance_sites`.
 
     Returns ``KERNEL_QUEUE_OVERFLOW`` *before changing anything* when the session log has
     no room for this tick's arrivals (grow the log and call again), ``KERNEL_BAD_STATE``
@@ -733,7 +744,7 @@ def _charging_tick(  # noqa: C901, PLR0913, PLR0917
         if (
             arrived[v] == ARRIVED_AT_DETOUR
             or status[v] == STATUS_QUEUED
-            or (fleet[v] == BACKGROUND_FLEET_CODE and status[v] == STATUS_OFF
+            or (fleet[v] == BACKGROUND_FLEET_CODE and _waiting_car(status[v])
                 and wait_until_s[v] < t_end)
         ):
             if s >= n_sites:
@@ -751,7 +762,7 @@ def _charging_tick(  # noqa: C901, PLR0913, PLR0917
                 arrive = wait_until_s[v]
             elif status[v] == STATUS_QUEUED:
                 arrive = queue_enter_s[v]
-            elif (fleet[v] == BACKGROUND_FLEET_CODE and status[v] == STATUS_OFF
+            elif (fleet[v] == BACKGROUND_FLEET_CODE and _waiting_car(status[v])
                   and wait_until_s[v] < t_end):
                 arrive = wait_until_s[v]
             else:
@@ -771,7 +782,7 @@ def _charging_tick(  # noqa: C901, PLR0913, PLR0917
 
 
 @njit(cache=True, nogil=True)
-def _queue_run(  # noqa: PLR0913, PLR0917
+def _queue_run(
     t0_s: float,
     dt_s: float,
     t_limit_s: float,
@@ -868,11 +879,11 @@ def _queue_run(  # noqa: PLR0913, PLR0917
 # kernel B: charging decisions
 # --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _join_or_detour(  # noqa: PLR0913, PLR0917
+def _join_or_detour(
     v: int,
     site: int,
     goal_target: int,
-    at_site: bool,  # noqa: FBT001
+    at_site: bool,
     t_s: float,
     status: np.ndarray,
     detour_target: np.ndarray,
@@ -890,7 +901,7 @@ def _join_or_detour(  # noqa: PLR0913, PLR0917
 
 
 @njit(cache=True, nogil=True)
-def _truck_site_ahead(  # noqa: PLR0913, PLR0917
+def _truck_site_ahead(
     v: int,
     dt_s: float,
     node: np.ndarray,
@@ -932,7 +943,7 @@ def _truck_site_ahead(  # noqa: PLR0913, PLR0917
 
 
 @njit(cache=True, nogil=True)
-def _charging_decisions(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
+def _charging_decisions(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
     fleet: np.ndarray,
@@ -1016,7 +1027,7 @@ def _charging_decisions(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
             u = node[v]
             s = site_at_node[KIND_DEPOT, u]
             if s >= 0:
-                _join_or_detour(v, s, target_at_node[u], True, t_s, status,  # noqa: FBT003
+                _join_or_detour(v, s, target_at_node[u], True, t_s, status,
                                 detour_target, charge_site, queue_enter_s)
         elif f == FLEET_TAXI:
             if not low or edge[v] >= 0:
@@ -1065,7 +1076,7 @@ def _charging_decisions(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
             u = node[v]
             s = site_at_node[KIND_PORT, u]
             if s >= 0:
-                _join_or_detour(v, s, target_at_node[u], True, t_s, status,  # noqa: FBT003
+                _join_or_detour(v, s, target_at_node[u], True, t_s, status,
                                 detour_target, charge_site, queue_enter_s)
     return KERNEL_OK
 
@@ -1104,7 +1115,7 @@ def tick_args(
     )
 
 
-def charging_tick(  # noqa: PLR0913
+def charging_tick(
     state: FleetState,
     arrived: np.ndarray,
     cs: ChargingState,
@@ -1159,7 +1170,7 @@ def charging_tick(  # noqa: PLR0913
         raise KernelError(msg)
 
 
-def charging_decisions(  # noqa: PLR0913, PLR0917
+def charging_decisions(
     state: FleetState,
     graph: KernelGraph,
     targets: Targets,

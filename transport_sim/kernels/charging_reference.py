@@ -44,7 +44,7 @@ from transport_sim.state import LEG_CHARGE_OK, LEG_LAYOVER
 _HOUR_S = 3600.0
 
 
-def charge_curve_reference(  # noqa: C901, PLR0913, PLR0917
+def charge_curve_reference(
     soc_kwh: float,
     target_kwh: float,
     battery_kwh: float,
@@ -117,7 +117,7 @@ def _add_hourly(hourly_s: np.ndarray, site: int, a_s: float, b_s: float) -> None
         h += 1
 
 
-def charging_tick_reference(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
+def charging_tick_reference(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
     fleet: np.ndarray,
@@ -137,7 +137,7 @@ def charging_tick_reference(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
     site_power_kw: np.ndarray,
     site_plug_begin: np.ndarray,
     plug_vehicle: np.ndarray,
-    plug_free_s: np.ndarray,  # noqa: ARG001 - scratch of the kernel, unused here
+    plug_free_s: np.ndarray,
     site_busy: np.ndarray,
     site_queue_head: np.ndarray,
     site_queue_tail: np.ndarray,
@@ -175,7 +175,7 @@ def charging_tick_reference(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
         elif status[v] == STATUS_QUEUED:
             joiners.append((v, s, float(queue_enter_s[v])))
         elif (
-            fleet[v] == BACKGROUND_FLEET_CODE and status[v] == STATUS_OFF
+            fleet[v] == BACKGROUND_FLEET_CODE and status[v] in (STATUS_OFF, STATUS_DONE)
             and wait_until_s[v] < t_end
         ):
             joiners.append((v, s, float(wait_until_s[v])))
@@ -294,7 +294,7 @@ def charging_tick_reference(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
     return KERNEL_OK
 
 
-def charging_decisions_reference(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917
+def charging_decisions_reference(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
     fleet: np.ndarray,
@@ -348,7 +348,7 @@ def charging_decisions_reference(  # noqa: C901, PLR0912, PLR0913, PLR0915, PLR0
             u, d = int(node[v]), 0.0
         out = [(d, u)]
         seen = {u}
-        while len(out) < 256:  # noqa: PLR2004 - the kernel's loop guard
+        while len(out) < 256:
             e = int(next_edge[k, u])
             if e < 0:
                 break

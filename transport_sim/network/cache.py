@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 
 import numpy as np
@@ -62,13 +63,15 @@ _GRAPH_FIELDS: Final = (
     "edge_class",
     "edge_name",
 )
-_RECORDS: Final = {
-    "service_areas": ServiceArea,
-    "ports": Port,
-    "pois": PointOfInterest,
-    "bus_routes": BusRoute,
-    "gateways": Gateway,
-}
+_RECORDS: Final = MappingProxyType(
+    {
+        "service_areas": ServiceArea,
+        "ports": Port,
+        "pois": PointOfInterest,
+        "bus_routes": BusRoute,
+        "gateways": Gateway,
+    }
+)
 #: Errors that mean "this file is not a valid network file".
 _CORRUPT: Final = (
     OSError,
@@ -170,6 +173,7 @@ def write_network_file(network: Network, out: Path) -> Path:
             np.savez(handle, **arrays)
             handle.flush()
             os.fsync(handle.fileno())
+        Path(tmp_name).chmod(0o644)  # mkstemp creates 0600; built files are shared
         Path(tmp_name).replace(out)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

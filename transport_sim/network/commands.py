@@ -132,9 +132,11 @@ def network_build(path: Path | None, out_dir: Path | None = None) -> Path:
     out_dir = Path(out_dir)
     out = write_network_file(net, out_dir / f"{_stem(net.source)}.npz")
     summary = out_dir / f"{_stem(net.source)}.json"
-    summary.write_text(
+    tmp = summary.with_name(f".{summary.name}.tmp")
+    tmp.write_text(
         json.dumps(network_summary(net), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+    tmp.replace(summary)
     return out
 
 

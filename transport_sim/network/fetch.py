@@ -13,6 +13,7 @@ import os
 import socket
 import tempfile
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import urlparse
 from xml.etree import ElementTree as ET
@@ -23,19 +24,21 @@ from transport_sim.network.tags import FEATURE_TAG_KEYS
 __all__ = ["FETCH_FEATURE_TAGS", "fetch_network"]
 
 #: OSM tags requested from Overpass for the features (besides the drivable roads).
-FETCH_FEATURE_TAGS: Final = {
-    "highway": ["services", "rest_area", "bus_stop"],
-    "route": ["ferry"],
-    "waterway": ["fairway"],
-    "man_made": ["pier", "works"],
-    "amenity": ["ferry_terminal", "bus_station", "fuel", "charging_station"],
-    "harbour": True,
-    "leisure": ["marina"],
-    "landuse": ["harbour", "industrial", "railway"],
-    "industrial": ["logistics"],
-    "railway": ["yard", "station"],
-    "place": ["city", "town", "suburb", "quarter", "neighbourhood", "village"],
-}
+FETCH_FEATURE_TAGS: Final = MappingProxyType(
+    {
+        "highway": ["services", "rest_area", "bus_stop"],
+        "route": ["ferry"],
+        "waterway": ["fairway"],
+        "man_made": ["pier", "works"],
+        "amenity": ["ferry_terminal", "bus_station", "fuel", "charging_station"],
+        "harbour": True,
+        "leisure": ["marina"],
+        "landuse": ["harbour", "industrial", "railway"],
+        "industrial": ["logistics"],
+        "railway": ["yard", "station"],
+        "place": ["city", "town", "suburb", "quarter", "neighbourhood", "village"],
+    }
+)
 _OFFLINE_HINT: Final = "supply an OSM file instead (.osm, .osm.bz2 or .osm.pbf)"
 
 
@@ -113,9 +116,7 @@ def write_fetched_xml(graph: Any, features: Any, out: Path) -> Path:
     if features is not None and len(features):
         node_ids = [int(c.get("id", 0)) for c in root if c.tag == "node"]
         way_ids = [int(c.get("id", 0)) for c in root if c.tag == "way"]
-        new = _feature_elements(
-            features, max(node_ids, default=0) + 1, max(way_ids, default=0) + 1
-        )
+        new = _feature_elements(features, max(node_ids, default=0) + 1, max(way_ids, default=0) + 1)
         nodes_end = sum(1 for child in root if child.tag in {"bounds", "node"})
         new_nodes = [e for e in new if e.tag == "node"]
         for offset, element in enumerate(new_nodes):
@@ -182,10 +183,12 @@ def fetch_network(
         common = {"network_type": "drive", "simplify": False, "retain_all": True}
         if place is not None:
             graph = ox.graph_from_place(place, **common)
-            features = ox.features_from_place(place, tags=FETCH_FEATURE_TAGS)
+            features = ox.features_from_place(place, tags=dict(FETCH_FEATURE_TAGS))
         else:
             graph = ox.graph_from_bbox((west, south, east, north), **common)
-            features = ox.features_from_bbox((west, south, east, north), tags=FETCH_FEATURE_TAGS)
+            features = ox.features_from_bbox(
+                (west, south, east, north), tags=dict(FETCH_FEATURE_TAGS)
+            )
     except (requests.RequestException, OSError) as exc:
         msg = (
             "cannot reach the OSM servers from this machine "

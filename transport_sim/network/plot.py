@@ -41,7 +41,6 @@ def draw_network(network: Network, out_png: Path, *, dpi: int = 150) -> Path:
     Uses matplotlib's object API with the Agg canvas, so the global backend and pyplot
     state are never touched.
     """
-    import seaborn as sns
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
