@@ -57,8 +57,23 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def code_version() -> str:
+    """``git`` commit of the checkout and how many tracked/untracked files differ from it."""
+    import subprocess
+
+    try:
+        rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain"],
+                               capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    n = len([ln for ln in dirty.splitlines() if ln.strip()])
+    return f"{rev}" + (f" + {n} uncommitted changes" if n else "")  # fmt: skip
+
+
 def machine_lines() -> list[str]:
-    """One-line facts about the machine and software versions."""
+    """One-line facts about the machine, the load on it and software versions."""
     import numba
 
     nproc = os.cpu_count()
@@ -73,8 +88,10 @@ def machine_lines() -> list[str]:
     return [
         f"date: {_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"machine: nproc={nproc} (usable {usable}), cpu={cpu_model()}, ram={mem_gb:.1f} GB",
+        f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        "(other processes share this machine when > 0.5)",
         f"software: python {platform.python_version()}, numpy {np.__version__}, "
-        f"numba {numba.__version__}",
+        f"numba {numba.__version__}; code: {code_version()}",
     ]
 
 
@@ -84,6 +101,11 @@ def print_header(title: str) -> None:
     print(f"command: python {' '.join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])}")
     for line in machine_lines():
         print(line)
+
+
+def print_load() -> None:
+    """Print the load average now (to judge how much other processes disturbed a run)."""
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def best_of(fn, repeat: int) -> float:
@@ -311,7 +333,7 @@ def subset(state: FleetState, n: int) -> FleetState:
 
 
 @njit(nogil=True)
-def _movement_ticks(  # noqa: PLR0917
+def _movement_ticks(
     n_ticks, t0_s, dt_s, status, node, edge, pos_m, leg, leg_end, wait_until_s,
     detour_target, soc_kwh, odometer_m, energy_kwh, tkm, trips, spec, max_speed_mps,
     dispatchable, leg_target, leg_depart_s, leg_dwell_s, leg_payload_t, leg_flags,

@@ -24,12 +24,13 @@ import time
 import numpy as np
 from _common import (
     BENCH_SPECS,
-    best_of,
     bench_specs,
+    best_of,
     embedded_tables,
     human,
     make_fleet,
     print_header,
+    print_load,
     run_movement,
     subset,
 )
@@ -254,6 +255,7 @@ def main() -> None:
           f"{gbs:.2f} GB/s = {gbs / bw['triad_1core']:.0%} of the one-core triad bandwidth "
           f"({bw['triad_1core']:.1f} GB/s), {gbs / bw['triad_all_cores']:.0%} of all cores "
           f"({bw['triad_all_cores']:.1f} GB/s)")
+    print_load()
     print(f"speedup_vs_python: {rate / ref_rate:.0f}")
 
 

@@ -78,7 +78,7 @@ def test_build_sites_counts_plugs_and_companions():
         assert sites.power_kw[c] == 1200.0
         assert sites.plugs[s] == 6
     assert kinds.count("port") == 2
-    assert set(sites.fleet_names()) == {"bus", "taxi", "truck+car", "truck", "ship"}
+    assert set(sites.fleet_names()) == {"bus", "taxi+truck", "truck+car", "truck", "ship"}
     frame = sites.to_frame()
     assert len(frame) == sites.n_sites
     assert frame["site_id"].is_unique

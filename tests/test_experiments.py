@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import textwrap
 import tomllib
@@ -186,7 +187,8 @@ def test_resolved_toml_round_trips(folder: Path, tmp_path: Path) -> None:
     ],
 )
 def test_sweep_table_errors(folder: Path, text: str, expected: str) -> None:
-    assert pytest.importorskip("re").search(expected, error_of(folder, text))
+    message = error_of(folder, text)
+    assert re.search(expected, message), message
 
 
 HEAD = "[sweep]\nname='x'\nbase='base.toml'\n"
@@ -219,8 +221,6 @@ BUS = "path='policy.bus.nev_share_of_new'\n"
     ],
 )
 def test_parameter_errors(folder: Path, param: str, expected: str) -> None:
-    import re
-
     message = error_of(folder, f"{HEAD}[[parameter]]\n{param}\n")
     assert re.search(expected, message), message
 
@@ -483,7 +483,50 @@ def test_a_missing_table_is_a_run_failure(folder: Path) -> None:
 
     res = sweep(write(folder, GRID), folder / "out", scheduler="serial", run_fn=annual_only,
                 max_runs=1)
-    assert res.failures["message"].iloc[0].startswith("\"the run function returned no 'chargers'")
+    assert res.failures["message"].iloc[0] == "the run function returned no 'chargers' table"
+
+
+def test_an_unwritable_table_is_a_run_failure(folder: Path) -> None:
+    def unwritable(scenario, seed):
+        res = synthetic_run(scenario, seed)
+        res.tables["chargers"]["name"] = [object()] * len(res.tables["chargers"])
+        return res
+
+    res = sweep(write(folder, GRID), folder / "out", scheduler="serial", run_fn=unwritable,
+                max_runs=2)
+    assert (res.n_finished, len(res.failures)) == (0, 2)
+    assert res.failures["error_type"].str.startswith("Arrow").all()
+
+
+def test_categorical_curves_and_lhs_choices(folder: Path) -> None:
+    text = textwrap.dedent("""\
+        [sweep]
+        name = "lhs"
+        base = "base.toml"
+        design = "lhs"
+        samples = 6
+        [[parameter]]
+        name = "truck_curve"
+        path = "policy.truck.nev_share_of_new"
+        values = [0.1, {2024 = 0.1, 2030 = 0.9}]
+        [[parameter]]
+        name = "order"
+        path = "charging.coverage_order"
+        values = ["traffic", "gap"]
+        [[parameter]]
+        name = "growth"
+        path = "policy.freight.road_tonnage_growth"
+        range = [0.0, 0.05]
+    """)
+    spec = load_sweep(write(folder, text))
+    assert [p.kind for p in spec.parameters] == ["categorical", "categorical", "real"]
+    res = sweep(spec, folder / "out", scheduler="serial", run_fn=synthetic_run)
+    labels = set(res.summary["truck_curve"])
+    assert labels <= {"0.1", '{"2024":0.1,"2030":0.9}'}
+    assert len(labels) == 2  # six stratified draws hit both halves of [0, 1)
+    assert res.summary["growth"].between(0.0, 0.05).all()
+    curves = {r.scenario.policy.truck.nev_share_of_new.at(2030) for r in spec.runs()}
+    assert curves == {0.1, 0.9}
 
 
 def test_duplicate_design_points_run_once(folder: Path) -> None:

@@ -79,3 +79,19 @@ def test_simulated_day_collects_data_and_moves_every_fleet(prepared) -> None:  #
     totals = model.fleet_totals().groupby("fleet")["vkm"].sum()
     assert set(totals.index) == set(FLEETS)
     assert (totals > 0).all()
+
+
+def test_released_model_is_garbage_collected(prepared) -> None:  # noqa: ANN001
+    import gc
+    import weakref
+
+    import mesa
+
+    model = build_model(prepared)
+    ref = weakref.ref(model)
+    assert model in mesa.Agent._ids  # Mesa's class-level registry holds every model
+    model.release()
+    assert model not in mesa.Agent._ids
+    del model
+    gc.collect()
+    assert ref() is None

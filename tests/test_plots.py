@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese labels use full-width punctuation on purpose
 """Figures: every PNG exists, is plausible and not blank; plot_folder reproduces them.
 
 The synthetic results come from tests/test_report.py (same folder on ``sys.path``).
@@ -58,6 +59,13 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("name", RUN_FIGURES)
 def test_every_figure_is_a_plausible_png(rendered: Path, name: str) -> None:
     check_png(rendered / name)
+
+
+def test_the_documented_figure_list_matches_what_is_drawn(rendered: Path) -> None:
+    from transport_sim.plots import RUN_FIGURES as DOCUMENTED
+
+    expanded = {n.format(day_type=d) for n in DOCUMENTED for d in ("weekday", "holiday")}
+    assert expanded == set(RUN_FIGURES) == {p.name for p in rendered.glob("*.png")}
 
 
 def test_report_lists_every_figure(rendered: Path) -> None:

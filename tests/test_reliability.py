@@ -97,6 +97,7 @@ def test_soak_twenty_years_three_times_the_fleets_without_memory_growth() -> Non
         for day_type in scen.run.day_types:
             model = simulate_day(prep, year, day_type, seeds[(year, day_type)])
             assert model.fleet_totals()["vkm"].sum() > 0
+            model.release()  # Mesa keeps models in a class-level registry otherwise
             del model
         gc.collect()
         rss.append(rss_mb())

@@ -84,8 +84,8 @@ def _stock(years: list[int], nev_new: dict[str, dict[int, float]]) -> pd.DataFra
     """Cohort-free turnover: retire 1/lifetime, phase out China III diesel trucks by 2026."""
     rows = []
     for fleet, classes in INITIAL.items():
-        for size_class, (life, growth, cells) in classes.items():
-            cells = {k: float(v) for k, v in cells.items()}
+        for size_class, (life, growth, initial) in classes.items():
+            cells = {k: float(v) for k, v in initial.items()}
             for year in years:
                 flows: dict[tuple[str, str], list[int]] = {k: [0, 0, 0] for k in cells}
                 if year != years[0]:
@@ -105,7 +105,8 @@ def _stock(years: list[int], nev_new: dict[str, dict[int, float]]) -> pd.DataFra
                     if fleet == "truck" and size_class == "light":
                         share = _curve({2024: 0.1, 2026: 0.8}, year)
                     n_nev = math.ceil(need * share - 1e-9)
-                    for key, n in ((CONVENTIONAL_NEW[fleet], need - n_nev), (("bev", "zev"), n_nev)):
+                    bought = ((CONVENTIONAL_NEW[fleet], need - n_nev), (("bev", "zev"), n_nev))
+                    for key, n in bought:
                         cells[key] = cells.get(key, 0.0) + n
                         flows.setdefault(key, [0, 0, 0])[2] += int(n)
                 for key, n in cells.items():
@@ -323,8 +324,8 @@ def md_tables(text: str) -> dict[str, list[dict[str, str]]]:
         line = lines[i]
         if line.startswith("#"):
             heading = line.lstrip("#").strip()
-        elif line.startswith("| ") and i + 1 < len(lines) and lines[i + 1].startswith("| :--") \
-                or line.startswith("| ") and i + 1 < len(lines) and lines[i + 1].startswith("| --"):
+        elif line.startswith("| ") and i + 1 < len(lines) \
+                and lines[i + 1].startswith(("| :--", "| --")):
             header = _cells(line)
             rows = []
             i += 2
@@ -662,18 +663,18 @@ def test_compare_refuses_missing_or_invalid_folders(folders: dict[str, Path],
     from transport_sim.report import compare_results
 
     missing = tmp_path / "nope"
-    with pytest.raises(ResultsError, match="nope.*folder not found"):
+    with pytest.raises(ResultsError, match=r"nope.*folder not found"):
         compare_results([folders["plan"], missing], tmp_path / "out")
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(ResultsError, match="empty.*not a results folder") as info:
+    with pytest.raises(ResultsError, match=r"empty.*not a results folder") as info:
         compare_results([empty], tmp_path / "out")
     assert "\n" not in str(info.value)
     no_stock = tmp_path / "no_stock"
     partial = make_results(last=2025)
     del partial.tables["stock"]
     write_results(partial, no_stock)
-    with pytest.raises(ResultsError, match="no_stock.*no stock.parquet"):
+    with pytest.raises(ResultsError, match=r"no_stock.*no stock\.parquet"):
         compare_results([no_stock], tmp_path / "out")
     with pytest.raises(ResultsError, match="at least one"):
         compare_results([], tmp_path / "out")

@@ -79,12 +79,11 @@ def annual_table(days: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     ]
     for col in SUM_COLUMNS:
         frame[col] = frame[col].astype(float) * frame["days"]
-    # per-day counts (vehicles simulated, stranded) are averaged over the year's days
+    # sim_vehicles: the average day; every other count (stranded too) per year
     total_days = frame.groupby(["year", "fleet", "size_class", "powertrain"])["days"].transform(
         "sum"
     )
-    for col in ("sim_vehicles", "stranded"):
-        frame[col] = frame[col] / total_days
+    frame["sim_vehicles"] = frame["sim_vehicles"] / total_days
     cells = (
         frame.groupby(["year", "fleet", "size_class", "powertrain"], sort=True)[SUM_COLUMNS]
         .sum()

@@ -109,7 +109,7 @@ __all__ = [
 _BIT = {name: 1 << i for i, name in enumerate((*FLEETS, BACKGROUND_FLEET))}
 _KIND_FLEETS = {
     KIND_DEPOT: _BIT["bus"],
-    KIND_URBAN: _BIT["taxi"],
+    KIND_URBAN: _BIT["taxi"] | _BIT["truck"],  # taxis and urban delivery trucks
     KIND_SERVICE_AREA: _BIT["truck"] | _BIT["car"],
     KIND_PORT: _BIT["ship"],
 }

@@ -72,7 +72,7 @@ class RunContext:
     port_names: tuple[str, ...]
     dispatch_index: DispatchIndex | None = None
     sites: dict[str, list[SiteCandidate]] = field(default_factory=dict)
-    depot_lines: np.ndarray | None = None  # bus lines touching each depot candidate
+    depot_lines: np.ndarray | None = None  # bus-hours of the lines ending at each depot
     service_area_distances_km: np.ndarray | None = None  # areas then gateways
 
     def target_of(self, node: int) -> int:
@@ -175,6 +175,23 @@ def check_site_reachable(
                 "cannot be reached from the road network",
             )
         )
+
+
+def depot_weight(
+    depots: list[SiteCandidate], lines: list[BusLine], line_stops: list[tuple[str, np.ndarray]]
+) -> np.ndarray:
+    """Share of the bus fleet that lays over at each depot/terminal candidate.
+
+    A line needs buses in proportion to its round-trip time (at a common headway); half
+    of them lay over at each end.  Returns one weight per depot candidate.
+    """
+    weight = np.zeros(len(depots))
+    node_of = {c.nodes[0]: i for i, c in enumerate(depots)}
+    for line, (_, stops) in zip(lines, line_stops, strict=True):
+        for end in (int(stops[0]), int(stops[-1])):
+            if end in node_of:
+                weight[node_of[end]] += line.round_trip_s / 2.0
+    return weight
 
 
 def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64) -> RunContext:  # noqa: PLR0912
@@ -295,6 +312,7 @@ def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64)
         "urban": [],
         "service_area": [],
         "port": [],
+        "logistics": [],
     }
     terminal_nodes = _unique(
         [int(st[0]) for _, st in line_stops] + [int(st[-1]) for _, st in line_stops]
@@ -346,6 +364,12 @@ def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64)
                 float(demand[j]),
                 f"urban:{node}",
             )
+        )
+    # logistics hubs and plants: charging for the delivery trucks based there
+    for node in hub_nodes:
+        sites["logistics"].append(
+            SiteCandidate(f"logistics depot {int(node)}", (int(node),), float(lon[node]),
+                          float(lat[node]), float("inf"), f"logistics:{int(node)}")
         )
     # service areas: traffic = weight of freight OD paths through an access node
     od_o = od_arr[:, 3].astype(np.int64)
@@ -425,12 +449,6 @@ def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64)
         port_names=tuple(p.name for p in ports),
         dispatch_index=dispatch_index,
         sites=sites,
-        depot_lines=np.array(
-            [
-                sum(1 for _, st in line_stops if int(st[0]) in c.nodes or int(st[-1]) in c.nodes)
-                for c in sites["depot"]
-            ],
-            np.float64,
-        ),
+        depot_lines=depot_weight(sites["depot"], bus_lines, line_stops),
         service_area_distances_km=sa_dist,
     )

@@ -158,7 +158,14 @@ def build_day_plan(  # noqa: PLR0912
     if context.bus_lines and n_bus > 0:
         block = bus_day(context.bus_lines, n_bus, bus.operation, factor)
         blocks["bus"] = block
-        assign["bus"] = allocate(cells, block.n_vehicles, rng)
+        pairs = allocate(cells, block.n_vehicles, rng)
+        # operators put battery buses on the shorter lines first: the longest round trips
+        # (county lines) get the conventional buses while there are any
+        bev_first = sorted(pairs, key=lambda p: not bus.spec(p[0], p[1]).is_bev)
+        by_length = np.argsort(block.extra["round_trip_s"], kind="stable")
+        assign["bus"] = [("", "")] * len(pairs)
+        for vehicle, pair in zip(by_length, bev_first, strict=True):
+            assign["bus"][int(vehicle)] = pair
         per_vehicle["bus"] = 1.0
 
     # --- taxis --------------------------------------------------------------------------

@@ -199,6 +199,7 @@ def bus_day(
     peak[list(op.peak_hours)] = True
     starts: list[int] = []
     counts: list[int] = []
+    cycle_s: list[float] = []
     parts: list[tuple[np.ndarray, ...]] = []
     remaining = n_service
     for line in lines:
@@ -232,8 +233,10 @@ def bus_day(
             ))
             starts.append(line.depot_node)
             counts.append(k * cycle.size + 2)
+            cycle_s.append(line.round_trip_s)
     n_legs = int(sum(counts))
     return LegBlock(
+        extra={"round_trip_s": np.asarray(cycle_s, np.float64)},
         start_node=np.asarray(starts, np.int32),
         leg_count=np.asarray(counts, np.int32),
         leg_target=np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32),

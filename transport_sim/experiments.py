@@ -96,14 +96,15 @@ the ``transport-sim sweep`` command calls :func:`run_sweep_cli`.
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import functools
 import hashlib
+import io
 import json
 import logging
 import math
 import os
+import pickle
 import sys
 import time
 import traceback
@@ -114,7 +115,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -148,6 +149,8 @@ if TYPE_CHECKING:
 
 #: A run function: (resolved scenario, seed) -> Results.  Must be picklable for Dask.
 RunFn = Callable[[Scenario, int], "Results"]
+
+T = TypeVar("T")
 
 RUN_ID_HEX = 16
 DEFAULT_SEED = 20240601
@@ -281,12 +284,20 @@ class Sweep:
         """Return the design points (tuples of parameter values)."""
         return self.design.points(self.parameters)
 
-    def point_overrides(self, values: Sequence[Any]) -> dict[str, Any]:
-        """Return the dotted-path overrides of one design point."""
+    def point_overrides(
+        self, values: Sequence[Any], base_values: Sequence[Any] | None = None
+    ) -> dict[str, Any]:
+        """Return the dotted-path overrides of one design point.
+
+        ``base_values`` are the parameters' fields in the base scenario (computed when
+        not given).
+        """
         start = self.base.run.start_year
+        if base_values is None:
+            base_values = [base_field_value(self.base, p.path) for p in self.parameters]
         return {
-            p.path: p.scenario_value(v, base_field_value(self.base, p.path), start)
-            for p, v in zip(self.parameters, values, strict=True)
+            p.path: p.scenario_value(v, b, start)
+            for p, v, b in zip(self.parameters, values, base_values, strict=True)
         }
 
     def runs(self) -> list[RunSpec]:
@@ -299,10 +310,11 @@ class Sweep:
         """
         seeds = self.replication_seeds()
         hashes: dict[Path, str] = {}
+        base_values = [base_field_value(self.base, p.path) for p in self.parameters]
         out: list[RunSpec] = []
         for point, values in enumerate(self.points()):
             try:
-                scen = self.base.with_overrides(self.point_overrides(values))
+                scen = self.base.with_overrides(self.point_overrides(values, base_values))
             except ScenarioError as exc:
                 shown = dict(zip(self.parameter_names, values, strict=True))
                 raise ScenarioError(
@@ -589,14 +601,53 @@ def _summary_frame(summary: dict[str, float]) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # run functions
 # --------------------------------------------------------------------------------------
+class _SharingPickler(pickle.Pickler):
+    """Pickles everything except read-only NumPy arrays, which are passed by reference."""
+
+    def __init__(self, file: io.BytesIO, shared: list[np.ndarray]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.shared = shared
+
+    def persistent_id(self, obj: object) -> int | None:
+        if isinstance(obj, np.ndarray) and not obj.flags.writeable:
+            self.shared.append(obj)
+            return len(self.shared) - 1
+        return None
+
+
+class _SharingUnpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, shared: list[np.ndarray]) -> None:
+        super().__init__(file)
+        self.shared = shared
+
+    def persistent_load(self, pid: int) -> np.ndarray:
+        return self.shared[pid]
+
+
+def private_copy(obj: T) -> T:
+    """Return a deep copy of ``obj`` that shares its read-only NumPy arrays.
+
+    Read-only arrays cannot change, so sharing them is safe and keeps them read-only:
+    a plain :func:`copy.deepcopy` makes every array writeable, and Numba compiles (and
+    caches) a separate specialisation of a kernel for writeable arrays, so a run on a
+    deep copy would not execute exactly the code a run on fresh inputs executes.
+    """
+    shared: list[np.ndarray] = []
+    buffer = io.BytesIO()
+    _SharingPickler(buffer, shared).dump(obj)
+    buffer.seek(0)
+    return _SharingUnpickler(buffer, shared).load()
+
+
 class PreparedCache:
     """Network, fleets and context loaded once per process and reused across runs.
 
     The key is everything :func:`transport_sim.runner.prepare` reads besides the policy:
     the network and fleet files (path, size, modification time), ``fleet_overrides``
     and ``run.start_year``.  The cache keeps a pristine copy of the network and context
-    and hands every run its own deep copy (a run may extend the context, e.g. register
-    routing targets, and results must not depend on which runs a worker did before);
+    and hands every run its own :func:`private_copy` (a run may extend the context, e.g.
+    register routing targets, and results must not depend on which runs a worker did
+    before);
     the fleet definition is immutable and shared; the stock trajectory depends on the
     policy and is simulated for every scenario.
     At most ``max_entries`` inputs are kept.
@@ -624,14 +675,14 @@ class PreparedCache:
         cached = self._entries.get(key)
         if cached is None:
             prep = prepare(scenario)
-            network, context = copy.deepcopy((prep.network, prep.context))
+            network, context = private_copy((prep.network, prep.context))
             self._entries[key] = dataclasses.replace(prep, network=network, context=context)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
             return prep
         self._entries.move_to_end(key)
         t0 = time.perf_counter()
-        network, context = copy.deepcopy((cached.network, cached.context))
+        network, context = private_copy((cached.network, cached.context))
         stock = simulate_stock(scenario, cached.fleet_def)
         timings = {"prepared_reused": 1.0, "policy_s": time.perf_counter() - t0}
         return dataclasses.replace(
@@ -785,6 +836,13 @@ class RunOutcome:
                    traceback=text, elapsed_s=elapsed_s)
 
 
+def _json_default(value: object) -> object:
+    """Make NumPy scalars and arrays, paths and the like JSON-serialisable."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    return str(value)
+
+
 def execute_run(
     run_fn: RunFn, scenario: Scenario, seed: int, tables: Sequence[str]
 ) -> RunOutcome:
@@ -799,12 +857,12 @@ def execute_run(
         missing = [t for t in tables if t not in results.tables]
         if missing:
             msg = f"the run function returned no {missing[0]!r} table"
-            raise KeyError(msg)
+            raise LookupError(msg)  # reported like any failing run
         kept = {t: results.tables[t] for t in tables}
         summary = summarise_run(kept["annual"], results.tables.get("chargers"))
-    except Exception as exc:
+    except Exception as exc:  # a failing run is recorded; the sweep goes on
         return RunOutcome.from_exception(exc, time.perf_counter() - t0)
-    meta = json.loads(json.dumps(results.meta, default=str))
+    meta = json.loads(json.dumps(results.meta, default=_json_default))
     return RunOutcome(ok=True, tables=kept, summary=summary, meta=meta,
                       elapsed_s=time.perf_counter() - t0)
 
@@ -1007,6 +1065,9 @@ def consolidate(path: str | os.PathLike[str]) -> SweepResults:
     ids = list(dict.fromkeys(done["run_id"]))
 
     summary = folder.read_table(SUMMARY_DIR, ids)
+    for column in SUMMARY_COLUMNS:  # an empty dataset still has the documented columns
+        if column not in summary.columns:
+            summary[column] = pd.Series(dtype="int64" if column == "peak_year" else "float64")
     summary = done.merge(summary, on="run_id", how="inner").sort_values("run", kind="stable")
     _write_parquet(summary.reset_index(drop=True), folder.path / "summary.parquet")
 
@@ -1178,7 +1239,7 @@ def _dask_client(
         with (
             LocalCluster(
                 n_workers=n_workers, threads_per_worker=1, processes=True,
-                dashboard_address=":0" if progress else None, silence_logs=logging.ERROR,
+                dashboard_address=":0", silence_logs=logging.ERROR,
             ) as cluster,
             Client(cluster) as client,
         ):
@@ -1221,7 +1282,7 @@ def _run_dask(client: Client, pending: Sequence[RunSpec], run_fn: RunFn, tables:
                 outcome = future.result()
             except (KeyboardInterrupt, SystemExit):
                 raise
-            except BaseException as exc:
+            except BaseException as exc:  # KilledWorker, cancelled, lost
                 outcome = RunOutcome.from_exception(exc)
             future.release()
             on_done(spec, outcome)
@@ -1297,7 +1358,8 @@ def sweep(
     _prepare_folder(folder, spec, runs, resume=resume)
 
     planned = runs if max_runs is None else runs[:max_runs]
-    unique = list({r.run_id: r for r in reversed(planned)}.values())[::-1]
+    unique = list({r.run_id: r for r in planned[::-1]}.values())  # first of each id ...
+    unique.sort(key=lambda r: r.run)  # ... in design order
     finished = folder.finished()
     pending = [r for r in unique if r.run_id not in finished]
     bar = _Progress(spec.name, len(unique), len(unique) - len(pending), enabled=progress)
@@ -1305,8 +1367,11 @@ def sweep(
 
     def on_done(run: RunSpec, outcome: RunOutcome) -> None:
         if outcome.ok:
-            folder.write_run(run.run_id, outcome)
-        else:
+            try:
+                folder.write_run(run.run_id, outcome)
+            except Exception as exc:  # e.g. a table pyarrow cannot store
+                outcome = RunOutcome.from_exception(exc)
+        if not outcome.ok:
             folder.write_failure(run, names, outcome)
         bar.update(ok=outcome.ok)
 

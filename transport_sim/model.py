@@ -246,6 +246,17 @@ class TransportModel(mesa.Model):
                 progress(ticks / total)
         self.running = False
 
+    def release(self) -> None:
+        """Drop the agents and Mesa's class-level reference to this model.
+
+        Mesa 3 keeps every model it has seen as a key of ``mesa.Agent._ids`` (a
+        class-level id counter), so a finished model and its arrays would stay in memory
+        for the life of the process.  Call this once the day's results are read; the
+        arrays stay usable, the agents are gone.
+        """
+        self.remove_all_agents()
+        mesa.Agent._ids.pop(self, None)  # noqa: SLF001 - works around Mesa's class-level registry
+
     # ------------------------------------------------------------------ results
     def fleet_totals(self) -> pd.DataFrame:
         """Day totals per (fleet, size class, powertrain) of the simulated vehicles.

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese labels use full-width punctuation on purpose
 """Seaborn/matplotlib figures drawn from result tables only (never from a live model).
 
 Every figure is a :class:`matplotlib.figure.Figure` on an Agg canvas: pyplot and its
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from transport_sim import report_targets as rt
-from transport_sim.codes import NEV_POWERTRAINS, POWERTRAINS, ROAD_CLASSES, SITE_KINDS
+from transport_sim.codes import POWERTRAINS, ROAD_CLASSES, SITE_KINDS
 from transport_sim.errors import TransportSimError, describe
 
 if TYPE_CHECKING:
@@ -103,7 +104,6 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
     "co2_axis": ("CO₂, kt/yr", "二氧化碳，千吨/年"),
     "year": ("year", "年份"),
     "peak": ("peak", "峰值"),
-    "total": ("total", "合计"),
     "composition_title": ("Fleet composition by powertrain (stock at year end)",
                           "各车队动力类型构成（年末保有量）"),
     "vehicles_axis": ("vehicles in stock", "保有量，辆"),
@@ -144,8 +144,8 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
     "rail_axis": ("rail share of freight, %", "铁路货运占比，%"),
     "rail_curve": ("tonnage (scenario input)", "货运量（情景输入）"),
     "rail_tkm": ("tonne-km (simulated)", "周转量（模拟）"),
-    "coverage_axis": ("service areas with chargers, %", "服务区充电覆盖率，%"),
-    "coverage_curve": ("coverage (scenario input)", "覆盖率（情景输入）"),
+    "coverage_axis": ("service areas with chargers (scenario input), %",
+                      "服务区充电覆盖率（情景输入），%"),
     "sites_axis": ("charged service areas, sites", "有充电设施的服务区，个"),
     "old_trucks_axis": ("China III-and-older diesel trucks, vehicles", "国三及以下柴油货车，辆"),
     "ships_axis": ("non-NEV ships purchased, vessels/yr", "新增非新能源船舶，艘/年"),
@@ -177,8 +177,6 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
     "compare_nox_title": ("Exhaust NOx and PM2.5: scenarios compared",
                           "尾气氮氧化物与细颗粒物：情景比较"),
     "nev_share_axis": ("NEV share, %", "新能源占比，%"),
-    "stock": ("stock", "保有量"),
-    "new": ("new", "新增"),
 })
 #: Category names: (English, Chinese).
 NAMES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
@@ -237,14 +235,15 @@ class Labeller:
         return en
 
     @staticmethod
-    def _translate(value: Any, index: int) -> Any:  # noqa: ANN401
+    def _translate(value: Any, index: int) -> Any:
         return NAMES[value][index] if isinstance(value, str) and value in NAMES else value
 
 
 def check_lang(lang: str) -> str:
     """Return ``lang`` if it is one of :data:`LANGS`, else raise a user error."""
     if lang not in LANGS:
-        raise TransportSimError(describe(None, "lang", lang, f"expected one of: {', '.join(LANGS)}"))
+        raise TransportSimError(
+            describe(None, "lang", lang, f"expected one of: {', '.join(LANGS)}"))
     return lang
 
 
@@ -298,12 +297,13 @@ def figure_style(cjk_font: str | None) -> Iterator[None]:
     import matplotlib as mpl
     import seaborn as sns
 
-    families = ["DejaVu Sans", *([cjk_font] if cjk_font else []), "sans-serif"]
+    # explicit family names: matplotlib falls back glyph by glyph along this list only
+    # (a generic "sans-serif" entry resolves to a single font)
+    families = ["DejaVu Sans", *([cjk_font] if cjk_font else [])]
     rc = {
         **sns.axes_style("whitegrid"),
         **sns.plotting_context("notebook", font_scale=0.85),
-        "font.family": "sans-serif",
-        "font.sans-serif": families,
+        "font.family": families,
         "axes.titleweight": "bold",
         "figure.dpi": DPI,
         "savefig.dpi": DPI,
@@ -488,7 +488,7 @@ def fig_fleet_composition(stock: pd.DataFrame, info: RunInfo, lab: Labeller) -> 
     return fig
 
 
-def _integer_locator() -> Any:  # noqa: ANN401
+def _integer_locator() -> Any:
     from matplotlib.ticker import MaxNLocator
 
     return MaxNLocator(integer=True)
@@ -552,7 +552,7 @@ def energy_kwh_by_carrier(annual: pd.DataFrame) -> pd.DataFrame:
 
 
 def fig_final_energy(annual: pd.DataFrame, info: RunInfo, lab: Labeller) -> Figure:
-    """Final energy by carrier, GWh/yr, stacked areas."""
+    """Draw final energy by carrier, GWh/yr, as stacked areas."""
     fig = new_figure(10, 5.5)
     ax = fig.subplots()
     table = energy_kwh_by_carrier(annual) / 1e6
@@ -598,7 +598,7 @@ def hourly_matrix(chargers: pd.DataFrame, hourly: pd.DataFrame, year: int, day_t
     return sites, util, queue
 
 
-def site_name(row: Any, cjk_font: str | None) -> str:  # noqa: ANN401
+def site_name(row: Any, cjk_font: str | None) -> str:
     """Site name if the fonts can draw it, else the drawable parts of its id.
 
     Without a CJK font, ``"service_area:11:武当山服务区"`` becomes ``"service_area:11"``.
@@ -610,7 +610,7 @@ def site_name(row: Any, cjk_font: str | None) -> str:  # noqa: ANN401
     return ":".join(parts) or "?"
 
 
-def site_label(row: Any, lab: Labeller, cjk_font: str | None) -> str:  # noqa: ANN401
+def site_label(row: Any, lab: Labeller, cjk_font: str | None) -> str:
     """Site name (see :func:`site_name`) with its kind."""
     return f"{site_name(row, cjk_font)} ({lab.name(str(row['kind']))})"
 
@@ -673,7 +673,7 @@ def _kind_color(kind: str) -> str:
     return palette.get(kind, "#949494")
 
 
-def load_roads(meta: Mapping[str, Any]) -> Any:  # noqa: ANN401
+def load_roads(meta: Mapping[str, Any]) -> Any:
     """Return the run's network (``.roads`` and ``.water``) or ``None`` if it cannot load.
 
     The map is context, not data: any failure (missing file, no osmnx, corrupt cache)
@@ -686,14 +686,14 @@ def load_roads(meta: Mapping[str, Any]) -> Any:  # noqa: ANN401
         from transport_sim.network import load_network
 
         network = load_network(Path(path))
-    except Exception as exc:  # noqa: BLE001 - see docstring
+    except Exception as exc:
         warnings.warn(f"charger map: road network {path} not drawn: {exc}", UserWarning,
                       stacklevel=2)
         return None
     return SimpleNamespace(roads=network.roads, water=getattr(network, "water", None))
 
 
-def draw_graph(ax: Axes, graph: Any, *, water: bool = False) -> None:  # noqa: ANN401
+def draw_graph(ax: Axes, graph: Any, *, water: bool = False) -> None:
     """Draw a :class:`~transport_sim.network.GraphArrays` as light line segments."""
     from matplotlib.collections import LineCollection
 
@@ -718,7 +718,7 @@ def busiest_day(chargers: pd.DataFrame, year: int) -> str:
     return "holiday" if "holiday" in days else (sorted(days)[0] if days else "weekday")
 
 
-def fig_charger_map(chargers: pd.DataFrame, network: Any, info: RunInfo, lab: Labeller,  # noqa: ANN401
+def fig_charger_map(chargers: pd.DataFrame, network: Any, info: RunInfo, lab: Labeller,
                     cjk_font: str | None) -> Figure:
     """Charger sites of the last year's busiest day coloured by utilisation over the roads.
 
@@ -766,7 +766,7 @@ def fig_charger_map(chargers: pd.DataFrame, network: Any, info: RunInfo, lab: La
     return fig
 
 
-def draw_sites(ax: Axes, sites: pd.DataFrame, network: Any, norm: Any) -> Any:  # noqa: ANN401
+def draw_sites(ax: Axes, sites: pd.DataFrame, network: Any, norm: Any) -> Any:
     """Draw the road (and water) network and the sites; return the last scatter."""
     if network is not None:
         draw_graph(ax, network.roads)
@@ -793,7 +793,7 @@ INSET_MAX_SPAN: Final = 0.2
 
 def _emptiest_corner(sites: pd.DataFrame,
                      extent: tuple[float, float, float, float, float]) -> tuple[float, float]:
-    """The corner of :data:`INSET_CORNERS` that covers the fewest sites."""
+    """Return the corner of :data:`INSET_CORNERS` that covers the fewest sites."""
     x = (sites["lon"].to_numpy(float) - extent[0]) / (extent[1] - extent[0])
     y = (sites["lat"].to_numpy(float) - extent[2]) / (extent[3] - extent[2])
     counts = [int(np.sum((x >= cx) & (x <= cx + INSET_SIZE) & (y >= cy) & (y <= cy + INSET_SIZE)))
@@ -801,11 +801,11 @@ def _emptiest_corner(sites: pd.DataFrame,
     return INSET_CORNERS[int(np.argmin(counts))]
 
 
-def _city_inset(ax: Axes, sites: pd.DataFrame, network: Any, norm: Any,  # noqa: ANN401
+def _city_inset(ax: Axes, sites: pd.DataFrame, network: Any, norm: Any,
                 extent: tuple[float, float, float, float, float]) -> None:
     """Zoomed inset of the urban hubs and depots when they crowd a small part of the map."""
     city = sites[sites["kind"] == "urban"]
-    if len(city) < 3:  # noqa: PLR2004 - nothing to untangle
+    if len(city) < 3:
         return
     lon0, lon1 = np.percentile(city["lon"], [5, 95])
     lat0, lat1 = np.percentile(city["lat"], [5, 95])
@@ -830,7 +830,7 @@ def site_marker_size(plugs: pd.Series) -> np.ndarray:
     return 30.0 + 25.0 * np.sqrt(plugs.to_numpy(float))
 
 
-def map_extent(sites: pd.DataFrame, network: Any) -> tuple[float, float, float, float, float]:  # noqa: ANN401
+def map_extent(sites: pd.DataFrame, network: Any) -> tuple[float, float, float, float, float]:
     """Return ``(lon_min, lon_max, lat_min, lat_max, aspect)`` of the map (padded).
 
     ``aspect`` = 1 / cos(mean latitude), so that distances look right.
@@ -884,14 +884,14 @@ def fig_nox_pm(annual: pd.DataFrame, info: RunInfo, lab: Labeller) -> Figure:
     return fig
 
 
-def _target_line(ax: Axes, value: float, from_year: float, to_year: float, lab: Labeller) -> Any:  # noqa: ANN401
+def _target_line(ax: Axes, value: float, from_year: float, to_year: float, lab: Labeller) -> Any:
     return ax.hlines(value, from_year, to_year, colors="black", linestyles=":", linewidth=1.6,
                      label=lab.text("target"))
 
 
 def fig_plan_targets(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.DataFrame,
                      scenario: Mapping[str, Any], info: RunInfo, lab: Labeller) -> Figure:
-    """The plan's transport targets against the simulated trajectories (six panels)."""
+    """Draw the plan's transport targets against the simulated trajectories (six panels)."""
     fig = new_figure(14, 8.5)
     axes = fig.subplots(2, 3).ravel()
     years = sorted(int(y) for y in annual["year"].unique())
@@ -914,7 +914,6 @@ def fig_plan_targets(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.Dat
                                else "nev_stock_axis"))
         ax.set_title(lab.text(panel))
     _target_line(axes[0], 100.0, rt.TARGET_FROM_YEAR - 0.3, y1, lab)
-    axes[0].legend(fontsize="small", loc="lower right")
     # (c) rail share
     rail = rt.rail_shares(annual, scenario) * 100.0
     ax = axes[2]
@@ -932,25 +931,23 @@ def fig_plan_targets(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.Dat
     # (d) service-area coverage (curve) and simulated charged service areas
     sa = rt.service_area_sites(chargers, scenario, years)
     ax = axes[3]
-    ax.plot(sa.index, sa["coverage"] * 100.0, "-", marker="o", markersize=3, color="#d55e00",
-            label=lab.text("coverage_curve"))
+    ax.plot(sa.index, sa["coverage"] * 100.0, "-", marker="o", markersize=3, color="#d55e00")
     _target_line(ax, rt.TARGET_THRESHOLDS["service_area_coverage"][0] * 100,
                  rt.COVERAGE_TARGET_YEAR - 0.3, max(y1, rt.COVERAGE_TARGET_YEAR + 0.3), lab)
     ax.set_ylim(0, 105)
     ax.set_ylabel(lab.text("coverage_axis"))
     ax.set_title(lab.text("coverage_panel"))
     twin = ax.twinx()
-    twin.bar(sa.index, sa["sites"], width=0.6, color="#d55e00", alpha=0.25,
-             label=lab.text("sites_axis"))
+    twin.bar(sa.index, sa["sites"], width=0.6, color="#d55e00", alpha=0.25)
     twin.set_ylabel(lab.text("sites_axis"))
     twin.set_ylim(0, max(1, int(sa["sites"].max())) * 1.6)
     twin.yaxis.set_major_locator(_integer_locator())
     twin.grid(visible=False)
     ax.set_zorder(twin.get_zorder() + 1)
     ax.patch.set_visible(False)
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = twin.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize="small", loc="upper left")
+    # no legend: each axis label takes the colour of what it measures
+    ax.yaxis.label.set_color("#d55e00")
+    twin.yaxis.label.set_color("#b07a4f")
     # (e) China III-and-older diesel trucks, (f) non-NEV ships purchased
     old = rt.old_diesel_trucks(stock)
     axes[4].bar(old.index, old.to_numpy(), color=POWERTRAIN_COLORS["diesel"], width=0.7)
@@ -969,6 +966,7 @@ def fig_plan_targets(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.Dat
         ax.set_xlabel(lab.text("year"))
         integer_years(ax)
     set_suptitle(fig, lab.text("targets_title"), info, lab)
+    outside_legend(fig, *axes[0].get_legend_handles_labels())
     return fig
 
 
@@ -1014,7 +1012,7 @@ RUN_FIGURES: Final = (
 
 def draw_run_figures(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
                      scenario: Mapping[str, Any], folder: Path, *, lang: str = "en",
-                     network: Any = None) -> list[Path]:  # noqa: ANN401
+                     network: Any = None) -> list[Path]:
     """Draw every figure of one run into ``folder``; return the PNG paths.
 
     Parameters
@@ -1089,7 +1087,7 @@ class ComparedRun:
     schematic: bool
 
 
-def _line(ax: Axes, x: Any, y: Any, run: ComparedRun, style: str = "-") -> Any:  # noqa: ANN401
+def _line(ax: Axes, x: Any, y: Any, run: ComparedRun, style: str = "-") -> Any:
     (line,) = ax.plot(x, y, style, color=run.color, marker="o", markersize=3, linewidth=1.6,
                       label=run.name)
     return line

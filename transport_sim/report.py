@@ -71,14 +71,19 @@ def render_into(folder: Path, results: Results, *, lang: str = "en") -> None:
         Figure labels: ``"en"`` (default), ``"zh"`` or ``"en+zh"`` (Chinese needs a CJK
         font; without one the figures are drawn in English with a warning).
     """
+    render_figures_and_report(Path(folder), results, lang=lang)
+
+
+def render_figures_and_report(folder: Path, results: Results, *, lang: str = "en") -> list[Path]:
+    """Draw the figures and write ``report.md`` into ``folder``; return the figures."""
     from transport_sim.plots import draw_run_figures
 
-    folder = Path(folder)
     scenario = results.scenario_toml or read_scenario(folder)
     figures = draw_run_figures(results.tables, results.meta, scenario, folder, lang=lang)
     text = report_markdown(results.tables, results.meta, scenario,
                            figures=[p.name for p in figures])
     write_text_atomic(folder / REPORT_FILE, text)
+    return figures
 
 
 def plot_folder(folder: Path, *, lang: str = "en") -> list[Path]:
@@ -109,13 +114,7 @@ def plot_folder(folder: Path, *, lang: str = "en") -> list[Path]:
         from transport_sim.experiments import plot_sweep
 
         return list(plot_sweep(folder))
-    results = load_results(folder)
-    render_into(folder, results, lang=lang)
-    from transport_sim.plots import RUN_FIGURES
-
-    names = {n for n in RUN_FIGURES if "{" not in n}
-    return sorted(p for p in folder.glob("*.png")
-                  if p.name in names or p.name.startswith("charger_utilisation_"))
+    return render_figures_and_report(folder, load_results(folder), lang=lang)
 
 
 def compare_results(dirs: Sequence[Path], out: Path, *, overwrite: bool = False,
@@ -226,21 +225,21 @@ def fmt_t(value: float) -> str:
 
 
 def fmt_num(value: float, decimals: int = 1) -> str:
-    """A number with thousands separators and ``decimals`` decimals."""
+    """Format a number with thousands separators and ``decimals`` decimals."""
     return DASH if _missing(value) else f"{value:,.{decimals}f}"
 
 
 def fmt_share(value: float) -> str:
-    """A fraction as a percentage with one decimal, e.g. ``"9.0 %"``."""
+    """Format a fraction as a percentage with one decimal, e.g. ``"9.0 %"``."""
     return DASH if _missing(value) else f"{100.0 * value:.1f} %"
 
 
 def fmt_change(value: float) -> str:
-    """A signed percentage change, e.g. ``"+1.2 %"``."""
+    """Format a signed percentage change, e.g. ``"+1.2 %"``."""
     return DASH if _missing(value) else f"{value:+.1f} %"
 
 
-def _missing(value: Any) -> bool:  # noqa: ANN401
+def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -438,7 +437,8 @@ def _target_details(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.Data
     ]
     rail = rt.rail_shares(annual, scenario)
     rail_rows = [[str(y), fmt_share(rail.loc[y, "rail_tonnage_share"]),
-                  fmt_share(rail.loc[y, "rail_tkm_share"]), fmt_num(rail.loc[y, "rail_tkm"] / 1e6, 1),
+                  fmt_share(rail.loc[y, "rail_tkm_share"]),
+                  fmt_num(rail.loc[y, "rail_tkm"] / 1e6, 1),
                   fmt_num(rail.loc[y, "truck_tkm"] / 1e6, 1)] for y in rail.index]
     sa = (rt.service_area_sites(chargers, scenario, years) if not chargers.empty
           else pd.DataFrame(columns=["coverage", "sites", "plugs"]))
@@ -532,11 +532,8 @@ def _notes() -> str:
 def display_names(runs: Sequence[Results]) -> list[str]:
     """Scenario names from run.json, made unique with the seed or the folder name."""
     names = [str(r.meta.get("scenario", r.path.name if r.path else "run")) for r in runs]
-    out = []
-    for name, run in zip(names, runs, strict=True):
-        if names.count(name) > 1:
-            name = f"{name} (seed {run.meta.get('seed', '?')})"
-        out.append(name)
+    out = [f"{name} (seed {run.meta.get('seed', '?')})" if names.count(name) > 1 else name
+           for name, run in zip(names, runs, strict=True)]
     return [f"{n} ({r.path.name})" if out.count(n) > 1 and r.path else n
             for n, r in zip(out, runs, strict=True)]
 
@@ -615,7 +612,9 @@ def compare_markdown(table: pd.DataFrame, runs: Sequence[Results], names: Sequen
         for i, name in enumerate(names):
             row = [name]
             if column == "co2_wtw_t":
-                row += [str(int(table["peak_year"].iloc[i])),
+                last = max(int(y) for y in runs[i].tables["annual"]["year"].unique())
+                peak_year = int(table["peak_year"].iloc[i])
+                row += [f"{peak_year}" + (" (end of run)" if peak_year == last else ""),
                         fmt_t(table["peak_co2_wtw_t"].iloc[i]),
                         _delta_text(table, i, "peak_co2_wtw_t")]
             for year in COMPARE_YEARS:

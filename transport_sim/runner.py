@@ -240,6 +240,7 @@ def run_tables(
             ts.insert(0, "day_type", day_type)
             ts.insert(0, "year", year)
             series.append(ts)
+            model.release()
             _log(
                 progress,
                 f"  {year} {day_type:8s} {model.plan.n_vehicles:6d} vehicles "

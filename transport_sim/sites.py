@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,8 +28,10 @@ def build_year_sites(
 ) -> ChargerSites:
     """Return the charger sites of ``year`` with their targets filled in.
 
-    Depot plugs follow the year's BEV buses, spread over the terminals by the number of
-    lines that end there; service areas get chargers by the coverage curve and order.
+    Depot plugs follow the year's BEV buses, spread over the terminals by the bus-hours
+    of the lines that end there; the logistics hubs and plants (delivery-truck depots)
+    always get an urban-kind site on top of the ``urban_hubs`` public hubs; service areas
+    get chargers by the coverage curve and order.
 
     Parameters
     ----------

@@ -64,6 +64,7 @@ def size_chargers(
     before = site_statistics(model.site_arrays, model.sites, year, day_type)
     log = session_log_frame(model.site_arrays, model.sites, model.state.fleet)
     info = model.sites.to_frame()
+    model.release()
     sizing = size_sites(log, max_wait_p95_min, site_info=info, tick_s=scenario.run.tick_s)
     proposal = dict(zip(info["site_id"], info["plugs"], strict=True))
     for sid, plugs in zip(sizing.sites["site_id"], sizing.sites["plugs_verified"], strict=True):
@@ -72,6 +73,7 @@ def size_chargers(
     for _ in range(max_rounds):  # verification run; raise plugs where the model still queues
         check = simulate_day(prep, year, day_type, seq, plug_overrides=proposal)
         after = site_statistics(check.site_arrays, check.sites, year, day_type)
+        check.release()
         late = after[after["wait_p95_min"] > max_wait_p95_min]
         if late.empty:
             break

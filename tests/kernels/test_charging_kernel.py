@@ -445,15 +445,20 @@ def test_fleet_vehicle_resumes_after_its_dwell():
 # --------------------------------------------------------------------------------------
 # decisions
 # --------------------------------------------------------------------------------------
-def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params):
+def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params, queues=None):
+    n_sites = tables.site_kind.shape[0]
+    plug_begin, busy, queue_len = queues if queues is not None else (
+        np.arange(n_sites + 1, dtype=np.int32), np.zeros(n_sites, np.int32),
+        np.zeros(n_sites, np.int32),
+    )
     return (
         t_s, dt_s, state.fleet, state.spec, state.status, state.node, state.edge, state.pos_m,
         state.leg, state.leg_begin, state.leg_end, state.battery_kwh, state.soc_kwh,
         state.max_speed_mps, state.detour_target, state.charge_site, state.queue_enter_s,
         state.leg_target, state.leg_flags, graph.edge_head, graph.edge_length_m,
-        targets.next_edge, targets.dist_m, targets.time_s, specs.kwh_per_m, specs.is_bev,
-        tables.site_kind, tables.site_target, tables.site_mcs_site, tables.site_at_node,
-        tables.target_at_node, *params,
+        targets.next_edge, targets.dist_m, targets.time_s, targets.node, specs.kwh_per_m,
+        specs.is_bev, tables.site_kind, tables.site_target, tables.site_mcs_site,
+        tables.site_at_node, tables.target_at_node, plug_begin, busy, queue_len, *params,
     )
 
 
@@ -523,18 +528,22 @@ def decision_worlds(draw):
     params = (draw(st.floats(0.1, 0.5)), draw(st.floats(0.6, 1.0)), draw(st.floats(0.0, 0.3)),
               draw(st.floats(0.0, 0.1)))
     dt = draw(st.sampled_from([1.0, 10.0, 60.0]))
-    return state, graph, targets, specs, tables, dt, params
+    plugs = ints(1, 4, n_sites)
+    plug_begin = np.concatenate([[0], np.cumsum(plugs)]).astype(np.int32)
+    queues = (plug_begin, np.minimum(ints(0, 4, n_sites), plugs).astype(np.int32),
+              ints(0, 6, n_sites).astype(np.int32))
+    return state, graph, targets, specs, tables, dt, (params, queues)
 
 
 @given(world=decision_worlds())
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_decision_kernel_matches_reference(world):
-    state, graph, targets, specs, tables, dt, params = world
+    state, graph, targets, specs, tables, dt, (params, queues) = world
     s1, s2 = state.copy(), state.copy()
     code1 = _charging_decisions(*_decision_args(s1, graph, targets, specs, tables, 500.0, dt,
-                                                params))
+                                                params, queues))
     code2 = charging_decisions_reference(*_decision_args(s2, graph, targets, specs, tables,
-                                                         500.0, dt, params))
+                                                         500.0, dt, params, queues))
     assert code1 == code2 == KERNEL_OK
     _assert_same(s1, s2, "state")
     # non-BEVs never charge
@@ -709,3 +718,68 @@ def test_ship_uses_shore_power_and_non_bev_never_charges():
     state.soc_kwh[0] = 10.0
     _decide(state, graph, targets, tables, specs=diesel)
     assert state.charge_site[0] == -1
+
+
+def test_bus_charges_early_when_the_next_layover_is_out_of_reach():
+    graph, targets = _corridor(edge_m=20_000.0)  # 20 km edges, 1.5 kWh/km: 30 kWh per edge
+    tables = _tables(6, [(KIND_DEPOT, 0)])
+    for soc, expect in ((120.0, 0), (250.0, -1)):  # 40 % and 83 % of a 300 kWh battery
+        state = _one_vehicle(FLEET_BUS, n_legs=3)
+        state.status[0] = STATUS_DWELL
+        state.node[0] = 0
+        state.leg[0] = 1
+        state.leg_flags[0] = LEG_LAYOVER  # just arrived at the terminal (node 0)
+        state.leg_target[1] = 3  # a stop, then the far terminal at node 5 (100 km)
+        state.leg_target[2] = 5
+        state.leg_flags[2] = LEG_LAYOVER
+        state.soc_kwh[0] = soc
+        _decide(state, graph, targets, tables)
+        # need = 100 km x 1.5 kWh/km x 1.15 = 172.5 kWh; reserve 10 % = 30 kWh
+        assert state.charge_site[0] == expect
+
+
+def test_ship_charges_when_the_next_port_is_out_of_reach():
+    graph, targets = _corridor(edge_m=20_000.0)
+    tables = _tables(6, [(KIND_PORT, 0)])
+    for soc, expect in ((150.0, 0), (250.0, -1)):
+        state = _one_vehicle(FLEET_SHIP)
+        state.status[0] = STATUS_DWELL
+        state.node[0] = 0
+        state.leg[0] = 1
+        state.leg_target[1] = 5
+        state.leg_flags[1] = LEG_CHARGE_OK
+        state.soc_kwh[0] = soc
+        _decide(state, graph, targets, tables)
+        assert state.charge_site[0] == expect
+
+
+def test_taxi_avoids_a_hub_with_a_long_queue():
+    graph, targets = _corridor()  # hubs 2 km (node 0) and 2 km (node 4) away from node 2
+    tables = _tables(6, [(KIND_URBAN, 0), (KIND_URBAN, 4)])
+    cs = ChargingState.allocate(np.array([2, 2]), np.array([120.0, 120.0]), 1, 4)
+    cs.site_busy[:] = (2, 0)
+    cs.site_queue_len[:] = (3, 0)  # hub 0 full with 3 waiting: ~4 x 1800 / 2 s expected
+    state = _one_vehicle(FLEET_TAXI)
+    state.status[0] = STATUS_IDLE
+    state.node[0] = 2
+    state.soc_kwh[0] = 10.0
+    charging_decisions(state, graph, targets, SPECS, tables, 100.0, 10.0, cs=cs,
+                       charge_below_soc=0.25, charge_to_soc=0.9)
+    assert state.charge_site[0] == 1
+
+
+def test_dwelling_truck_short_of_its_next_drop_goes_to_the_nearest_urban_hub():
+    graph, targets = _corridor(edge_m=20_000.0)
+    tables = _tables(6, [(KIND_URBAN, 1), (KIND_URBAN, 4)])
+    for soc, expect in ((100.0, 0), (280.0, -1)):
+        state = _one_vehicle(FLEET_TRUCK)
+        state.status[0] = STATUS_DWELL
+        state.node[0] = 2
+        state.leg[0] = 1
+        state.leg_target[1] = 5  # 60 km away: 103.5 kWh with the margin
+        state.soc_kwh[0] = soc
+        _decide(state, graph, targets, tables)
+        assert state.charge_site[0] == expect
+        if expect >= 0:
+            assert state.detour_target[0] == 1
+            assert state.status[0] == STATUS_MOVING

@@ -95,6 +95,12 @@ TRUCK_RESERVE_SOC: Final = 0.10
 #: A truck that would reach its target only by charging stops for it only when it is at
 #: least this share of the battery below ``charge_to_soc`` (no tiny top-ups).
 TRUCK_MIN_GAIN_SOC: Final = 0.05
+#: Safety factor on the shortest-path energy to the next stop (routes are longer than
+#: shortest paths, speeds and loads vary); estimate.
+PLAN_MARGIN: Final = 1.15
+#: Typical plug time used to turn a queue into an expected wait when choosing a hub, s
+#: (estimate: a 30-40 kWh top-up at 60-120 kW).
+EXPECTED_SESSION_S: Final = 1800.0
 #: A remaining need below this is treated as "target reached" (rounding guard).
 DONE_EPS_KWH: Final = 1e-9
 SECONDS_PER_HOUR: Final = 3600.0
@@ -943,6 +949,78 @@ def _truck_site_ahead(
 
 
 @njit(cache=True, nogil=True)
+def _max_kwh_per_m(spec_kwh_per_m: np.ndarray, sp: int) -> float:
+    """Highest energy per metre of spec ``sp`` over the road classes, kWh/m."""
+    best = 0.0
+    for c in range(spec_kwh_per_m.shape[1]):
+        best = max(best, spec_kwh_per_m[sp, c])
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _nearest_site(
+    kind: int,
+    u: int,
+    site_kind: np.ndarray,
+    site_target: np.ndarray,
+    target_time_s: np.ndarray,
+    site_plug_begin: np.ndarray,
+    site_busy: np.ndarray,
+    site_queue_len: np.ndarray,
+) -> int:
+    """Site of ``kind`` with the least drive + expected wait from node ``u``, or -1.
+
+    Expected wait = vehicles ahead beyond the free plugs x ``EXPECTED_SESSION_S`` / plugs
+    (what a driver's charging app shows); first site on ties.
+    """
+    best = -1
+    best_t = np.inf
+    for s in range(site_kind.shape[0]):
+        if site_kind[s] != kind or site_target[s] < 0:
+            continue
+        plugs = site_plug_begin[s + 1] - site_plug_begin[s]
+        ahead = site_queue_len[s] + site_busy[s] - plugs + 1
+        wait = ahead * EXPECTED_SESSION_S / plugs if ahead > 0 and plugs > 0 else 0.0
+        tt = target_time_s[site_target[s], u] + wait
+        if tt < best_t:
+            best_t = tt
+            best = s
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _need_to_next_stop_kwh(
+    v: int,
+    u: int,
+    leg: np.ndarray,
+    leg_end: np.ndarray,
+    leg_target: np.ndarray,
+    leg_flags: np.ndarray,
+    target_node: np.ndarray,
+    target_dist_m: np.ndarray,
+    kwh_per_m_max: float,
+    flags_wanted: int,
+) -> float:
+    """Energy (kWh) to drive from node ``u`` through the vehicle's next legs up to and
+    including the first leg carrying one of ``flags_wanted`` (all legs when none does):
+    the sum of the shortest paths between consecutive leg targets, at the spec's highest
+    kWh/m, times ``PLAN_MARGIN``; ``inf`` when a leg is unreachable.
+    """
+    total_m = 0.0
+    here = u
+    for j in range(leg[v], leg_end[v]):
+        k = leg_target[j]
+        d = target_dist_m[k, here]
+        if not d < np.inf:
+            return np.inf
+        total_m += d
+        here = target_node[k]
+        if leg_flags[j] & flags_wanted:
+            break
+    return total_m * kwh_per_m_max * PLAN_MARGIN
+
+
+@njit(cache=True, nogil=True)
 def _charging_decisions(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
@@ -968,6 +1046,7 @@ def _charging_decisions(  # noqa: PLR0912
     next_edge: np.ndarray,
     target_dist_m: np.ndarray,
     target_time_s: np.ndarray,
+    target_node: np.ndarray,
     spec_kwh_per_m: np.ndarray,
     spec_is_bev: np.ndarray,
     site_kind: np.ndarray,
@@ -975,6 +1054,9 @@ def _charging_decisions(  # noqa: PLR0912
     site_mcs_site: np.ndarray,
     site_at_node: np.ndarray,
     target_at_node: np.ndarray,
+    site_plug_begin: np.ndarray,
+    site_busy: np.ndarray,
+    site_queue_len: np.ndarray,
     charge_below_soc: float,
     charge_to_soc: float,
     truck_reserve_soc: float,
@@ -988,9 +1070,13 @@ def _charging_decisions(  # noqa: PLR0912
     (``STATUS_QUEUED``, ``queue_enter_s = t_s``); otherwise it gets ``detour_target`` and
     ``STATUS_MOVING`` and the movement kernel drives it there.  Both set ``charge_site``.
 
-    * bus: ``STATUS_DWELL`` at a node, low, the leg just completed (``leg[v] - 1``) has
-      ``LEG_LAYOVER`` or ``LEG_CHARGE_OK`` and a depot site is at the node: joins now
-      (opportunity charging; it leaves at ``max(charge end, end of its dwell)``).
+    * bus: ``STATUS_DWELL`` at a node, the leg just completed (``leg[v] - 1``) has
+      ``LEG_LAYOVER`` or ``LEG_CHARGE_OK``, a depot site is at the node, and either low
+      or the energy to the next layover (shortest path x the spec's highest kWh/m x
+      ``PLAN_MARGIN``) would leave less than ``truck_reserve_soc`` of the battery while
+      the SOC is at least ``truck_min_gain_soc`` below ``charge_to_soc`` (no recharge
+      loop for a vehicle that cannot make the next leg even when full): joins
+      now (opportunity charging; it leaves at ``max(charge end, end of its dwell)``).
     * taxi: ``STATUS_IDLE``, or ``STATUS_DWELL`` with no legs left (a drop-off dwell is
       cut short), standing at a node, low: the urban site nearest by free-flow time.
     * truck: ``STATUS_MOVING`` on a leg, no detour.  Looks along its path for the first
@@ -999,7 +1085,10 @@ def _charging_decisions(  # noqa: PLR0912
       battery`` (energy = remaining path length x the spec's expressway kWh/m) while
       ``soc < (charge_to_soc - truck_min_gain_soc) x battery``.  Uses the area's MCS
       companion site when it has one.
-    * ship: ``STATUS_DWELL`` at a node with a port site, low: shore power now.
+    * truck dwelling between legs (delivery stop, unloading, back at its hub), low or
+      unable to reach its next leg's target with the reserve left: the nearest urban hub.
+    * ship: ``STATUS_DWELL`` at a node with a port site, low or unable to reach the next
+      port with the reserve left: shore power now.
 
     Returns ``KERNEL_OK``.
     """
@@ -1017,7 +1106,7 @@ def _charging_decisions(  # noqa: PLR0912
         low = soc < charge_below_soc * battery
         st = status[v]
         if f == FLEET_BUS:
-            if not low or st != STATUS_DWELL or edge[v] >= 0:
+            if st != STATUS_DWELL or edge[v] >= 0:
                 continue
             lg = leg[v] - 1
             if lg < leg_begin[v] or lg >= leg_end[v]:
@@ -1026,24 +1115,48 @@ def _charging_decisions(  # noqa: PLR0912
                 continue
             u = node[v]
             s = site_at_node[KIND_DEPOT, u]
-            if s >= 0:
-                _join_or_detour(v, s, target_at_node[u], True, t_s, status,
-                                detour_target, charge_site, queue_enter_s)
+            if s < 0:
+                continue
+            if not low:  # plan-aware: charge now unless the next layover is in reach
+                if soc >= (charge_to_soc - truck_min_gain_soc) * battery:
+                    continue  # nothing worth charging (avoids a recharge loop)
+                need = _need_to_next_stop_kwh(
+                    v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
+                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_LAYOVER | LEG_CHARGE_OK,
+                )
+                if soc - need >= truck_reserve_soc * battery:
+                    continue
+            _join_or_detour(v, s, target_at_node[u], True, t_s, status,
+                            detour_target, charge_site, queue_enter_s)
         elif f == FLEET_TAXI:
             if not low or edge[v] >= 0:
                 continue
             if not (st == STATUS_IDLE or (st == STATUS_DWELL and leg[v] >= leg_end[v])):
                 continue
             u = node[v]
-            best = -1
-            best_t = np.inf
-            for s in range(site_kind.shape[0]):
-                if site_kind[s] != KIND_URBAN or site_target[s] < 0:
-                    continue
-                tt = target_time_s[site_target[s], u]
-                if tt < best_t:
-                    best_t = tt
-                    best = s
+            best = _nearest_site(KIND_URBAN, u, site_kind, site_target, target_time_s,
+                                 site_plug_begin, site_busy, site_queue_len)
+            if best >= 0:
+                at_site = site_at_node[KIND_URBAN, u] == best
+                _join_or_detour(v, best, site_target[best], at_site, t_s, status,
+                                detour_target, charge_site, queue_enter_s)
+        elif f == FLEET_TRUCK and st == STATUS_DWELL:
+            # between legs (unloading, delivery stop, back at the hub): when the next leg
+            # is out of reach, charge at the nearest urban hub first
+            if edge[v] >= 0 or leg[v] < leg_begin[v] or leg[v] >= leg_end[v]:
+                continue
+            u = node[v]
+            need = _need_to_next_stop_kwh(
+                v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
+                _max_kwh_per_m(spec_kwh_per_m, spec[v]), 0xFF,
+            )
+            short = soc - need < truck_reserve_soc * battery and soc < (
+                charge_to_soc - truck_min_gain_soc
+            ) * battery
+            if not (low or short):
+                continue
+            best = _nearest_site(KIND_URBAN, u, site_kind, site_target, target_time_s,
+                                 site_plug_begin, site_busy, site_queue_len)
             if best >= 0:
                 at_site = site_at_node[KIND_URBAN, u] == best
                 _join_or_detour(v, best, site_target[best], at_site, t_s, status,
@@ -1071,13 +1184,23 @@ def _charging_decisions(  # noqa: PLR0912
                 _join_or_detour(v, s, target_at_node[h], at_site, t_s, status, detour_target,
                                 charge_site, queue_enter_s)
         elif f == FLEET_SHIP:
-            if not low or st != STATUS_DWELL or edge[v] >= 0:
+            if st != STATUS_DWELL or edge[v] >= 0:
                 continue
             u = node[v]
             s = site_at_node[KIND_PORT, u]
-            if s >= 0:
-                _join_or_detour(v, s, target_at_node[u], True, t_s, status,
-                                detour_target, charge_site, queue_enter_s)
+            if s < 0:
+                continue
+            if not low:  # plan-aware: charge now unless the next port is in reach
+                if soc >= (charge_to_soc - truck_min_gain_soc) * battery:
+                    continue  # nothing worth charging (avoids a recharge loop)
+                need = _need_to_next_stop_kwh(
+                    v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
+                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_CHARGE_OK,
+                )
+                if soc - need >= truck_reserve_soc * battery:
+                    continue
+            _join_or_detour(v, s, target_at_node[u], True, t_s, status,
+                            detour_target, charge_site, queue_enter_s)
     return KERNEL_OK
 
 
@@ -1179,6 +1302,7 @@ def charging_decisions(
     t_s: float,
     dt_s: float,
     *,
+    cs: ChargingState | None = None,
     charge_below_soc: float,
     charge_to_soc: float,
     truck_reserve_soc: float = TRUCK_RESERVE_SOC,
@@ -1205,14 +1329,20 @@ def charging_decisions(
     if not dt_s > 0.0:
         msg = f"dt_s = {dt_s!r}: the tick must be > 0 s"
         raise ValueError(msg)
+    # without the live charger state every site looks free (one plug, no queue)
+    busy_state = cs if cs is not None else ChargingState.allocate(
+        np.ones(tables.site_kind.shape[0], np.int64),
+        np.ones(tables.site_kind.shape[0]), state.n_vehicles, 1,
+    )
     code = _charging_decisions(
         float(t_s), float(dt_s), state.fleet, state.spec, state.status, state.node, state.edge,
         state.pos_m, state.leg, state.leg_begin, state.leg_end, state.battery_kwh,
         state.soc_kwh, state.max_speed_mps, state.detour_target, state.charge_site,
         state.queue_enter_s, state.leg_target, state.leg_flags, graph.edge_head,
-        graph.edge_length_m, targets.next_edge, targets.dist_m, targets.time_s,
+        graph.edge_length_m, targets.next_edge, targets.dist_m, targets.time_s, targets.node,
         specs.kwh_per_m, specs.is_bev, tables.site_kind, tables.site_target,
         tables.site_mcs_site, tables.site_at_node, tables.target_at_node,
+        busy_state.site_plug_begin, busy_state.site_busy, busy_state.site_queue_len,
         float(charge_below_soc), float(charge_to_soc), float(truck_reserve_soc),
         float(truck_min_gain_soc),
     )

@@ -36,7 +36,9 @@ from transport_sim.kernels.charging import (
     KIND_DEPOT,
     KIND_PORT,
     KIND_SERVICE_AREA,
+    EXPECTED_SESSION_S,
     KIND_URBAN,
+    PLAN_MARGIN,
     ROAD_EXPRESSWAY,
 )
 from transport_sim.state import LEG_CHARGE_OK, LEG_LAYOVER
@@ -319,6 +321,7 @@ def charging_decisions_reference(  # noqa: PLR0912
     next_edge: np.ndarray,
     target_dist_m: np.ndarray,
     target_time_s: np.ndarray,
+    target_node: np.ndarray,
     spec_kwh_per_m: np.ndarray,
     spec_is_bev: np.ndarray,
     site_kind: np.ndarray,
@@ -326,6 +329,9 @@ def charging_decisions_reference(  # noqa: PLR0912
     site_mcs_site: np.ndarray,
     site_at_node: np.ndarray,
     target_at_node: np.ndarray,
+    site_plug_begin: np.ndarray,
+    site_busy: np.ndarray,
+    site_queue_len: np.ndarray,
     charge_below_soc: float,
     charge_to_soc: float,
     truck_reserve_soc: float,
@@ -361,6 +367,39 @@ def charging_decisions_reference(  # noqa: PLR0912
         return out
 
     urban = [s for s in range(len(site_kind)) if site_kind[s] == KIND_URBAN and site_target[s] >= 0]
+
+    def need_kwh(v: int, u: int, wanted: int) -> float:
+        """Energy along the next legs up to the first ``wanted`` one (else all legs)."""
+        total = 0.0
+        here = u
+        for j in range(int(leg[v]), int(leg_end[v])):
+            k = int(leg_target[j])
+            d = float(target_dist_m[k, here])
+            if math.isinf(d):
+                return math.inf
+            total += d
+            here = int(target_node[k])
+            if leg_flags[j] & wanted:
+                break
+        return total * float(np.max(spec_kwh_per_m[spec[v]])) * PLAN_MARGIN
+
+    def nearest_urban(u: int) -> int:
+        """Least drive + expected wait (queue beyond free plugs x session / plugs)."""
+        best, best_t = -1, math.inf
+        for s in urban:
+            plugs = int(site_plug_begin[s + 1] - site_plug_begin[s])
+            ahead = int(site_queue_len[s]) + int(site_busy[s]) - plugs + 1
+            wait = ahead * EXPECTED_SESSION_S / plugs if ahead > 0 and plugs > 0 else 0.0
+            tt = float(target_time_s[site_target[s], u]) + wait
+            if tt < best_t:  # first on ties, as the kernel
+                best, best_t = s, tt
+        return best
+
+    reserve = truck_reserve_soc
+
+    def worth(v: int) -> bool:
+        """A top-up is worth a plan-aware stop only this far below the charge target."""
+        return soc_kwh[v] < (charge_to_soc - truck_min_gain_soc) * battery_kwh[v]
     for v in range(len(status)):
         f = int(fleet[v])
         bev = bool(spec_is_bev[spec[v]]) and battery_kwh[v] > 0
@@ -378,7 +417,12 @@ def charging_decisions_reference(  # noqa: PLR0912
                 and leg_flags[last] & (LEG_LAYOVER | LEG_CHARGE_OK)
             )
             s = int(site_at_node[KIND_DEPOT, u])
-            if low and standing and status[v] == STATUS_DWELL and layover and s >= 0:
+            if not (standing and status[v] == STATUS_DWELL and layover and s >= 0):
+                continue
+            short = soc_kwh[v] - need_kwh(v, u, LEG_LAYOVER | LEG_CHARGE_OK) < (
+                reserve * battery_kwh[v]
+            ) and worth(v)
+            if low or short:
                 send(v, s, int(target_at_node[u]), now=True)
         elif f == FLEET_TAXI:
             free = status[v] == STATUS_IDLE or (
@@ -386,10 +430,18 @@ def charging_decisions_reference(  # noqa: PLR0912
             )
             if not (low and standing and free):
                 continue
-            times = [(float(target_time_s[site_target[s], u]), s) for s in urban]
-            times = [(tt, s) for tt, s in times if tt < math.inf]
-            if times:
-                best = min(times, key=lambda x: x[0])[1]  # first on ties, as the kernel
+            best = nearest_urban(u)
+            if best >= 0:
+                send(v, best, int(site_target[best]),
+                     now=bool(site_at_node[KIND_URBAN, u] == best))
+        elif f == FLEET_TRUCK and status[v] == STATUS_DWELL:
+            if not standing or not leg_begin[v] <= leg[v] < leg_end[v]:
+                continue
+            short = soc_kwh[v] - need_kwh(v, u, 0xFF) < reserve * battery_kwh[v] and worth(v)
+            if not (low or short):
+                continue
+            best = nearest_urban(u)
+            if best >= 0:
                 send(v, best, int(site_target[best]),
                      now=bool(site_at_node[KIND_URBAN, u] == best))
         elif f == FLEET_TRUCK:
@@ -419,6 +471,11 @@ def charging_decisions_reference(  # noqa: PLR0912
                 send(v, chosen, int(target_at_node[h]), now=standing and u == h)
         elif f == FLEET_SHIP:
             s = int(site_at_node[KIND_PORT, u])
-            if low and standing and status[v] == STATUS_DWELL and s >= 0:
+            if not (standing and status[v] == STATUS_DWELL and s >= 0):
+                continue
+            short = soc_kwh[v] - need_kwh(v, u, LEG_CHARGE_OK) < reserve * battery_kwh[v] and (
+                worth(v)
+            )
+            if low or short:
                 send(v, s, int(target_at_node[u]), now=True)
     return KERNEL_OK

@@ -191,8 +191,9 @@ def _run_ticks(
                 pos_m[c:d], leg[c:d], leg_begin[c:d], leg_end[c:d], battery_kwh[c:d],
                 soc_kwh[c:d], max_speed_mps[c:d], detour_target[c:d], charge_site[c:d],
                 queue_enter_s[c:d], leg_target, leg_flags, edge_head, edge_length_m, next_edge,
-                target_dist_m, target_time_s, kwh_per_m, is_bev, site_kind, site_target,
-                site_mcs_site, site_at_node, target_at_node, charge_params[0],
+                target_dist_m, target_time_s, target_node, kwh_per_m, is_bev, site_kind,
+                site_target, site_mcs_site, site_at_node, target_at_node, site_plug_begin,
+                site_busy, site_queue_len, charge_params[0],
                 charge_params[1], TRUCK_RESERVE_SOC, TRUCK_MIN_GAIN_SOC,
             )
             if code != KERNEL_OK:
