@@ -1,4 +1,4 @@
-"""The command line: exit codes (0 success, 2 user error), one-line errors, no half-written folders."""
+"""The command line: exit codes (0 ok, 2 user error), one-line errors, no half-written folders."""
 
 from __future__ import annotations
 
@@ -29,7 +29,15 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["run"], ["compare"], ["size-chargers"], ["sweep"], ["plot"], ["network"], ["network", "info"]],
+    [
+        ["run"],
+        ["compare"],
+        ["size-chargers"],
+        ["sweep"],
+        ["plot"],
+        ["network"],
+        ["network", "info"],
+    ],
 )
 def test_help_on_every_command(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
@@ -111,7 +119,46 @@ def test_network_info_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_console_script_is_installed_or_module_runs() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "transport_sim", "--version"],
-        capture_output=True, text=True, check=False, cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
     )
     assert proc.returncode == 0
     assert __version__ in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        ("", "empty.osm"),
+        ('<?xml version="1.0"?>\n<osm version="0.6">\n <node id="1" lat="32.6" lo', "cut.osm"),
+        ("this is not OSM data\n", "text.osm"),
+    ],
+)
+def test_corrupt_network_exits_2_and_leaves_no_folder(
+    tmp_path: Path, content: str, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / name).write_text(content)
+    scen = tmp_path / "s.toml"
+    scen.write_text(
+        f'[scenario]\nname = "s"\nnetwork = "{name}"\nfleet_file = "{REPO}/fleets/shiyan.toml"\n'
+    )
+    out_dir = tmp_path / "out"
+    code, _, err = run_cli(["run", str(scen), "--out", str(out_dir)], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert name in err
+    assert not out_dir.exists()
+
+
+def test_unknown_fleet_file_key_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scen = tmp_path / "s.toml"
+    scen.write_text(
+        f'[scenario]\nname = "s"\nnetwork = "{REPO}/networks/shiyan_schematic.osm"\n'
+        f'fleet_file = "{REPO}/fleets/shiyan.toml"\n[fleet_overrides.bus]\nstock = 0\n'
+    )
+    code, _, err = run_cli(["run", str(scen), "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert "bus.stock" in err
+    assert not (tmp_path / "out").exists()

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import PLAN, small
 
 from transport_sim.agents import Bus, ChargingSite, FreightTruck, Ship, Taxi, Vehicle
 from transport_sim.codes import FLEETS, STATUS_MOVING
 from transport_sim.runner import day_seeds, prepare, simulate_day
 
-from support import PLAN, small
-
 
 @pytest.fixture(scope="module")
-def prepared():  # noqa: ANN201
+def prepared():
     return prepare(small(PLAN))
 
 
-def build_model(prepared, year: int = 2024):  # noqa: ANN001, ANN202
+def build_model(prepared, year: int = 2024):
     from transport_sim.charging import draw_background_cars
     from transport_sim.dayplan import build_day_plan
     from transport_sim.model import DaySettings, TransportModel
@@ -36,7 +35,7 @@ def build_model(prepared, year: int = 2024):  # noqa: ANN001, ANN202
     return TransportModel(prepared.context, plan, sites, settings, rng=rng)
 
 
-def test_agents_by_type_are_views(prepared) -> None:  # noqa: ANN001
+def test_agents_by_type_are_views(prepared) -> None:
     model = build_model(prepared)
     for cls, fleet in zip((Bus, Taxi, FreightTruck, Ship), FLEETS, strict=True):
         agents = list(model.agents_by_type[cls])
@@ -51,7 +50,7 @@ def test_agents_by_type_are_views(prepared) -> None:  # noqa: ANN001
     assert model.state.soc_kwh[taxi.index] == pytest.approx(3.0)
 
 
-def test_step_is_one_tick_for_every_vehicle(prepared) -> None:  # noqa: ANN001
+def test_step_is_one_tick_for_every_vehicle(prepared) -> None:
     model = build_model(prepared)
     dt = model.settings.tick_s
     model.time_s = 7 * 3600.0  # morning: buses and trucks on the road
@@ -63,13 +62,13 @@ def test_step_is_one_tick_for_every_vehicle(prepared) -> None:  # noqa: ANN001
     assert model.state.odometer_m.sum() > 0
 
 
-def test_model_rng_is_the_seeded_generator(prepared) -> None:  # noqa: ANN001
+def test_model_rng_is_the_seeded_generator(prepared) -> None:
     a = build_model(prepared)
     b = build_model(prepared)
     assert a.rng.random() == b.rng.random()
 
 
-def test_simulated_day_collects_data_and_moves_every_fleet(prepared) -> None:  # noqa: ANN001
+def test_simulated_day_collects_data_and_moves_every_fleet(prepared) -> None:
     scen = prepared.scenario
     seq = day_seeds(scen.run.seed, scen.years, scen.run.day_types)[(2024, "weekday")]
     model = simulate_day(prepared, 2024, "weekday", seq)
@@ -81,7 +80,7 @@ def test_simulated_day_collects_data_and_moves_every_fleet(prepared) -> None:  #
     assert (totals > 0).all()
 
 
-def test_released_model_is_garbage_collected(prepared) -> None:  # noqa: ANN001
+def test_released_model_is_garbage_collected(prepared) -> None:
     import gc
     import weakref
 

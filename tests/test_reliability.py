@@ -45,7 +45,7 @@ def test_same_seed_gives_byte_identical_parquet_across_processes(tmp_path: Path)
 
 def test_killed_run_leaves_no_results_folder(tmp_path: Path) -> None:
     out = tmp_path / "killed"
-    proc = subprocess.Popen(  # noqa: S603
+    proc = subprocess.Popen(
         [sys.executable, "-m", "transport_sim", "run", "--out", str(out), "--quiet"],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

@@ -64,9 +64,13 @@ def test_overwrite_replaces(tmp_path: Path) -> None:
 
 def test_exception_mid_write_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    with pytest.raises(RuntimeError), atomic_folder(out) as tmp:
-        (tmp / "annual.parquet").write_text("partial")
-        raise RuntimeError("boom")
+    def write_then_fail() -> None:
+        with atomic_folder(out) as tmp:
+            (tmp / "annual.parquet").write_text("partial")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        write_then_fail()
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
 

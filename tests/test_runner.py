@@ -8,19 +8,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import small
 
 from transport_sim.results import Results
 from transport_sim.runner import run, run_tables
-
-from support import small
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 ANNUAL_REQUIRED = {
-    "year": "int64", "fleet": "object", "powertrain": "object", "vehicles": "int64",
-    "vkm": "float64", "tkm": "float64", "energy_kwh": "float64",
-    "co2_ttw_t": "float64", "co2_wtw_t": "float64",
+    "year": "int64",
+    "fleet": "object",
+    "powertrain": "object",
+    "vehicles": "int64",
+    "vkm": "float64",
+    "tkm": "float64",
+    "energy_kwh": "float64",
+    "co2_ttw_t": "float64",
+    "co2_wtw_t": "float64",
 }
 
 
@@ -69,7 +74,9 @@ def test_meta_has_peak(plan_results: Results) -> None:
 def test_same_seed_same_tables_and_other_seed_differs(plan_results: Results) -> None:
     again = run_tables(small(REPO / "experiments" / "shiyan_plan.toml"))
     for name in ("annual", "chargers", "timeseries"):
-        pd.testing.assert_frame_equal(plan_results.tables[name], again.tables[name], check_exact=True)
+        pd.testing.assert_frame_equal(
+            plan_results.tables[name], again.tables[name], check_exact=True
+        )
     other = run_tables(small(REPO / "experiments" / "shiyan_plan.toml"), seed=12345)
     taxi = lambda r: r.annual.loc[r.annual["fleet"] == "taxi", "vkm"].to_numpy()  # noqa: E731
     assert not np.array_equal(taxi(plan_results), taxi(other))
@@ -92,7 +99,7 @@ def test_run_writes_folder_and_refuses_to_overwrite(tmp_path: Path) -> None:
 
 
 def test_failure_mid_run_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import transport_sim.accounting as accounting
+    from transport_sim import accounting
 
     def boom(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("simulated crash while summarising")

@@ -174,7 +174,7 @@ def test_boolean_is_not_a_number(inputs: Path) -> None:
 def test_bad_name(inputs: Path) -> None:
     path = inputs / "n.toml"
     path.write_text('[scenario]\nname = "a b/c"\nnetwork = "net.osm"\nfleet_file = "fleet.toml"\n')
-    with pytest.raises(ScenarioError, match="scenario.name"):
+    with pytest.raises(ScenarioError, match=r"scenario\.name"):
         load_scenario(path)
 
 
@@ -218,7 +218,8 @@ def test_extends_merges_and_resolves_relative_paths(inputs: Path) -> None:
     sub.mkdir()
     child = sub / "child.toml"
     child.write_text(
-        f'[scenario]\nname = "child"\nextends = "../{base.name}"\n[policy.bus]\nfcev_share_of_nev = 0.1\n'
+        f'[scenario]\nname = "child"\nextends = "../{base.name}"\n'
+        "[policy.bus]\nfcev_share_of_nev = 0.1\n"
     )
     scen = load_scenario(child)
     assert scen.run.seed == 7
@@ -243,7 +244,7 @@ def test_override_of_unknown_path_fails(inputs: Path) -> None:
 
 def test_override_value_is_validated(inputs: Path) -> None:
     scen = load_scenario(write(inputs, ""))
-    with pytest.raises(ScenarioError, match="policy.bus.nev_share_of_new"):
+    with pytest.raises(ScenarioError, match=r"policy\.bus\.nev_share_of_new"):
         scen.with_overrides({"policy.bus.nev_share_of_new": 2.0})
 
 

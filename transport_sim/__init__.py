@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from transport_sim.scenario import Scenario, load_scenario
 
 
-def __getattr__(name: str) -> Any:  # noqa: ANN401
+def __getattr__(name: str) -> Any:
     """Import public names lazily (PEP 562) so that importing the package is cheap."""
     if name in _LAZY:
         import importlib

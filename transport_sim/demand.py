@@ -79,7 +79,7 @@ class LegBlock:
         *,
         dispatchable: bool = False,
     ) -> LegBlock:
-        """Build a block from per-vehicle lists of ``(target, depart_s, dwell_s, payload_t, flags)``."""
+        """Build a block from per-vehicle lists of (target, depart_s, dwell_s, payload_t, flags)."""
         flat = [leg for vehicle in legs for leg in vehicle]
         arr = np.array(flat, dtype=np.float64).reshape(-1, 5) if flat else np.zeros((0, 5))
         return cls(
@@ -225,12 +225,18 @@ def bus_day(
             k = len(departs)
             dep = np.zeros(k * cycle.size)
             dep[:: cycle.size] = departs
-            parts.append((
-                np.concatenate([[out[0]], np.tile(cycle, k), [line.depot_target]]).astype(np.int32),
-                np.concatenate([[max(0.0, t0 - 1800.0)], dep, [0.0]]),  # pull-out, cycles, pull-in
-                np.concatenate([[0.0], np.tile(c_dwell, k), [0.0]]),
-                np.concatenate([[0], np.tile(c_flags, k), [0]]).astype(np.int8),
-            ))
+            parts.append(
+                (
+                    np.concatenate([[out[0]], np.tile(cycle, k), [line.depot_target]]).astype(
+                        np.int32
+                    ),
+                    np.concatenate(
+                        [[max(0.0, t0 - 1800.0)], dep, [0.0]]
+                    ),  # pull-out, cycles, pull-in
+                    np.concatenate([[0.0], np.tile(c_dwell, k), [0.0]]),
+                    np.concatenate([[0], np.tile(c_flags, k), [0]]).astype(np.int8),
+                )
+            )
             starts.append(line.depot_node)
             counts.append(k * cycle.size + 2)
             cycle_s.append(line.round_trip_s)
@@ -449,7 +455,10 @@ def delivery_tours(
         starts.append(int(hub_nodes[home[i]]))
         counts.append(len(t_list))
         parts.append((t_list, d_list, w_list, p_list, f_list))
-    cat = [np.concatenate([np.asarray(p[c], float) for p in parts]) if parts else np.zeros(0) for c in range(5)]
+    cat = [
+        np.concatenate([np.asarray(p[c], float) for p in parts]) if parts else np.zeros(0)
+        for c in range(5)
+    ]
     return LegBlock(
         start_node=np.asarray(starts, np.int32),
         leg_count=np.asarray(counts, np.int32),
@@ -514,7 +523,7 @@ def ship_day(
         if n <= 0 or not routes:
             continue
         picks = rng.integers(0, len(routes), size=int(n))
-        n_sail = max(1, int(round(sailings_per_day_by_class[c])))
+        n_sail = max(1, round(float(sailings_per_day_by_class[c])))
         for k in range(int(n)):
             home, far = routes[int(picks[k])]
             offset = rng.uniform(0.0, span_s / n_sail)

@@ -89,6 +89,20 @@ killed worker loses only unfinished runs.  The client writes results as runs com
 (``as_completed``); workers only compute.  With ``resume`` a sweep skips every run whose
 summary partition exists and refuses a folder written by a different design.
 
+Execution
+---------
+Runs go to a :class:`distributed.LocalCluster` (one single-threaded worker process per
+CPU by default), to any scheduler (``scheduler="tcp://host:8786"``; its workers must
+import this package and see the input files at the same absolute paths) or, with
+``scheduler="serial"`` / ``workers=0``, run in-process.  At most ``4 x threads`` runs are
+in flight.  The default run function, :func:`run_model`, reuses each worker's network,
+fleets and context across runs (:class:`PreparedCache`, a Dask worker plugin) on private
+copies, so a run's tables are byte for byte the same whatever the number of workers and
+whichever runs a worker did before.  A run that raises is recorded in ``errors/`` and
+the sweep goes on; a worker that dies has its run retried elsewhere by the scheduler
+(up to ``distributed.scheduler.allowed-failures`` times, then it is recorded as
+``KilledWorker``).
+
 Python API: :func:`load_sweep`, :func:`sweep`, :func:`read_sweep`, :func:`plot_sweep`;
 the ``transport-sim sweep`` command calls :func:`run_sweep_cli`.
 """

@@ -255,7 +255,7 @@ class TransportModel(mesa.Model):
         arrays stay usable, the agents are gone.
         """
         self.remove_all_agents()
-        mesa.Agent._ids.pop(self, None)  # noqa: SLF001 - works around Mesa's class-level registry
+        mesa.Agent._ids.pop(self, None)
 
     # ------------------------------------------------------------------ results
     def fleet_totals(self) -> pd.DataFrame:

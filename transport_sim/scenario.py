@@ -23,8 +23,8 @@ Curves are ``{year = value}`` tables (see :mod:`transport_sim.curves`).
 from __future__ import annotations
 
 import copy
-import math
 import dataclasses
+import math
 import tomllib
 import types
 import typing
@@ -672,6 +672,10 @@ def _check_cross_fields(scen: Scenario) -> None:
         )
 
 
+def _internal(fld: dataclasses.Field) -> bool:
+    return fld.metadata.get("kind") == "internal"
+
+
 def _set_dotted(data: dict[str, Any], dotted: str, value: Any, source: Path | None) -> None:
     parts = dotted.split(".")
     node: Any = Scenario
@@ -687,7 +691,7 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any, source: Path | No
                         dotted,
                         value,
                         f"no such scenario field {part!r}; accepted: "
-                        f"{', '.join(n for n, f in names.items() if f.metadata.get('kind') != 'internal')}",
+                        f"{', '.join(n for n, f in names.items() if not _internal(f))}",
                     )
                 )
             fld = names[part]

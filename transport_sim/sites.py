@@ -49,13 +49,20 @@ def build_year_sites(
         else np.ones(len(context.sites["depot"]))
     )
     share = lines / lines.sum() if lines.sum() > 0 else np.zeros_like(lines)
-    per_depot = np.round(bev_buses * share).astype(np.int64)
+    # every terminal a BEV bus lays over at gets at least one plug
+    per_depot = np.ceil(bev_buses * share - 1e-9).astype(np.int64)
+    hubs = list(context.sites["logistics"])
+    hub_nodes = {c.nodes[0] for c in hubs}
+    urban = hubs + [c for c in context.sites["urban"] if c.nodes[0] not in hub_nodes]
+    settings = dataclasses.replace(
+        scenario.charging, urban_hubs=scenario.charging.urban_hubs + len(hubs)
+    )
     sites = build_sites(
         context.sites["depot"],
-        context.sites["urban"],
+        urban,
         context.sites["service_area"],
         context.sites["port"],
-        scenario.charging,
+        settings,
         year,
         per_depot,
         service_area_distances_km=context.service_area_distances_km,

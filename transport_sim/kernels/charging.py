@@ -1001,10 +1001,11 @@ def _need_to_next_stop_kwh(
     kwh_per_m_max: float,
     flags_wanted: int,
 ) -> float:
-    """Energy (kWh) to drive from node ``u`` through the vehicle's next legs up to and
-    including the first leg carrying one of ``flags_wanted`` (all legs when none does):
-    the sum of the shortest paths between consecutive leg targets, at the spec's highest
-    kWh/m, times ``PLAN_MARGIN``; ``inf`` when a leg is unreachable.
+    """Return the energy (kWh) to drive the vehicle's next legs from node ``u``.
+
+    Up to and including the first leg carrying one of ``flags_wanted`` (all legs when
+    none does): the sum of the shortest paths between consecutive leg targets, at the
+    spec's highest kWh/m, times ``PLAN_MARGIN``; ``inf`` when a leg is unreachable.
     """
     total_m = 0.0
     here = u

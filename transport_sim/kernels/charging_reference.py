@@ -29,6 +29,7 @@ from transport_sim.codes import (
 from transport_sim.kernels.charging import (
     ARRIVED_AT_DETOUR,
     DONE_EPS_KWH,
+    EXPECTED_SESSION_S,
     FLEET_BUS,
     FLEET_SHIP,
     FLEET_TAXI,
@@ -36,7 +37,6 @@ from transport_sim.kernels.charging import (
     KIND_DEPOT,
     KIND_PORT,
     KIND_SERVICE_AREA,
-    EXPECTED_SESSION_S,
     KIND_URBAN,
     PLAN_MARGIN,
     ROAD_EXPRESSWAY,
@@ -398,7 +398,7 @@ def charging_decisions_reference(  # noqa: PLR0912
     reserve = truck_reserve_soc
 
     def worth(v: int) -> bool:
-        """A top-up is worth a plan-aware stop only this far below the charge target."""
+        """Return True when the SOC is far enough below the target for a plan-aware stop."""
         return soc_kwh[v] < (charge_to_soc - truck_min_gain_soc) * battery_kwh[v]
     for v in range(len(status)):
         f = int(fleet[v])
