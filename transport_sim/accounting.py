@@ -47,6 +47,12 @@ CARRIER_COLUMN = {
     "electricity": "electricity_kwh",
     "hydrogen": "hydrogen_kg",
 }
+#: Columns of ``annual.parquet`` in order (a contract: names and meanings never change).
+ANNUAL_COLUMNS = (
+    "year", "fleet", "powertrain", "vehicles", "sim_vehicles", "trips", "vkm", "tkm",
+    "energy_kwh", *CARRIER_COLUMN.values(), "co2_ttw_t", "co2_wtw_t", "nox_t", "pm_t",
+    "stranded", "charge_wait_h", "requests", "unserved",
+)
 
 
 def day_weights(prep: Prepared, fleet: str, day_types: tuple[str, ...]) -> dict[str, float]:
@@ -129,27 +135,8 @@ def annual_table(days: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     annual = vehicles.merge(annual, on=group, how="outer").fillna(0.0)
     annual["vehicles"] = annual["vehicles"].astype(np.int64)
     annual = pd.concat([annual, _rail_rows(prep)], ignore_index=True)
-    cols = [
-        "year",
-        "fleet",
-        "powertrain",
-        "vehicles",
-        "sim_vehicles",
-        "trips",
-        "vkm",
-        "tkm",
-        "energy_kwh",
-        *CARRIER_COLUMN.values(),
-        "co2_ttw_t",
-        "co2_wtw_t",
-        "nox_t",
-        "pm_t",
-        "stranded",
-        "charge_wait_h",
-        "requests",
-        "unserved",
-    ]
-    annual = annual[cols].sort_values(["year", "fleet", "powertrain"]).reset_index(drop=True)
+    annual = annual[list(ANNUAL_COLUMNS)]
+    annual = annual.sort_values(["year", "fleet", "powertrain"]).reset_index(drop=True)
     annual["year"] = annual["year"].astype(np.int64)
     return annual
 

@@ -15,11 +15,12 @@ import numpy as np
 
 from transport_sim.charging import SiteCandidate
 from transport_sim.codes import ROAD_CLASS_WATER
-from transport_sim.demand import BusLine, BusOperation, TargetRegistry, round_trip_s
+from transport_sim.demand import BusLine, TargetRegistry, round_trip_s
 from transport_sim.errors import UnreachableError, describe
 from transport_sim.state import KernelGraph, Targets
 
 if TYPE_CHECKING:
+    from transport_sim.fleets import BusOperation
     from transport_sim.kernels.dispatch import DispatchIndex
     from transport_sim.network import Network
     from transport_sim.network.arrays import GraphArrays

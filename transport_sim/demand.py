@@ -11,10 +11,14 @@ Time is in seconds since midnight of the representative day.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from transport_sim.state import LEG_CHARGE_OK, LEG_LAYOVER, LEG_TRIP_END
+
+if TYPE_CHECKING:
+    from transport_sim.fleets import BusOperation
 
 HOUR_S = 3600.0
 
@@ -107,19 +111,6 @@ class BusLine:
     depot_target: int
     depot_node: int
     round_trip_s: float  # free-flow run time both ways incl. stop dwells and layovers
-
-
-@dataclass(frozen=True)
-class BusOperation:
-    """Timetable parameters (from the fleet file's ``[bus.operation]``)."""
-
-    service_start_h: float
-    service_end_h: float
-    headway_peak_min: float
-    headway_offpeak_min: float
-    peak_hours: tuple[int, ...]
-    layover_min: float
-    dwell_s_per_stop: float
 
 
 def round_trip_s(

@@ -29,41 +29,6 @@ from transport_sim.scenario import Scenario, load_scenario
 if TYPE_CHECKING:
     from transport_sim.model import TransportModel
 
-ANNUAL_COLUMNS = (
-    "year",
-    "fleet",
-    "powertrain",
-    "vehicles",
-    "sim_vehicles",
-    "trips",
-    "vkm",
-    "tkm",
-    "energy_kwh",
-    "diesel_l",
-    "petrol_l",
-    "cng_kg",
-    "lng_kg",
-    "electricity_kwh",
-    "hydrogen_kg",
-    "co2_ttw_t",
-    "co2_wtw_t",
-    "nox_t",
-    "pm_t",
-    "stranded",
-    "charge_wait_h",
-    "requests",
-    "unserved",
-)
-CARRIER_COLUMN = {
-    "diesel": "diesel_l",
-    "petrol": "petrol_l",
-    "cng": "cng_kg",
-    "lng": "lng_kg",
-    "electricity": "electricity_kwh",
-    "hydrogen": "hydrogen_kg",
-}
-
-
 @dataclass
 class Prepared:
     """Inputs loaded once per run (network, fleets, context, stock trajectory)."""
