@@ -111,3 +111,18 @@ def test_failure_mid_run_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.Mo
         run(scen, out=out, figures=False)
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_plan_is_below_baseline_in_every_year_after_2025() -> None:
+    kw = {"run__end_year": 2030}
+    plan = run_tables(small(REPO / "experiments" / "shiyan_plan.toml", **kw))
+    base = run_tables(small(REPO / "experiments" / "baseline.toml", **kw))
+    p = plan.annual.groupby("year")["co2_wtw_t"].sum()
+    b = base.annual.groupby("year")["co2_wtw_t"].sum()
+    later = [y for y in p.index if y > 2025]
+    assert later
+    assert (p[later] < b[later]).all(), (p / b).to_dict()
+    # and the plan's bus fleet is electrifying: more BEV vehicle-km in 2030 than in 2024
+    bev = plan.annual[(plan.annual["fleet"] == "bus") & (plan.annual["powertrain"] == "bev")]
+    vkm = bev.set_index("year")["vkm"]
+    assert vkm[2030] > vkm[2024]

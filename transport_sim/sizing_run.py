@@ -15,6 +15,7 @@ Sites that saw no session keep one plug (they are reported with zero sessions).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ def size_chargers(
     day_type: str = "holiday",
     out: Path,
     overwrite: bool = False,
-    max_rounds: int = 3,
+    max_rounds: int = 6,
 ) -> Path:
     """Size every charger site for ``max_wait_p95_min`` and write the tables and plots.
 
@@ -77,8 +78,10 @@ def size_chargers(
         late = after[after["wait_p95_min"] > max_wait_p95_min]
         if late.empty:
             break
+        # vehicles pick hubs by the queue they see, so a bigger site draws more of them:
+        # grow late sites by a fifth (at least one plug) and simulate again
         for sid in late["site_id"]:
-            proposal[sid] += 1
+            proposal[sid] += max(1, math.ceil(0.2 * proposal[sid]))
     table = info[["site_id", "name", "kind", "lon", "lat", "power_kw"]].copy()
     table["plugs_now"] = info["plugs"].to_numpy()
     table["plugs_proposed"] = [proposal[s] for s in table["site_id"]]
@@ -122,6 +125,12 @@ def size_chargers(
         if prep.network.schematic:
             title += " (schematic network)"
         if len(curve):
+            from transport_sim.plots import site_name
+
+            # the plot uses matplotlib's default font: label sites by the ASCII parts of
+            # their ids (Shiyan's site names are Chinese)
+            names = {r["site_id"]: site_name(r, None) for _, r in info.iterrows()}
+            curve = curve.assign(site_id=curve["site_id"].map(names))
             plot_sizing(curve, tmp / "wait_vs_plugs.png", max_wait_p95_min, title=title)
         (tmp / "sizing.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return out
