@@ -30,7 +30,7 @@ def test_size_chargers_meets_the_target_in_its_verification_run(tmp_path: Path) 
     assert (out / "sizing.csv").exists()
 
 
-def test_size_chargers_cli_rejects_a_bad_target(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_size_chargers_cli_rejects_a_bad_target(tmp_path: Path, capsys) -> None:
     code = main(["size-chargers", str(PLAN), "--year", "2030", "--max-wait-p95-min", "0",
                  "--out", str(tmp_path / "x")])
     assert code == 2
