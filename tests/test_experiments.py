@@ -555,6 +555,20 @@ def test_cli_entry_point(folder: Path, capsys) -> None:
     assert "file not found" in capsys.readouterr().err
 
 
+def test_private_copy_shares_only_read_only_arrays() -> None:
+    frozen = np.arange(5)
+    frozen.flags.writeable = False
+    state = {"frozen": frozen, "live": np.zeros(3), "items": [1, 2]}
+    state["alias"] = state["live"]
+    copied = experiments.private_copy(state)
+    assert copied["frozen"] is frozen  # shared, still read-only
+    assert copied["live"] is not state["live"]
+    assert copied["alias"] is copied["live"]  # aliasing inside the copy is kept
+    assert copied["live"].flags.writeable
+    copied["items"].append(3)
+    assert state["items"] == [1, 2]
+
+
 def test_no_mutable_module_state() -> None:
     for module in (experiments, designs, sweep_plots):
         for name, value in vars(module).items():

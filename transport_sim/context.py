@@ -76,10 +76,6 @@ class RunContext:
     depot_lines: np.ndarray | None = None  # bus-hours of the lines ending at each depot
     service_area_distances_km: np.ndarray | None = None  # areas then gateways
 
-    def target_of(self, node: int) -> int:
-        """Return the target index of a registered ``node``."""
-        return self.registry.add(node)
-
 
 def haversine_m(lon1: np.ndarray, lat1: np.ndarray, lon2: float, lat2: float) -> np.ndarray:
     """Great-circle distance in metres between arrays of points and one point."""

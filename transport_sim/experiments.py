@@ -769,8 +769,8 @@ def synthetic_run(scenario: Scenario, seed: int | None = None, *, busy_s: float 
     busy_s
         Spin the CPU this long (seconds) to emulate a costly run in benchmarks.
     """
+    from transport_sim.accounting import ANNUAL_COLUMNS
     from transport_sim.results import Results
-    from transport_sim.runner import ANNUAL_COLUMNS
 
     if busy_s > 0:
         end = time.perf_counter() + busy_s

@@ -145,17 +145,27 @@ def run_tables(
     progress
         Print one line per simulated day to stderr.
     prepared
-        Reuse network/fleet/context loaded earlier for the same scenario inputs.
+        Reuse the network and context built by :func:`prepare` for a scenario with the
+        same network file and fleet file (sweeps); fleets and stock are recomputed.
     """
     from transport_sim.accounting import annual_table, charger_tables, summarise
 
     if seed is not None:
         scenario = scenario.with_overrides({"run.seed": int(seed)})
     t_start = time.perf_counter()
-    prep = prepared if prepared is not None else prepare(scenario, progress=progress)
-    prep = Prepared(
-        scenario, prep.network, prep.fleet_def, prep.context, prep.stock, dict(prep.timings)
-    )
+    if prepared is None:
+        prep = prepare(scenario, progress=progress)
+    else:
+        # reuse the network and context (they depend on the network file and the bus
+        # timetable only); fleets and the stock path follow this scenario's levers
+        from transport_sim.fleets import load_fleets_for
+        from transport_sim.policy import simulate_stock
+
+        fleet_def = load_fleets_for(scenario)
+        prep = Prepared(
+            scenario, prepared.network, fleet_def, prepared.context,
+            simulate_stock(scenario, fleet_def), dict(prepared.timings),
+        )
     years = scenario.years
     seeds = day_seeds(scenario.run.seed, years, scenario.run.day_types)
     day_rows: list[pd.DataFrame] = []
