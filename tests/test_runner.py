@@ -11,7 +11,7 @@ import pytest
 from support import small
 
 from transport_sim.results import Results
-from transport_sim.runner import run, run_tables
+from transport_sim.runner import day_seeds, prepare, run, run_tables, simulate_day
 
 pytestmark = pytest.mark.slow
 
@@ -126,3 +126,59 @@ def test_plan_is_below_baseline_in_every_year_after_2025() -> None:
     bev = plan.annual[(plan.annual["fleet"] == "bus") & (plan.annual["powertrain"] == "bev")]
     vkm = bev.set_index("year")["vkm"]
     assert vkm[2030] > vkm[2024]
+
+
+def stranded_trucks(coverage: float) -> float:
+    scen = small(
+        REPO / "experiments" / "shiyan_plan.toml",
+        run__end_year=2030,
+        run__vehicle_scale=0.3,
+        charging__service_area_coverage=coverage,
+    )
+    prep = prepare(scen)
+    seq = day_seeds(scen.run.seed, scen.years, scen.run.day_types)[(2030, "weekday")]
+    model = simulate_day(prep, 2030, "weekday", seq)
+    totals = model.fleet_totals()
+    model.release()
+    return float(totals.loc[totals["fleet"] == "truck", "stranded"].sum())
+
+
+def test_stranded_trucks_fall_as_service_area_coverage_rises() -> None:
+    # common random numbers: the same trips in both runs, only the chargers differ
+    assert stranded_trucks(1.0) < stranded_trucks(0.3)
+
+
+def test_rail_share_moves_truck_tonne_km_by_that_fraction() -> None:
+    tkm = {}
+    for rail in (0.0, 0.09):
+        res = run_tables(
+            small(REPO / "experiments" / "shiyan_plan.toml", run__end_year=2024,
+                  run__vehicle_scale=0.3, policy__freight__rail_share=rail)
+        )
+        tkm[rail] = res.annual.loc[res.annual["fleet"] == "truck", "tkm"].sum()
+    assert tkm[0.09] / tkm[0.0] == pytest.approx(0.91, abs=0.02)
+
+
+# public ranges, parameters.md "Energy use and charging" (final energy; BEVs at the
+# charger, so the battery figure / 0.93 charger efficiency at most; hilly Shiyan and A/C
+# widen the bus range by +27 %)
+ENERGY_RANGES = {
+    ("bus", "bev"): (0.79, 1.75 * 1.27 / 0.93, "kWh"),
+    ("bus", "diesel"): (25.0, 45.0, "L"),
+    ("taxi", "bev"): (0.14, 0.17 / 0.93 * 1.1, "kWh"),
+    ("taxi", "petrol"): (6.0, 9.0, "L"),
+    ("truck", "diesel"): (12.0, 38.0, "L"),
+}
+
+
+def test_energy_per_km_inside_public_ranges(plan_results: Results) -> None:
+    annual = plan_results.annual
+    for (fleet, powertrain), (lo, hi, unit) in ENERGY_RANGES.items():
+        row = annual[(annual["fleet"] == fleet) & (annual["powertrain"] == powertrain)]
+        vkm = row["vkm"].sum()
+        assert vkm > 0, (fleet, powertrain)
+        if unit == "kWh":
+            per_km = row["electricity_kwh"].sum() / vkm
+        else:
+            per_km = row["diesel_l" if powertrain == "diesel" else "petrol_l"].sum() / vkm * 100
+        assert lo <= per_km <= hi, (fleet, powertrain, per_km)

@@ -146,6 +146,9 @@ def build_day_plan(  # noqa: PLR0912
     """
     holiday = day_type == "holiday"
     scale = scenario.run.vehicle_scale
+    # one independent stream per fleet (common random numbers): a lever that changes one
+    # fleet's draws leaves the other fleets' days unchanged
+    bus_rng, taxi_rng, truck_rng, ship_rng = rng.spawn(len(FLEETS))
     blocks: dict[str, LegBlock] = {}
     assign: dict[str, list[tuple[str, str]]] = {}
     per_vehicle: dict[str, float] = {}
@@ -158,7 +161,7 @@ def build_day_plan(  # noqa: PLR0912
     if context.bus_lines and n_bus > 0:
         block = bus_day(context.bus_lines, n_bus, bus.operation, factor)
         blocks["bus"] = block
-        pairs = allocate(cells, block.n_vehicles, rng)
+        pairs = allocate(cells, block.n_vehicles, bus_rng)
         # operators put battery buses on the shorter lines first: the longest round trips
         # (county lines) get the conventional buses while there are any
         bev_first = sorted(pairs, key=lambda p: not bus.spec(p[0], p[1]).is_bev)
@@ -177,13 +180,13 @@ def build_day_plan(  # noqa: PLR0912
     factor = taxi.holiday_activity_factor if holiday else 1.0
     if n_taxi:
         w = context.taxi_weights
-        ranks = rng.choice(len(context.taxi_nodes), size=n_taxi, p=w / w.sum())
+        ranks = taxi_rng.choice(len(context.taxi_nodes), size=n_taxi, p=w / w.sum())
         blocks["taxi"] = taxi_day(context.taxi_nodes[ranks])
-        assign["taxi"] = allocate(cells, n_taxi, rng)
+        assign["taxi"] = allocate(cells, n_taxi, taxi_rng)
         per_vehicle["taxi"] = n_stock * AVAILABILITY["taxi"] / n_taxi
         expected = op.trips_per_taxi_per_day * n_taxi * factor
         arrays = taxi_requests(
-            rng,
+            taxi_rng,
             expected,
             np.asarray(op.hourly_demand_profile),
             context.taxi_targets,
@@ -214,11 +217,19 @@ def build_day_plan(  # noqa: PLR0912
             if trips <= 0:
                 continue
             if payload[ci] < URBAN_PAYLOAD_T:  # urban delivery tours from the hubs
-                n_tours = int(np.floor(trips) + (rng.uniform() < trips % 1.0))
+                n_tours = int(np.floor(trips) + (truck_rng.uniform() < trips % 1.0))
                 part = delivery_tours(
-                    rng, n_tours, TOURS_PER_LIGHT_TRUCK, STOPS_PER_TOUR, payload[ci] * load[ci],
-                    context.hub_targets, context.hub_nodes, context.taxi_targets,
-                    context.taxi_weights, profile, cls.stop_dwell_min * 60.0,
+                    truck_rng,
+                    n_tours,
+                    TOURS_PER_LIGHT_TRUCK,
+                    STOPS_PER_TOUR,
+                    payload[ci] * load[ci],
+                    context.hub_targets,
+                    context.hub_nodes,
+                    context.taxi_targets,
+                    context.taxi_weights,
+                    profile,
+                    cls.stop_dwell_min * 60.0,
                 )
             else:
                 kind = 0 if payload[ci] >= LONG_HAUL_PAYLOAD_T else 1
@@ -226,9 +237,15 @@ def build_day_plan(  # noqa: PLR0912
                 if not sel.any():
                     sel = np.ones_like(sel)
                 part = truck_day(
-                    rng, np.array([tonnes * shares[ci]]), np.array([payload[ci] * load[ci]]),
-                    1.0, context.truck_od_origin[sel], context.truck_od_dest[sel],
-                    context.truck_od_weight[sel], context.truck_od_start_node[sel], profile,
+                    truck_rng,
+                    np.array([tonnes * shares[ci]]),
+                    np.array([payload[ci] * load[ci]]),
+                    1.0,
+                    context.truck_od_origin[sel],
+                    context.truck_od_dest[sel],
+                    context.truck_od_weight[sel],
+                    context.truck_od_start_node[sel],
+                    profile,
                 )
             parts.append(part)
             part_class.append(ci)
@@ -239,7 +256,7 @@ def build_day_plan(  # noqa: PLR0912
         for ci, cname in enumerate(names):
             idx = np.flatnonzero(block.size_class == ci)
             cc = [c for c in cells if c[0] == cname] or list(cells)
-            for i, pair in zip(idx, allocate(cc, len(idx), rng), strict=True):
+            for i, pair in zip(idx, allocate(cc, len(idx), truck_rng), strict=True):
                 pairs[i] = (cname, pair[1])
         assign["truck"] = pairs
         per_vehicle["truck"] = 1.0 / scale
@@ -263,7 +280,7 @@ def build_day_plan(  # noqa: PLR0912
             int(t): int(n) for t, n in zip(context.port_targets, context.port_nodes, strict=True)
         }
         block = ship_day(
-            rng,
+            ship_rng,
             n_by_class,
             sailings,
             routes,
@@ -277,7 +294,7 @@ def build_day_plan(  # noqa: PLR0912
         for ci, cname in enumerate(names):
             idx = [i for i in range(block.n_vehicles) if block.size_class[i] == ci]
             cc = [c for c in cells if c[0] == cname]
-            for i, pair in zip(idx, allocate(cc, len(idx), rng), strict=True):
+            for i, pair in zip(idx, allocate(cc, len(idx), ship_rng), strict=True):
                 pairs[i] = pair
         assign["ship"] = pairs
         per_vehicle["ship"] = 1.0

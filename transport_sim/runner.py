@@ -29,6 +29,7 @@ from transport_sim.scenario import Scenario, load_scenario
 if TYPE_CHECKING:
     from transport_sim.model import TransportModel
 
+
 @dataclass
 class Prepared:
     """Inputs loaded once per run (network, fleets, context, stock trajectory)."""
@@ -105,10 +106,12 @@ def simulate_day(
     from transport_sim.sites import build_year_sites
 
     scen, fleet_def = prep.scenario, prep.fleet_def
-    rng = np.random.default_rng(seq)
+    # independent streams for the charging cars, the day plan and the model itself, so
+    # a lever that changes one of them does not reshuffle the others' draws
+    rng_cars, rng_plan, rng_model = (np.random.default_rng(s) for s in seq.spawn(3))
     road_t_day, _ = freight_tonnage(year, scen, fleet_def)
     sites = build_year_sites(prep.context, scen, fleet_def, prep.stock, year, plug_overrides)
-    background = draw_background_cars(rng, sites, scen.charging, day_type)
+    background = draw_background_cars(rng_cars, sites, scen.charging, day_type)
     plan = build_day_plan(
         prep.context,
         scen,
@@ -117,12 +120,12 @@ def simulate_day(
         road_t_day,
         year,
         day_type,
-        rng,
+        rng_plan,
         background,
         sites,
     )
     settings = DaySettings.from_scenario(scen, fleet_def.fleet("taxi").operation)
-    model = TransportModel(prep.context, plan, sites, settings, rng=rng)
+    model = TransportModel(prep.context, plan, sites, settings, rng=rng_model)
     model.run_day(progress)
     return model
 
@@ -163,8 +166,12 @@ def run_tables(
 
         fleet_def = load_fleets_for(scenario)
         prep = Prepared(
-            scenario, prepared.network, fleet_def, prepared.context,
-            simulate_stock(scenario, fleet_def), dict(prepared.timings),
+            scenario,
+            prepared.network,
+            fleet_def,
+            prepared.context,
+            simulate_stock(scenario, fleet_def),
+            dict(prepared.timings),
         )
     years = scenario.years
     seeds = day_seeds(scenario.run.seed, years, scenario.run.day_types)
