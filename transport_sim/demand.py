@@ -424,40 +424,37 @@ def delivery_tours(
     home = rng.integers(0, len(hub_targets), size=n)
     hours = rng.choice(24, size=n, p=profile / profile.sum())
     first = hours * HOUR_S + rng.uniform(0.0, HOUR_S, size=n)
-    starts, counts, parts = [], [], []
-    left = int(n_tours)
-    for i in range(n):
-        t_list, d_list, w_list, p_list, f_list = [], [], [], [], []
-        for tour in range(min(tours_per_truck, left)):
-            k = int(rng.integers(stops_per_tour[0], stops_per_tour[1] + 1))
-            drops = rng.choice(len(drop_targets), size=k, p=w / w.sum())
-            for j, d in enumerate(drops):
-                t_list.append(drop_targets[d])
-                d_list.append(first[i] if (tour == 0 and j == 0) else 0.0)
-                w_list.append(stop_dwell_s)
-                p_list.append(payload_t * (1.0 - j / k))
-                f_list.append(LEG_TRIP_END if j == k - 1 else 0)
-            t_list.append(hub_targets[home[i]])
-            d_list.append(0.0)
-            w_list.append(stop_dwell_s)
-            p_list.append(0.0)
-            f_list.append(0)
-        left -= min(tours_per_truck, left)
-        starts.append(int(hub_nodes[home[i]]))
-        counts.append(len(t_list))
-        parts.append((t_list, d_list, w_list, p_list, f_list))
-    cat = [
-        np.concatenate([np.asarray(p[c], float) for p in parts]) if parts else np.zeros(0)
-        for c in range(5)
-    ]
+    # tours of each truck (the last truck takes the remainder), stops of each tour
+    tours = np.full(n, tours_per_truck, np.int64)
+    if n:
+        tours[-1] = int(n_tours) - tours_per_truck * (n - 1)
+    tour_truck = np.repeat(np.arange(n), tours)
+    k = rng.integers(stops_per_tour[0], stops_per_tour[1] + 1, size=tour_truck.size)
+    drops = rng.choice(len(drop_targets), size=int(k.sum()), p=w / w.sum())
+    # legs: per tour k drops then the return to the hub
+    legs_per_tour = k + 1
+    tour_start = np.concatenate([[0], np.cumsum(legs_per_tour)[:-1]]).astype(np.int64)
+    n_legs = int(legs_per_tour.sum())
+    leg_tour = np.repeat(np.arange(tour_truck.size), legs_per_tour)
+    j = np.arange(n_legs) - tour_start[leg_tour]  # position within the tour
+    is_hub = j == k[leg_tour]
+    leg_target = np.empty(n_legs, np.int32)
+    leg_target[~is_hub] = np.asarray(drop_targets)[drops]
+    leg_target[is_hub] = np.asarray(hub_targets)[home[tour_truck]]
+    kk = k[leg_tour].astype(np.float64)
+    payload = np.where(is_hub, 0.0, payload_t * (1.0 - j / kk))
+    flags = np.where(j == k[leg_tour] - 1, LEG_TRIP_END, 0).astype(np.int8)
+    depart = np.zeros(n_legs)
+    first_tour = np.concatenate([[0], np.cumsum(tours)[:-1]]) if n else np.zeros(0, np.int64)
+    depart[tour_start[first_tour]] = first
     return LegBlock(
-        start_node=np.asarray(starts, np.int32),
-        leg_count=np.asarray(counts, np.int32),
-        leg_target=cat[0].astype(np.int32),
-        leg_depart_s=cat[1],
-        leg_dwell_s=cat[2],
-        leg_payload_t=cat[3],
-        leg_flags=cat[4].astype(np.int8),
+        start_node=np.asarray(hub_nodes)[home].astype(np.int32),
+        leg_count=np.bincount(tour_truck, weights=legs_per_tour, minlength=n).astype(np.int32),
+        leg_target=leg_target,
+        leg_depart_s=depart,
+        leg_dwell_s=np.full(n_legs, float(stop_dwell_s)),
+        leg_payload_t=payload,
+        leg_flags=flags,
         size_class=np.zeros(n, np.int16),
     )
 

@@ -1166,10 +1166,8 @@ def _charging_decisions(  # noqa: PLR0912
             if st != STATUS_MOVING or leg[v] < leg_begin[v] or leg[v] >= leg_end[v]:
                 continue
             k = leg_target[leg[v]]
-            h = _truck_site_ahead(v, dt_s, node, edge, pos_m, max_speed_mps, k, edge_head,
-                                  edge_length_m, next_edge, site_at_node)
-            if h < 0:
-                continue
+            # decide whether charging is needed first (cheap), then look along the path
+            # for a service area (a walk over next-hop entries) only for those that need it
             go = low
             if not go and soc < (charge_to_soc - truck_min_gain_soc) * battery:
                 e = edge[v]
@@ -1177,6 +1175,12 @@ def _charging_decisions(  # noqa: PLR0912
                 rest_m = edge_length_m[e] - pos_m[v] if e >= 0 else 0.0
                 need = (rest_m + target_dist_m[k, u]) * spec_kwh_per_m[spec[v], ROAD_EXPRESSWAY]
                 go = soc - need < truck_reserve_soc * battery
+            if not go:
+                continue
+            h = _truck_site_ahead(v, dt_s, node, edge, pos_m, max_speed_mps, k, edge_head,
+                                  edge_length_m, next_edge, site_at_node)
+            if h < 0:
+                continue
             if go:
                 s = site_at_node[KIND_SERVICE_AREA, h]
                 if site_mcs_site[s] >= 0:
