@@ -94,3 +94,14 @@ def test_released_model_is_garbage_collected(prepared) -> None:
     del model
     gc.collect()
     assert ref() is None
+
+
+def test_assigned_requests_point_at_taxis(prepared) -> None:
+    model = build_model(prepared)
+    model.time_s = 8 * 3600.0
+    for _ in range(60):
+        model.step()
+    rows = model.request_vehicles()
+    assigned = rows[rows >= 0]
+    assert assigned.size > 0
+    assert (model.state.fleet[assigned] == FLEETS.index("taxi")).all()

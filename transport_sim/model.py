@@ -183,6 +183,10 @@ class TransportModel(mesa.Model):
             float(arr.node_lat[u] + f * (arr.node_lat[h] - arr.node_lat[u])),
         )
 
+    def request_vehicles(self) -> np.ndarray:
+        """Vehicle row assigned to each taxi request of the day, or -1 (int64)."""
+        return self.dispatch.taxi.astype(np.int64)
+
     def vehicles(self, fleet: str) -> list[Vehicle]:
         """Agents of ``fleet`` (bus, taxi, truck, ship)."""
         cls = AGENT_CLASSES[FLEETS.index(fleet)]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from transport_sim.codes import FLEETS, KERNEL_OK, KERNEL_QUEUE_OVERFLOW
+from transport_sim.codes import KERNEL_OK, KERNEL_QUEUE_OVERFLOW
 from transport_sim.kernels.charging import (
     TAPER_FLOOR,
     TRUCK_MIN_GAIN_SOC,
@@ -125,7 +125,6 @@ def _run_ticks(
     log_count: np.ndarray,
     charge_params: np.ndarray,
     arrived: np.ndarray,
-    taxi_rows: np.ndarray,
     bev_ranges: np.ndarray,
 ) -> tuple[int, int]:
     """Run ``n_ticks`` ticks from ``t0_s``; return ``(status code, ticks completed)``.
@@ -133,7 +132,6 @@ def _run_ticks(
     ``taxi_params`` = [max_wait_s, max_pickup_s, pickup_dwell_s, dropoff_dwell_s];
     ``charge_params`` = [charge_below_soc, charge_to_soc, taper_start_soc,
     charger_efficiency].  ``speed_factors`` is ``[24, n_road_classes]``.
-    ``taxi_rows`` = [begin, end) of the taxi rows (dispatch only looks there) and
     ``bev_ranges[f]`` = [begin, end) of fleet ``f``'s battery-electric rows (charging
     decisions only look there); the kernels get views of those rows.
 
@@ -395,6 +393,5 @@ def run_ticks_args(model: TransportModel) -> tuple:
         cs.log_count,
         charge_params,
         model.arrived,
-        np.asarray(model.plan.fleet_ranges[FLEETS.index("taxi")], np.int64),
         np.ascontiguousarray(model.plan.bev_ranges, np.int64),
     )
