@@ -123,6 +123,38 @@ def human(x: float) -> str:
     return f"{x:.3g}"
 
 
+def write_perf_map(prefixes: tuple[str, ...] = ("transport_sim", "_common")) -> Path:
+    """Write ``/tmp/perf-<pid>.map`` naming the compiled numba functions loaded so far.
+
+    ``perf record -e cpu-clock`` then attributes samples in JIT code to kernel names (perf
+    reads the map at report time).  Sizes are the gaps between entry points (capped).
+    """
+    from numba.core.registry import CPUDispatcher
+
+    entries: dict[int, str] = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(prefixes):
+            continue
+        for obj in list(vars(module).values()):
+            if not isinstance(obj, CPUDispatcher):
+                continue
+            label = f"{obj.py_func.__module__}.{obj.py_func.__qualname__}"
+            for cres in obj.overloads.values():
+                try:
+                    addr = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
+                except (AttributeError, RuntimeError, KeyError):
+                    continue
+                if addr:
+                    entries[int(addr)] = label
+    path = Path(f"/tmp/perf-{os.getpid()}.map")
+    addrs = sorted(entries)
+    with path.open("w") as f:
+        for i, a in enumerate(addrs):
+            size = min(addrs[i + 1] - a if i + 1 < len(addrs) else 1 << 16, 1 << 16)
+            f.write(f"{a:x} {size:x} {entries[a]}\n")
+    return path
+
+
 # --------------------------------------------------------------------------------------
 # the embedded network (or the documented fallback) and the plan scenario
 # --------------------------------------------------------------------------------------
@@ -332,7 +364,7 @@ def subset(state: FleetState, n: int) -> FleetState:
 # --------------------------------------------------------------------------------------
 
 
-@njit(nogil=True)
+@njit(cache=True, nogil=True)
 def _movement_ticks(
     n_ticks, t0_s, dt_s, status, node, edge, pos_m, leg, leg_end, wait_until_s,
     detour_target, soc_kwh, odometer_m, energy_kwh, tkm, trips, spec, max_speed_mps,

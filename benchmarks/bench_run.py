@@ -270,11 +270,15 @@ def kernel_split(scenario) -> dict:
     prep = prepare(scenario)
     year = scenario.years[0]
     day_type = scenario.run.day_types[0]
-    seq = day_seeds(scenario.run.seed, scenario.years, scenario.run.day_types)[(year, day_type)]
-    ref = simulate_day(prep, year, day_type, seq)  # compiled, to check the replay
+    def seq():  # a fresh SeedSequence each time (spawning children mutates it)
+        return day_seeds(scenario.run.seed, scenario.years, scenario.run.day_types)[
+            (year, day_type)
+        ]
+
+    ref = simulate_day(prep, year, day_type, seq())  # compiled, to check the replay
     model._run_ticks = replay
     try:
-        day = simulate_day(prep, year, day_type, seq)
+        day = simulate_day(prep, year, day_type, seq())
     finally:
         model._run_ticks = compiled
     same = all(
@@ -332,6 +336,8 @@ def child(mode: str, quick: bool, out_root: Path) -> dict:
         count_day_work(tm)
     with event.install_listener("numba:compile", clock):
         run = timed_run(scenario, out_root / f"{mode}_run", figures=not quick)
+        if os.environ.get("BENCH_PERF_MAP"):  # name JIT code for `perf record` (RESULTS.md)
+            print(f"perf map: {_common.write_perf_map()}", file=sys.stderr)
         result = {
             "mode": mode,
             "since_process_start_s": time.perf_counter() - T_PROCESS_START,
@@ -432,10 +438,11 @@ def report(cold: dict | None, warm: dict, quick: bool) -> None:
     if cold is None:
         print("cold run: skipped in --quick (run without --quick to measure the first compile)")
     else:
-        cold_start = cold["wall_s"] - warm["wall_s"]
+        cold_start = cold["compile_s"]
         print(f"cold run (empty NUMBA_CACHE_DIR, fresh process): wall {cold['wall_s']:.1f} s "
-              f"(process incl. imports {cold['since_process_start_s']:.1f} s), "
-              f"numba compile {cold['compile_s']:.1f} s, peak RSS {cold['maxrss_mb']:.0f} MB")
+              f"(process incl. imports {cold['since_process_start_s']:.1f} s), cpu "
+              f"{cold['cpu_s']:.1f} s, numba compile {cold['compile_s']:.1f} s, peak RSS "
+              f"{cold['maxrss_mb']:.0f} MB")
         top = ", ".join(f"{n.removeprefix('transport_sim.')} {t:.1f} s"
                         for n, t in cold["compile_top"][:6])  # fmt: skip
         print(f"  slowest compiles (own time, callees excluded): {top}")
@@ -444,7 +451,9 @@ def report(cold: dict | None, warm: dict, quick: bool) -> None:
           f"cpu {warm['cpu_s']:.1f} s, numba compile {warm['compile_s']:.1f} s, "
           f"peak RSS {warm['maxrss_mb']:.0f} MB")
     if cold_start is not None:
-        print(f"cold-start overhead (cold - warm wall): {cold_start:.1f} s")
+        print(f"cold start = time numba spent compiling in the cold run: {cold_start:.1f} s "
+              f"(cold - warm: wall {cold['wall_s'] - total:.1f} s, cpu "
+              f"{cold['cpu_s'] - warm['cpu_s']:.1f} s; wall differences include other load)")
     print()
     print("where the warm run's wall time goes:")
     figures = (f"figures + report {warm['figures_s']:.2f} s" if warm["figures"]

@@ -32,3 +32,20 @@ def test_delivery_tours_structure_and_tonnage() -> None:
         assert (payload[targets == hub] == 0).all()  # returns empty
         assert (payload >= 0).all()
         assert (payload <= 1.2).all()
+
+
+def test_taxi_requests_sorted_never_to_the_origin_and_nearer_is_likelier() -> None:
+    from transport_sim.demand import taxi_requests
+
+    n = 30
+    pos = np.linspace(0.0, 29.0, n)
+    time_s = (np.abs(pos[:, None] - pos[None, :]) * 120.0).astype(np.float32)  # [dest, node]
+    points = np.arange(n, dtype=np.int32)
+    t, origin, dest = taxi_requests(
+        np.random.default_rng(7), 20_000, np.ones(24), points, np.ones(n), time_s, points
+    )
+    assert np.all(np.diff(t) >= 0)
+    assert abs(t.size - 20_000) < 5 * np.sqrt(20_000)
+    assert not np.any(origin == dest)
+    gap = np.abs(pos[origin] - pos[dest])
+    assert np.mean(gap <= 5) > np.mean(gap >= 20)  # gravity: short trips dominate

@@ -296,7 +296,12 @@ def taxi_requests(
     attract /= attract.sum(axis=0, keepdims=True)
     cdf = np.cumsum(attract, axis=0)
     u = rng.uniform(size=times.size)
-    dest_idx = np.minimum((cdf[:, origin_idx] < u[None, :]).sum(axis=0), len(point_targets) - 1)
+    # first destination whose cumulative share reaches u (binary search per origin)
+    dest_idx = np.empty(times.size, np.int64)
+    for o in np.unique(origin_idx):
+        rows = np.flatnonzero(origin_idx == o)
+        dest_idx[rows] = np.searchsorted(cdf[:, o], u[rows], side="left")
+    dest_idx = np.minimum(dest_idx, len(point_targets) - 1)
     return (
         times.astype(np.float64),
         point_targets[origin_idx].astype(np.int32),
