@@ -17,6 +17,7 @@ from transport_sim.charging import SiteCandidate
 from transport_sim.codes import ROAD_CLASS_WATER
 from transport_sim.demand import BusLine, TargetRegistry, round_trip_s
 from transport_sim.errors import UnreachableError, describe
+from transport_sim.network.geo import haversine_m
 from transport_sim.state import KernelGraph, Targets
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ WATER_EDGE_SPEED_KPH = 100.0
 TAXI_AREA_RADIUS_M = 15_000.0
 #: At most this many taxi demand points (spread evenly over the city).
 MAX_TAXI_POINTS = 240
-EARTH_RADIUS_M = 6_371_008.8
 
 
 @dataclass
@@ -75,15 +75,6 @@ class RunContext:
     sites: dict[str, list[SiteCandidate]] = field(default_factory=dict)
     depot_lines: np.ndarray | None = None  # bus-hours of the lines ending at each depot
     service_area_distances_km: np.ndarray | None = None  # areas then gateways
-
-
-def haversine_m(lon1: np.ndarray, lat1: np.ndarray, lon2: float, lat2: float) -> np.ndarray:
-    """Great-circle distance in metres between arrays of points and one point."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dl = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
 
 
 def kernel_graph(arrays: GraphArrays) -> KernelGraph:

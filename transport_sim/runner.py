@@ -151,7 +151,7 @@ def run_tables(
         Reuse the network and context built by :func:`prepare` for a scenario with the
         same network file and fleet file (sweeps); fleets and stock are recomputed.
     """
-    from transport_sim.accounting import annual_table, charger_tables, summarise
+    from transport_sim.accounting import SUM_COLUMNS, annual_table, charger_tables, summarise
 
     if seed is not None:
         scenario = scenario.with_overrides({"run.seed": int(seed)})
@@ -199,19 +199,7 @@ def run_tables(
                 totals.loc[taxi, "requests"] = (weights * (served + unserved)).to_numpy()
                 totals.loc[taxi, "unserved"] = (weights * unserved).to_numpy()
             for fleet, factor in model.plan.vehicle_scale.items():
-                cols = [
-                    "sim_vehicles",
-                    "trips",
-                    "vkm",
-                    "tkm",
-                    "energy_kwh",
-                    "grid_kwh",
-                    "charged_kwh",
-                    "stranded",
-                    "wait_h",
-                    "requests",
-                    "unserved",
-                ]
+                cols = [*SUM_COLUMNS, "charged_kwh"]  # per-vehicle counts to scale
                 mask = totals["fleet"] == fleet
                 totals.loc[mask, cols] = totals.loc[mask, cols] * factor
             day_rows.append(totals)
