@@ -104,10 +104,12 @@ def test_existing_results_folder_is_refused(
 ) -> None:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    code, _, err = run_cli(["run", "--out", str(out_dir)], capsys)
-    assert code == 2
-    assert "--overwrite" in err
-    assert list(out_dir.iterdir()) == []
+    (out_dir / "thesis.tex").write_text("mine", encoding="utf-8")
+    for extra in ([], ["--overwrite"]):
+        code, _, err = run_cli(["run", "--out", str(out_dir), *extra], capsys)
+        assert code == 2
+        assert "left untouched" in err
+        assert [p.name for p in out_dir.iterdir()] == ["thesis.tex"]
 
 
 def test_network_info_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -680,6 +680,7 @@ def test_compare_refuses_missing_or_invalid_folders(folders: dict[str, Path],
         compare_results([], tmp_path / "out")
     assert not (tmp_path / "out").exists()
     (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "mine.txt").write_text("x")
     with pytest.raises(ResultsError, match="exists"):
         compare_results([folders["short"]], tmp_path / "taken")
 

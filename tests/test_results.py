@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from transport_sim.errors import ResultsError
-from transport_sim.results import Results, atomic_folder, read_results, write_results
+from transport_sim.results import Results, atomic_folder, marker, read_results, write_results
 
 
 def sample() -> Results:
@@ -27,7 +27,9 @@ def sample() -> Results:
         }
     )
     return Results(
-        tables={"annual": annual}, meta={"seed": 1}, scenario_toml={"scenario": {"name": "x"}}
+        tables={"annual": annual},
+        meta={**marker("run"), "seed": 1},
+        scenario_toml={"scenario": {"name": "x"}},
     )
 
 
@@ -48,17 +50,18 @@ def test_existing_folder_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "run"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    with pytest.raises(ResultsError, match="--overwrite"):
-        write_results(sample(), out)
+    for overwrite in (False, True):
+        with pytest.raises(ResultsError, match="left untouched"):
+            write_results(sample(), out, overwrite=overwrite)
     assert (out / "keep.txt").read_text() == "mine"
 
 
-def test_overwrite_replaces(tmp_path: Path) -> None:
+def test_overwrite_replaces_own_folder(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "old.txt").write_text("x")
+    write_results(sample(), out)
+    (out / "old.png").write_bytes(b"x")
     write_results(sample(), out, overwrite=True)
-    assert not (out / "old.txt").exists()
+    assert not (out / "old.png").exists()
     assert (out / "annual.parquet").exists()
 
 

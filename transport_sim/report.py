@@ -13,6 +13,7 @@ Every number printed comes from the results files (Parquet tables, ``run.json``,
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tomllib
@@ -25,7 +26,7 @@ import pandas as pd
 
 from transport_sim import report_targets as rt
 from transport_sim.errors import ResultsError, describe
-from transport_sim.results import RESOLVED_SCENARIO, Results, atomic_folder, check_writable
+from transport_sim.results import RESOLVED_SCENARIO, Results, atomic_folder, check_writable, marker
 
 REPORT_FILE: Final = "report.md"
 COMPARE_CSV: Final = "compare.csv"
@@ -150,7 +151,7 @@ def compare_results(dirs: Sequence[Path], out: Path, *, overwrite: bool = False,
         raise ResultsError(describe(None, "compare", [], "give at least one results folder"))
     out = Path(out)
     loaded = [load_results(Path(d)) for d in dirs]
-    check_writable(out, overwrite=overwrite)
+    check_writable(out, overwrite=overwrite, can_overwrite=False)
     names = display_names(loaded)
     table = compare_table(loaded, names)
     runs = [
@@ -160,6 +161,9 @@ def compare_results(dirs: Sequence[Path], out: Path, *, overwrite: bool = False,
     ]
     with atomic_folder(out, overwrite=overwrite) as tmp:
         table.to_csv(tmp / COMPARE_CSV, index=False)
+        (tmp / "compare.json").write_text(
+            json.dumps({**marker("compare"), "runs": [str(d) for d in dirs]}, indent=2),
+            encoding="utf-8")
         figures = draw_compare_figures(runs, tmp, lang=lang)
         (tmp / COMPARE_MD).write_text(
             compare_markdown(table, loaded, names, [p.name for p in figures]), encoding="utf-8"

@@ -3,7 +3,8 @@
 A run writes everything into a temporary sibling folder (``.<name>.partial-<pid>``)
 and renames it to its final name at the end, so a failed or killed run never leaves a
 half-written results folder under the final name.  An existing folder is refused unless
-``overwrite=True``.
+``overwrite=True``, and even then only a folder this tool wrote is replaced: anything else
+(a folder with a ``.git``, a thesis, the working folder) is refused and left untouched.
 """
 
 from __future__ import annotations
@@ -101,16 +102,93 @@ def write_results(
     return out
 
 
-def check_writable(out: Path, *, overwrite: bool) -> None:
-    """Raise :class:`ResultsError` unless a results folder may be written at ``out``."""
-    if out.exists() and not out.is_dir():
-        raise ResultsError(describe(None, "--out", str(out), "exists and is not a folder"))
-    if out.exists() and not overwrite:
-        raise ResultsError(
-            describe(
-                None, "--out", str(out), "results folder exists; pass --overwrite to replace it"
-            )
-        )
+#: Marker files of the folders this tool writes (file -> kind).  A folder is replaced by
+#: ``overwrite=True`` only when it holds one of these, written by this tool, and nothing
+#: this tool does not write.
+MARKER_FILES = {"run.json": "run", "sizing.json": "sizing", "compare.json": "compare"}
+#: File endings of what the tool writes into run, sizing and compare folders.
+OWNED_SUFFIXES = (".parquet", ".png", ".md", ".toml", ".json", ".csv")
+TOOL_NAME = "transport_sim"
+
+
+def marker(kind: str) -> dict[str, Any]:
+    """Return the fields that mark a JSON file as written by this tool as ``kind``."""
+    return {"tool": TOOL_NAME, "kind": kind, "schema": 1}
+
+
+def _is_marker(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    if data.get("tool") == TOOL_NAME:
+        return True
+    # results folders of version 0.1.0 carried no "tool" field
+    return data.get("package") == TOOL_NAME and "version" in data
+
+
+def foreign_content(out: Path) -> str | None:
+    """Say why ``out`` is not a folder this tool wrote, or return ``None`` if it is.
+
+    A folder counts as the tool's own when it holds a marker file (``run.json``,
+    ``sizing.json`` or ``compare.json`` with this tool's fields) and nothing but plain
+    files of the kinds the tool writes.
+    """
+    entries = sorted(out.iterdir())
+    if not any(e.name in MARKER_FILES and e.is_file() and _is_marker(e) for e in entries):
+        return ("is not a folder written by transport_sim "
+                "(no run.json, sizing.json or compare.json of its own)")
+    for entry in entries:
+        if entry.is_symlink() or not entry.is_file() or not entry.name.endswith(OWNED_SUFFIXES):
+            return f"holds {entry.name!r}, which transport_sim did not write"
+    return None
+
+
+def _protected(out: Path) -> bool:
+    """Tell whether ``out`` is the root, the home folder, or the working folder or a parent."""
+    resolved = out.resolve()
+    cwd = Path.cwd().resolve()
+    return resolved == Path(resolved.anchor) or resolved == Path.home().resolve() or (
+        resolved == cwd or resolved in cwd.parents
+    )
+
+
+def check_writable(out: Path, *, overwrite: bool, can_overwrite: bool = True) -> None:
+    """Raise :class:`ResultsError` unless a results folder may be written at ``out``.
+
+    Cheap enough to call before any simulation: it checks that ``out`` is not a file,
+    that an existing ``out`` may be replaced (only with ``overwrite`` and only a folder
+    this tool wrote, see :func:`foreign_content`), and that the nearest existing parent
+    is a writable folder.  ``can_overwrite=False`` (commands without ``--overwrite``)
+    words the refusal of an existing folder without suggesting that flag.
+    """
+    out = Path(out)
+    if out.exists() or out.is_symlink():
+        if out.is_symlink() or not out.is_dir():
+            raise ResultsError(describe(None, "--out", str(out), "exists and is not a folder"))
+        if _protected(out):
+            raise ResultsError(describe(
+                None, "--out", str(out),
+                "is the root, home or working folder (or a parent of it); choose a new folder"))
+        if not any(out.iterdir()):
+            return  # an empty folder holds nothing to lose
+        why = foreign_content(out)
+        if why is not None:
+            raise ResultsError(describe(
+                None, "--out", str(out),
+                f"folder exists and {why}; it is left untouched: choose a new folder"))
+        if not overwrite:
+            fix = "pass --overwrite to replace it" if can_overwrite else "choose a new --out"
+            raise ResultsError(describe(None, "--out", str(out), f"results folder exists; {fix}"))
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ResultsError(describe(None, "--out", str(out), f"{parent} is a file, not a folder"))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ResultsError(describe(None, "--out", str(out), f"folder {parent} is not writable"))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -150,7 +228,11 @@ def atomic_folder(out: Path, *, overwrite: bool = False) -> Iterator[Path]:
     On an exception the temporary folder is removed and ``out`` is left untouched.
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(out, overwrite=overwrite)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsError(describe(None, "--out", str(out), f"cannot create: {exc}")) from None
     remove_stale_partials(out)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
@@ -160,11 +242,11 @@ def atomic_folder(out: Path, *, overwrite: bool = False) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if out.exists():
-        if not overwrite:
+        try:
+            check_writable(out, overwrite=overwrite)
+        except ResultsError:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise ResultsError(
-                describe(None, "--out", str(out), "results folder appeared meanwhile")
-            )
+            raise
         old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
         out.rename(old)
         tmp.rename(out)

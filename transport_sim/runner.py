@@ -23,7 +23,7 @@ import pandas as pd
 from transport_sim import __version__
 from transport_sim.codes import FLEETS
 from transport_sim.errors import ScenarioError
-from transport_sim.results import Results, check_writable, write_results
+from transport_sim.results import Results, check_writable, marker, write_results
 from transport_sim.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -220,6 +220,7 @@ def run_tables(
     annual = annual_table(days, prep)
     chargers = pd.concat(charger_frames, ignore_index=True)
     meta = {
+        **marker("run"),
         "package": "transport_sim",
         "version": __version__,
         "scenario": scenario.name,

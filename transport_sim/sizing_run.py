@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from transport_sim.errors import ScenarioError, describe
-from transport_sim.results import atomic_folder, check_writable
+from transport_sim.results import atomic_folder, check_writable, marker
 
 if TYPE_CHECKING:
     from transport_sim.scenario import Scenario
@@ -105,6 +105,7 @@ def size_chargers(
     )
     merged["meets_target"] = merged["wait_p95_min_proposed"] <= max_wait_p95_min + 1e-9
     meta = {
+        **marker("sizing"),
         "scenario": scenario.name,
         "year": year,
         "day_type": day_type,
