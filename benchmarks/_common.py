@@ -30,7 +30,7 @@ from numba import njit  # noqa: E402
 
 from transport_sim.codes import N_ROAD_CLASSES, ROAD_CLASSES, STATUS_DWELL  # noqa: E402
 from transport_sim.kernels.movement import _advance_tick  # noqa: E402
-from transport_sim.state import (  # noqa: E402
+from transport_sim.kernels.state import (  # noqa: E402
     LEG_TRIP_END,
     FleetState,
     KernelGraph,
@@ -185,7 +185,7 @@ def plan_scenario(run: dict | None = None, path: Path = PLAN_TOML):
     The network is swapped for the fallback before validation, so this works while the
     embedded file does not exist yet.
     """
-    from transport_sim import scenario as scen_mod
+    from transport_sim.scenario import settings as scen_mod
 
     data = scen_mod._read_toml_with_extends(path, ())
     osm, _ = network_choice()
@@ -201,7 +201,7 @@ def embedded_tables():
     road + water graph and its targets; ``road_targets`` are the target indices on road
     nodes (every road node reaches them: roads are strongly connected).
     """
-    from transport_sim.runner import prepare
+    from transport_sim.sim.prepare import prepare
 
     _, label = network_choice()
     prep = prepare(plan_scenario({"start_year": 2024, "end_year": 2024}))
@@ -244,7 +244,7 @@ def grid_network(
 
     Node ``i + nx * j`` sits at ``(i * link_m, j * link_m)``; every link is ``arterial``.
     """
-    from transport_sim.context import kernel_graph
+    from transport_sim.demand.context import kernel_graph
     from transport_sim.network import graph_arrays_from_edges
 
     ii, jj = np.meshgrid(np.arange(nx), np.arange(ny), indexing="xy")

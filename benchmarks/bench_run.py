@@ -105,7 +105,12 @@ class Timers:
 
 def install_timers(clock) -> Timers:
     """Time the parts of a run (patching the module attributes the runner looks up)."""
-    from transport_sim import accounting, charging, dayplan, model, runner, sites
+    from transport_sim.accounting import annual as accounting
+    from transport_sim.charging import sites as charging
+    from transport_sim.charging import year_sites as sites
+    from transport_sim.demand import dayplan
+    from transport_sim.pipeline import run as runner
+    from transport_sim.sim import model
 
     tm = Timers(clock)
     tm.wrap(runner, "prepare", "setup")
@@ -123,7 +128,7 @@ def install_timers(clock) -> Timers:
 
 def count_day_work(tm: Timers):
     """Count vehicles x ticks simulated (wraps ``TransportModel.run_day`` once more)."""
-    from transport_sim import model
+    from transport_sim.sim import model
 
     inner = model.TransportModel.run_day
     tm.s.setdefault("vehicle_ticks", 0.0)
@@ -141,13 +146,13 @@ def count_day_work(tm: Timers):
 
 def timed_run(scenario, out_dir: Path, *, figures: bool = True) -> dict:
     """``run_tables`` + results folder (with figures and report); returns timings (s)."""
-    from transport_sim.results import write_results
-    from transport_sim.runner import run_tables
+    from transport_sim.pipeline.run import run_tables
+    from transport_sim.results.folder import write_results
 
     render_into = None
     if figures:
         try:
-            from transport_sim.report import render_into
+            from transport_sim.report.markdown import render_into
         except ImportError:  # figures/report not available in this checkout
             render_into = None
     t0, c0 = time.perf_counter(), time.process_time()
@@ -261,8 +266,8 @@ def kernel_split(scenario) -> dict:
     """Replay the first weekday with a timer around each kernel; shares of kernel time."""
     import numpy as np
 
-    from transport_sim import model
-    from transport_sim.runner import day_seeds, prepare, simulate_day
+    from transport_sim.sim import model
+    from transport_sim.sim.prepare import day_seeds, prepare, simulate_day
 
     timer: dict[str, list] = {}
     replay = make_replay(timer)
@@ -298,7 +303,7 @@ def profile_by_module(scenario) -> list[tuple[str, float]]:
     import cProfile
     import pstats
 
-    from transport_sim.runner import run_tables
+    from transport_sim.pipeline.run import run_tables
 
     prof = cProfile.Profile()
     prof.enable()

@@ -31,6 +31,7 @@ import functools
 import logging
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -51,7 +52,7 @@ def warm_cluster(spec, n_workers: int, run_fn) -> Iterator[tuple[object, dict[st
     """Start a LocalCluster of ``n_workers`` and run once on every worker."""
     from distributed import Client, LocalCluster
 
-    from transport_sim.experiments import PreparedCachePlugin, run_model
+    from transport_sim.sweep.execute import PreparedCachePlugin, run_model
 
     t0 = time.perf_counter()
     with (
@@ -75,7 +76,7 @@ def warm_cluster(spec, n_workers: int, run_fn) -> Iterator[tuple[object, dict[st
 
 
 def time_sweep(spec, client, run_fn, out: Path) -> float:
-    from transport_sim.experiments import sweep
+    from transport_sim.sweep.execute import sweep
 
     t0 = time.perf_counter()
     res = sweep(spec, out, scheduler=client, run_fn=run_fn)
@@ -95,13 +96,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, help="timed sweeps per worker count (best kept)")
     args = parser.parse_args()
 
-    from transport_sim.experiments import load_sweep, synthetic_run
+    from transport_sim.sweep.spec import load_sweep
 
     replications = args.replications or (3 if args.quick else 8)
     args.repeat = args.repeat or (1 if args.quick else 3)
     spec = dataclasses.replace(load_sweep(SMOKE), replications=replications)
     run_fn = None
     if args.synthetic:
+        sys.path.insert(0, str(REPO / "tests" / "sweep"))  # the stand-in model lives with the tests
+        from sweep_support import synthetic_run
+
         run_fn = functools.partial(synthetic_run, busy_s=0.5 if args.quick else 2.0)
     print(f"model: {'synthetic' if args.synthetic else 'transport_sim (real)'}")
     print(f"cpus: {len(os.sched_getaffinity(0))}")

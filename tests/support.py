@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from transport_sim.scenario import Scenario, load_scenario
+from transport_sim.scenario.settings import Scenario, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 PLAN = REPO / "experiments" / "shiyan_plan.toml"

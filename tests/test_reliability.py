@@ -59,7 +59,7 @@ def test_killed_run_leaves_no_results_folder(tmp_path: Path) -> None:
     for stale in leftovers:
         assert ".partial-" in stale.name
     if os.name == "posix" and leftovers:
-        from transport_sim.results import remove_stale_partials
+        from transport_sim.results.folder import remove_stale_partials
 
         remove_stale_partials(out)
         assert not any(p.exists() for p in leftovers)
@@ -75,8 +75,8 @@ def rss_mb() -> float:
 def test_soak_twenty_years_three_times_the_fleets_without_memory_growth() -> None:
     import gc
 
-    from transport_sim.runner import day_seeds, prepare, simulate_day
-    from transport_sim.scenario import load_scenario
+    from transport_sim.scenario.settings import load_scenario
+    from transport_sim.sim.prepare import day_seeds, prepare, simulate_day
 
     scen = load_scenario(REPO / "experiments" / "shiyan_plan.toml").with_overrides(
         {

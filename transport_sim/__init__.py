@@ -26,22 +26,22 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Scenario": ("transport_sim.scenario", "Scenario"),
-    "load_scenario": ("transport_sim.scenario", "load_scenario"),
-    "TransportModel": ("transport_sim.model", "TransportModel"),
-    "run": ("transport_sim.runner", "run"),
-    "Results": ("transport_sim.results", "Results"),
-    "sweep": ("transport_sim.experiments", "sweep"),
+    "Scenario": ("transport_sim.scenario.settings", "Scenario"),
+    "load_scenario": ("transport_sim.scenario.settings", "load_scenario"),
+    "TransportModel": ("transport_sim.sim.model", "TransportModel"),
+    "run": ("transport_sim.pipeline.run", "run"),
+    "Results": ("transport_sim.results.folder", "Results"),
+    "sweep": ("transport_sim.sweep.execute", "sweep"),
     "TransportSimError": ("transport_sim.errors", "TransportSimError"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from transport_sim.errors import TransportSimError
-    from transport_sim.experiments import sweep
-    from transport_sim.model import TransportModel
-    from transport_sim.results import Results
-    from transport_sim.runner import run
-    from transport_sim.scenario import Scenario, load_scenario
+    from transport_sim.pipeline.run import run
+    from transport_sim.results.folder import Results
+    from transport_sim.scenario.settings import Scenario, load_scenario
+    from transport_sim.sim.model import TransportModel
+    from transport_sim.sweep.execute import sweep
 
 
 def __getattr__(name: str) -> Any:

@@ -152,8 +152,8 @@ def _timestamped(name: str) -> Path:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from transport_sim.runner import run
-    from transport_sim.scenario import load_scenario
+    from transport_sim.pipeline.run import run
+    from transport_sim.scenario.settings import load_scenario
 
     scenario = load_scenario(_scenario_path(args.scenario))
     overrides = _run_overrides(args)
@@ -175,7 +175,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from transport_sim.report import compare_results
+    from transport_sim.report.markdown import compare_results
 
     out = args.out if args.out is not None else _timestamped("compare")
     path = compare_results(args.dirs, out)
@@ -184,8 +184,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_size_chargers(args: argparse.Namespace) -> int:
-    from transport_sim.scenario import load_scenario
-    from transport_sim.sizing_run import size_chargers
+    from transport_sim.pipeline.sizing import size_chargers
+    from transport_sim.scenario.settings import load_scenario
 
     scenario = load_scenario(_scenario_path(args.scenario))
     if not scenario.run.start_year <= args.year <= max(scenario.run.end_year, args.year):
@@ -206,15 +206,20 @@ def _cmd_size_chargers(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from transport_sim.experiments import run_sweep_cli
+    from transport_sim.sweep.execute import run_sweep_cli
 
     return run_sweep_cli(args)
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from transport_sim.report import plot_folder
+    from transport_sim.report.markdown import is_sweep_folder, plot_folder
 
-    written = plot_folder(args.dir)
+    if is_sweep_folder(args.dir):
+        from transport_sim.sweep.figures import plot_sweep
+
+        written = plot_sweep(args.dir)
+    else:
+        written = plot_folder(args.dir)
     print(f"{len(written)} figures written to {args.dir}")
     return EXIT_OK
 

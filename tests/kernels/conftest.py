@@ -9,7 +9,7 @@ import pytest
 from kernel_cases import build_graph, build_targets
 
 from transport_sim.codes import N_ROAD_CLASSES, ROAD_CLASSES
-from transport_sim.state import KernelGraph, SpecTable, Targets
+from transport_sim.kernels.state import KernelGraph, SpecTable, Targets
 
 EXPRESSWAY = ROAD_CLASSES.index("expressway")
 LOCAL = ROAD_CLASSES.index("local")

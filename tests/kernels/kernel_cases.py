@@ -19,7 +19,7 @@ from transport_sim.codes import (
     STATUS_MOVING,
     STATUS_OFF,
 )
-from transport_sim.state import (
+from transport_sim.kernels.state import (
     LEG_CHARGE_OK,
     LEG_TRIP_END,
     FleetState,

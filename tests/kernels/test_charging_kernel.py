@@ -50,7 +50,7 @@ from transport_sim.kernels.charging_reference import (
     charging_decisions_reference,
     charging_tick_reference,
 )
-from transport_sim.state import (
+from transport_sim.kernels.state import (
     LEG_CHARGE_OK,
     LEG_LAYOVER,
     FleetState,

@@ -35,7 +35,7 @@ from transport_sim.kernels.dispatch import (
 )
 from transport_sim.kernels.movement import advance_tick
 from transport_sim.kernels.reference import advance_tick_reference, dispatch_tick_reference
-from transport_sim.state import LEG_TRIP_END, FleetState, SpecTable
+from transport_sim.kernels.state import LEG_TRIP_END, FleetState, SpecTable
 
 ONES = np.ones(N_ROAD_CLASSES)
 PARAMS = {"max_wait_s": 300.0, "max_pickup_s": 900.0, "pickup_dwell_s": 30.0,

@@ -24,7 +24,7 @@ from transport_sim.kernels.energy import (
 )
 from transport_sim.kernels.movement import ARRIVED_LEG, advance_tick
 from transport_sim.kernels.reference import totals_by_group_reference
-from transport_sim.state import SpecTable
+from transport_sim.kernels.state import SpecTable
 
 ONES = np.ones(N_ROAD_CLASSES)
 

@@ -45,7 +45,7 @@ from transport_sim.kernels.movement import (
     jam_vehicles,
 )
 from transport_sim.kernels.reference import advance_tick_reference
-from transport_sim.state import LEG_TRIP_END, FleetState, KernelGraph, SpecTable, Targets
+from transport_sim.kernels.state import LEG_TRIP_END, FleetState, KernelGraph, SpecTable, Targets
 
 ONES = np.ones(N_ROAD_CLASSES)
 

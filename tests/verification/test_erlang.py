@@ -12,14 +12,14 @@ import math
 
 import pytest
 
-from transport_sim.errors import ScenarioError
-from transport_sim.sizing import (
+from transport_sim.charging.queueing import (
     erlang_c_p_wait,
     erlang_c_wait_min,
     erlang_c_wait_quantile_min,
     plugs_for_target,
     simulate_queue,
 )
+from transport_sim.errors import ScenarioError
 
 MEAN_SERVICE_MIN = 1.0  # short sessions: many customers per simulated hour (time scales out)
 

@@ -39,7 +39,7 @@ A vehicle leaves the plug when its SOC reaches ``charge_to_soc * battery_kwh`` (
 set to exactly that value and never exceeds it).
 
 Arrays owned by the charging layer live in :class:`ChargingState`; per-vehicle arrays
-come from :class:`~transport_sim.state.FleetState`.  Kernels never raise and never draw
+come from :class:`~transport_sim.kernels.state.FleetState`.  Kernels never raise and never draw
 random numbers; they return :mod:`transport_sim.codes` status codes and the Python
 wrappers (:func:`charging_tick`, :func:`charging_decisions`) raise.
 """
@@ -71,10 +71,10 @@ from transport_sim.codes import (
     STATUS_QUEUED,
 )
 from transport_sim.errors import KernelError
-from transport_sim.state import LEG_CHARGE_OK, LEG_LAYOVER
+from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER
 
 if TYPE_CHECKING:
-    from transport_sim.state import FleetState, KernelGraph, SpecTable, Targets
+    from transport_sim.kernels.state import FleetState, KernelGraph, SpecTable, Targets
 
 FLEET_BUS: Final = FLEETS.index("bus")
 FLEET_TAXI: Final = FLEETS.index("taxi")
@@ -202,7 +202,7 @@ class ChargingState:
         site_power_kw
             Power per plug of each site, kW (> 0).
         n_vehicles
-            Rows of the :class:`~transport_sim.state.FleetState` (incl. background cars).
+            Rows of the :class:`~transport_sim.kernels.state.FleetState` (incl. background cars).
         log_capacity
             Initial session-log rows; :func:`charging_tick` grows the log when needed.
 

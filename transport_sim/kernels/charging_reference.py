@@ -41,7 +41,7 @@ from transport_sim.kernels.charging import (
     PLAN_MARGIN,
     ROAD_EXPRESSWAY,
 )
-from transport_sim.state import LEG_CHARGE_OK, LEG_LAYOVER
+from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER
 
 _HOUR_S = 3600.0
 

@@ -24,7 +24,7 @@ from transport_sim.kernels.dispatch import _dispatch_tick
 from transport_sim.kernels.movement import _advance_tick
 
 if TYPE_CHECKING:
-    from transport_sim.model import TransportModel
+    from transport_sim.sim.model import TransportModel
 
 SECONDS_PER_HOUR = 3600.0
 

@@ -47,7 +47,7 @@ from transport_sim.codes import (
 )
 from transport_sim.errors import KernelError
 from transport_sim.kernels.movement import check_array
-from transport_sim.state import LEG_TRIP_END, FleetState, Targets
+from transport_sim.kernels.state import LEG_TRIP_END, FleetState, Targets
 
 __all__ = [
     "CURSOR_OPEN",

@@ -58,7 +58,7 @@ from transport_sim.codes import (
 )
 from transport_sim.errors import KernelError
 from transport_sim.kernels.energy import battery_limited_distance_m, energy_for_distance_kwh
-from transport_sim.state import LEG_TRIP_END, FleetState, KernelGraph, SpecTable, Targets
+from transport_sim.kernels.state import LEG_TRIP_END, FleetState, KernelGraph, SpecTable, Targets
 
 __all__ = [
     "ARRIVED_DETOUR",
@@ -529,7 +529,7 @@ def check_network(graph: KernelGraph, targets: Targets, specs: SpecTable) -> Non
     Parameters
     ----------
     graph, targets, specs
-        The run's tables (see :mod:`transport_sim.state`).
+        The run's tables (see :mod:`transport_sim.kernels.state`).
 
     Raises
     ------

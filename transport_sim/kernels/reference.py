@@ -41,7 +41,7 @@ from transport_sim.kernels.movement import (
     DEFAULT_MIN_SPEED_FACTOR,
     END_OF_EDGE_EPS_M,
 )
-from transport_sim.state import LEG_TRIP_END, FleetState, KernelGraph, SpecTable, Targets
+from transport_sim.kernels.state import LEG_TRIP_END, FleetState, KernelGraph, SpecTable, Targets
 
 __all__ = [
     "advance_tick_reference",

@@ -1,0 +1,258 @@
+"""From simulated days to annual tables: scaling, carriers, CO2, pollutants, rail freight.
+
+A representative day's totals are scaled to the year by each fleet's operating days:
+``annual = weekday x (days - holidays) + holiday x holidays`` (with only a weekday
+simulated, ``weekday x days``).  Final energy becomes carrier amounts with the carriers'
+lower heating values; BEV electricity is taken at the charger (battery energy divided by
+the charger efficiency), whether it was charged during the day or overnight.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from transport_sim.codes import SITE_KINDS
+from transport_sim.fleets.factors import (
+    carrier_amount_from_kwh,
+    co2_ttw_kg,
+    co2_wtw_kg,
+    nox_pm_g_per_km,
+    rail_freight,
+)
+
+if TYPE_CHECKING:
+    from transport_sim.sim.model import TransportModel
+    from transport_sim.sim.prepare import Prepared
+
+SUM_COLUMNS = [
+    "sim_vehicles",
+    "trips",
+    "vkm",
+    "tkm",
+    "energy_kwh",
+    "grid_kwh",
+    "stranded",
+    "wait_h",
+    "requests",
+    "unserved",
+]
+CARRIER_COLUMN = {
+    "diesel": "diesel_l",
+    "petrol": "petrol_l",
+    "cng": "cng_kg",
+    "lng": "lng_kg",
+    "electricity": "electricity_kwh",
+    "hydrogen": "hydrogen_kg",
+}
+#: Columns of ``annual.parquet`` in order (a contract: names and meanings never change).
+ANNUAL_COLUMNS = (
+    "year", "fleet", "powertrain", "vehicles", "sim_vehicles", "trips", "vkm", "tkm",
+    "energy_kwh", *CARRIER_COLUMN.values(), "co2_ttw_t", "co2_wtw_t", "nox_t", "pm_t",
+    "stranded", "charge_wait_h", "requests", "unserved",
+)
+
+
+def day_weights(prep: Prepared, fleet: str, day_types: tuple[str, ...]) -> dict[str, float]:
+    """Days per year each simulated day type stands for, for ``fleet``."""
+    spec = prep.fleet_def.fleet(fleet)
+    days = float(spec.operating_days_per_year)
+    holidays = min(float(prep.scenario.run.holiday_days_per_year), days)
+    if "holiday" in day_types and "weekday" in day_types:
+        return {"weekday": days - holidays, "holiday": holidays}
+    return {day_types[0]: days}
+
+
+def annual_table(days: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
+    """Return ``annual.parquet``: one row per (year, fleet, powertrain).
+
+    Parameters
+    ----------
+    days
+        Day totals per (year, day_type, fleet, size_class, powertrain), already scaled to
+        real vehicles.
+    prep
+        The run's inputs (scenario, fleet definition, stock trajectory).
+    """
+    scen, fdef, stock = prep.scenario, prep.fleet_def, prep.stock
+    day_types = scen.run.day_types
+    frame = days.copy()
+    frame["days"] = [
+        day_weights(prep, f, day_types).get(d, 0.0)
+        for f, d in zip(frame["fleet"], frame["day_type"], strict=True)
+    ]
+    for col in SUM_COLUMNS:
+        frame[col] = frame[col].astype(float) * frame["days"]
+    # sim_vehicles: the average day; every other count (stranded too) per year
+    total_days = frame.groupby(["year", "fleet", "size_class", "powertrain"])["days"].transform(
+        "sum"
+    )
+    frame["sim_vehicles"] = frame["sim_vehicles"] / total_days
+    cells = (
+        frame.groupby(["year", "fleet", "size_class", "powertrain"], sort=True)[SUM_COLUMNS]
+        .sum()
+        .reset_index()
+    )
+    eff = scen.charging.charger_efficiency
+    rows: list[dict[str, Any]] = []
+    for rec in cells.itertuples(index=False):
+        spec = fdef.spec(rec.fleet, rec.size_class, rec.powertrain)
+        carrier = spec.carrier
+        if spec.is_bev:
+            amount = rec.energy_kwh / eff
+            energy_kwh = amount
+        else:
+            amount = float(carrier_amount_from_kwh(carrier, rec.energy_kwh))
+            energy_kwh = rec.energy_kwh
+        row = {c: 0.0 for c in CARRIER_COLUMN.values()}
+        row.update(
+            year=int(rec.year),
+            fleet=rec.fleet,
+            powertrain=rec.powertrain,
+            sim_vehicles=rec.sim_vehicles,
+            trips=rec.trips,
+            vkm=rec.vkm,
+            tkm=rec.tkm,
+            energy_kwh=energy_kwh,
+            co2_ttw_t=float(co2_ttw_kg(carrier, amount)) / 1000.0,
+            co2_wtw_t=float(co2_wtw_kg(carrier, amount, rec.year, scen)) / 1000.0,
+            stranded=rec.stranded,
+            charge_wait_h=rec.wait_h,
+            requests=rec.requests,
+            unserved=rec.unserved,
+        )
+        row[CARRIER_COLUMN[carrier]] = amount
+        nox, pm = _pollutants_t(stock, rec, prep)
+        row["nox_t"], row["pm_t"] = nox, pm
+        rows.append(row)
+    annual = pd.DataFrame(rows)
+    group = ["year", "fleet", "powertrain"]
+    annual = annual.groupby(group, sort=True).sum(numeric_only=True).reset_index()
+    # stock: every (year, fleet, powertrain) with vehicles gets a row, simulated or not
+    vehicles = stock.groupby(group)["vehicles"].sum().reset_index()
+    annual = vehicles.merge(annual, on=group, how="outer").fillna(0.0)
+    annual["vehicles"] = annual["vehicles"].astype(np.int64)
+    annual = pd.concat([annual, _rail_rows(prep)], ignore_index=True)
+    annual = annual[list(ANNUAL_COLUMNS)]
+    annual = annual.sort_values(["year", "fleet", "powertrain"]).reset_index(drop=True)
+    annual["year"] = annual["year"].astype(np.int64)
+    return annual
+
+
+def _pollutants_t(stock: pd.DataFrame, rec: Any, prep: Prepared) -> tuple[float, float]:
+    """NOx and PM2.5 (t) of a diesel road cell: vkm x the stock's standard-weighted factors."""
+    if rec.powertrain not in ("diesel", "hybrid") or rec.fleet not in ("bus", "truck"):
+        return 0.0, 0.0
+    if (
+        rec.powertrain == "hybrid"
+        and prep.fleet_def.spec(rec.fleet, rec.size_class, "hybrid").carrier != "diesel"
+    ):
+        return 0.0, 0.0
+    cell = stock[
+        (stock["year"] == rec.year)
+        & (stock["fleet"] == rec.fleet)
+        & (stock["size_class"] == rec.size_class)
+        & (stock["powertrain"] == rec.powertrain)
+    ]
+    by_std = cell.groupby("standard")["vehicles"].sum()
+    total = float(by_std.sum())
+    if total <= 0:
+        return 0.0, 0.0
+    nox = pm = 0.0
+    for std, n in by_std.items():
+        e_nox, e_pm = nox_pm_g_per_km(str(std), rec.fleet, rec.size_class)
+        nox += n / total * e_nox
+        pm += n / total * e_pm
+    return rec.vkm * nox / 1e6, rec.vkm * pm / 1e6
+
+
+def _rail_rows(prep: Prepared) -> pd.DataFrame:
+    """Rail freight rows (electric and diesel traction): tonnage x haul, accounted not simulated."""
+    from transport_sim.fleets.factors import (
+        carrier_kwh_from_amount,
+        rail_diesel_l_per_tkm,
+        rail_kwh_per_tkm,
+    )
+    from transport_sim.policy.turnover import freight_tonnage_t_per_year
+
+    scen, fdef = prep.scenario, prep.fleet_def
+    rows = []
+    for year in scen.years:
+        _, rail_t_year = freight_tonnage_t_per_year(year, scen, fdef)
+        rail = rail_freight(rail_t_year * fdef.freight.average_haul_km, year, scen)
+        zero = dict.fromkeys(CARRIER_COLUMN.values(), 0.0)
+        common = {
+            "year": year,
+            "fleet": "rail_freight",
+            "vehicles": 0,
+            "sim_vehicles": 0.0,
+            "trips": 0.0,
+            "vkm": 0.0,
+            "nox_t": 0.0,
+            "pm_t": 0.0,
+            "stranded": 0.0,
+            "charge_wait_h": 0.0,
+            "requests": 0.0,
+            "unserved": 0.0,
+        }
+        rows.append(
+            {
+                **zero,
+                **common,
+                "powertrain": "electric_rail",
+                "tkm": rail.electricity_kwh / rail_kwh_per_tkm(),
+                "electricity_kwh": rail.electricity_kwh,
+                "energy_kwh": rail.electricity_kwh,
+                "co2_ttw_t": 0.0,
+                "co2_wtw_t": float(co2_wtw_kg("electricity", rail.electricity_kwh, year, scen))
+                / 1e3,
+            }
+        )
+        rows.append(
+            {
+                **zero,
+                **common,
+                "powertrain": "diesel_rail",
+                "tkm": rail.diesel_l / rail_diesel_l_per_tkm(),
+                "diesel_l": rail.diesel_l,
+                "energy_kwh": float(carrier_kwh_from_amount("diesel", rail.diesel_l)),
+                "co2_ttw_t": rail.co2_ttw_kg / 1e3,
+                "co2_wtw_t": float(co2_wtw_kg("diesel", rail.diesel_l, year, scen)) / 1e3,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def charger_tables(
+    model: TransportModel, year: int, day_type: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return ``chargers`` rows and the hourly queue profile of one simulated day."""
+    from transport_sim.charging.statistics import hourly_profile, site_statistics
+
+    stats = site_statistics(model.site_arrays, model.sites, year, day_type)
+    hourly = hourly_profile(model.site_arrays, model.sites)
+    hourly.insert(0, "day_type", day_type)
+    hourly.insert(0, "year", year)
+    return stats, hourly
+
+
+def summarise(annual: pd.DataFrame, chargers: pd.DataFrame) -> dict[str, Any]:
+    """Headline numbers for ``run.json``: the WTW CO2 peak and what broke."""
+    by_year = annual.groupby("year")[["co2_wtw_t", "co2_ttw_t"]].sum()
+    peak_year = int(by_year["co2_wtw_t"].idxmax())
+    out: dict[str, Any] = {
+        "peak_year": peak_year,
+        "peak_co2_wtw_t": float(by_year.loc[peak_year, "co2_wtw_t"]),
+        "co2_wtw_t_by_year": {int(y): float(v) for y, v in by_year["co2_wtw_t"].items()},
+        "co2_ttw_t_by_year": {int(y): float(v) for y, v in by_year["co2_ttw_t"].items()},
+        "stranded_vehicle_days": float(annual["stranded"].sum()),
+        "unserved_taxi_requests": float(annual["unserved"].sum()),
+    }
+    if len(chargers):
+        worst = chargers.sort_values("wait_p95_min", ascending=False).iloc[0]
+        out["worst_charger_wait_p95_min"] = float(worst["wait_p95_min"])
+        out["worst_charger_site"] = str(worst.get("name", worst["site_id"]))
+        out["site_kinds"] = list(SITE_KINDS)
+    return out

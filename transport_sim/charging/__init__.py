@@ -1,0 +1,1 @@
+"""Charging: the year's sites, coverage, private cars, queue statistics and sizing."""

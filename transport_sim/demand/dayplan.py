@@ -1,0 +1,419 @@
+"""Turn one policy year's stock into one representative day's FleetState.
+
+For a (year, day type) the simulated vehicles are drawn from the year's stock: each
+fleet's count (stock x availability x day-type activity x ``run.vehicle_scale``) is split
+over (size class, powertrain) in proportion to the stock with largest-remainder
+rounding, then shuffled with the run's generator.  The legs come from
+:mod:`transport_sim.demand.generators`, the specs from the fleet file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from transport_sim.charging.private_cars import fill_background_rows
+from transport_sim.codes import (
+    FLEETS,
+    N_ROAD_CLASSES,
+    POWERTRAINS,
+    ROAD_CLASS_WATER,
+    STATUS_OFF,
+)
+from transport_sim.demand.generators import (
+    LegBlock,
+    bus_day,
+    concat_blocks,
+    delivery_tours,
+    ship_day,
+    taxi_day,
+    taxi_requests,
+    truck_day,
+)
+from transport_sim.errors import FleetError, describe
+from transport_sim.fleets.specs import AVAILABILITY, ship_kwh_per_km
+from transport_sim.io import largest_remainder
+from transport_sim.kernels.dispatch import TaxiRequests
+from transport_sim.kernels.state import FleetState, SpecTable
+
+if TYPE_CHECKING:
+    from transport_sim.charging.private_cars import BackgroundCars
+    from transport_sim.charging.sites import ChargerSites
+    from transport_sim.demand.context import RunContext
+    from transport_sim.fleets.specs import FleetDefinition, PowertrainSpec
+    from transport_sim.scenario.settings import Scenario
+
+KWH_PER_M = 1.0 / 1000.0
+#: Truck classes by rated payload: below URBAN_PAYLOAD_T they run urban delivery tours
+#: from the logistics hubs and plants; from LONG_HAUL_PAYLOAD_T they haul through the
+#: expressway gateways; in between, regional trips between hubs, plants and towns.
+URBAN_PAYLOAD_T = 3.0
+LONG_HAUL_PAYLOAD_T = 20.0
+#: Estimate: a light truck runs two delivery tours a day of 4-8 drops each
+#: (fleet file: ~100 km/day of urban delivery rounds).
+TOURS_PER_LIGHT_TRUCK = 2
+STOPS_PER_TOUR = (4, 8)
+
+
+@dataclass
+class DayPlan:
+    """Everything one representative day needs besides the shared context.
+
+    Attributes
+    ----------
+    state
+        One row per simulated vehicle (plus background charging customers at the end).
+    specs
+        Energy table; row ``k`` is ``spec_keys[k]`` = (fleet, size class, powertrain).
+    vehicle_scale
+        Per fleet: how many real vehicles (or trips) one simulated vehicle stands for.
+    """
+
+    year: int
+    day_type: str
+    state: FleetState
+    specs: SpecTable
+    spec_keys: list[tuple[str, str, str]]
+    size_class: np.ndarray
+    requests: TaxiRequests
+    vehicle_scale: dict[str, float]
+    n_vehicles: int  # simulated fleet vehicles (background customers excluded)
+    fleet_ranges: np.ndarray  # int64[n_fleets, 2]: rows [begin, end) of each fleet
+    bev_ranges: np.ndarray  # int64[n_fleets, 2]: rows of each fleet's BEVs (first rows)
+    stock: dict[tuple[str, str], int] = field(
+        default_factory=dict
+    )  # (fleet, powertrain) -> vehicles
+
+
+def stock_cells(stock: pd.DataFrame, year: int, fleet: str) -> list[tuple[str, str, int]]:
+    """Return ``[(size_class, powertrain, vehicles)]`` of ``fleet`` in ``year`` (sorted)."""
+    rows = stock[(stock["year"] == year) & (stock["fleet"] == fleet)]
+    grouped = rows.groupby(["size_class", "powertrain"], sort=True)["vehicles"].sum()
+    return [(c, p, int(n)) for (c, p), n in grouped.items() if n > 0]
+
+
+def allocate(
+    cells: list[tuple[str, str, int]], n: int, rng: np.random.Generator
+) -> list[tuple[str, str]]:
+    """Split ``n`` simulated vehicles over stock cells proportionally, in random order."""
+    total = sum(c[2] for c in cells)
+    if n <= 0 or total == 0:
+        return []
+    counts = largest_remainder([n * c[2] / total for c in cells], n)
+    out = [(c[0], c[1]) for c, k in zip(cells, counts, strict=True) for _ in range(k)]
+    order = rng.permutation(len(out))
+    return [out[i] for i in order]
+
+
+def _spec_row(spec: PowertrainSpec, fleet: str, ship_speed_kph: float) -> np.ndarray:
+    row = np.asarray(spec.kwh_per_km_by_class, np.float64) * KWH_PER_M
+    if fleet == "ship":
+        row = np.zeros(N_ROAD_CLASSES)
+        row[ROAD_CLASS_WATER] = ship_kwh_per_km(spec, ship_speed_kph) * KWH_PER_M
+    return row
+
+
+def build_day_plan(  # noqa: PLR0912
+    context: RunContext,
+    scenario: Scenario,
+    fleet_def: FleetDefinition,
+    stock: pd.DataFrame,
+    road_tonnes_per_day: float,
+    year: int,
+    day_type: str,
+    rng: np.random.Generator,
+    background: BackgroundCars | None = None,
+    sites: ChargerSites | None = None,
+) -> DayPlan:
+    """Build the representative day of ``year`` / ``day_type``.
+
+    Parameters
+    ----------
+    stock
+        Stock table (one row per year, fleet, size class, powertrain, ... with
+        ``vehicles``).  Bus and taxi stocks already follow the passenger levers
+        (:func:`transport_sim.policy.turnover.stock_factor`), so service and requests scale
+        with the vehicles in service.
+    road_tonnes_per_day
+        Road freight tonnage of an average operating day, t.
+    background, sites
+        Private EV cars charging at service areas (rows appended after the fleets) and
+        the year's charger sites they use.
+    """
+    holiday = day_type == "holiday"
+    scale = scenario.run.vehicle_scale
+    # one independent stream per fleet (common random numbers): a lever that changes one
+    # fleet's draws leaves the other fleets' days unchanged
+    bus_rng, taxi_rng, truck_rng, ship_rng = rng.spawn(len(FLEETS))
+    blocks: dict[str, LegBlock] = {}
+    assign: dict[str, list[tuple[str, str]]] = {}
+    per_vehicle: dict[str, float] = {}
+
+    # --- buses --------------------------------------------------------------------------
+    bus = fleet_def.fleet("bus")
+    cells = stock_cells(stock, year, "bus")
+    factor = bus.holiday_activity_factor if holiday else 1.0
+    n_bus = round(sum(c[2] for c in cells) * AVAILABILITY["bus"])
+    if context.bus_lines and n_bus > 0:
+        block = bus_day(context.bus_lines, n_bus, bus.operation, factor)
+        blocks["bus"] = block
+        pairs = allocate(cells, block.n_vehicles, bus_rng)
+        # operators put battery buses on the shorter lines first: the longest round trips
+        # (county lines) get the conventional buses while there are any
+        bev_first = sorted(pairs, key=lambda p: not bus.spec(p[0], p[1]).is_bev)
+        by_length = np.argsort(block.extra["round_trip_s"], kind="stable")
+        assign["bus"] = [("", "")] * len(pairs)
+        for vehicle, pair in zip(by_length, bev_first, strict=True):
+            assign["bus"][int(vehicle)] = pair
+        per_vehicle["bus"] = 1.0
+
+    # --- taxis --------------------------------------------------------------------------
+    taxi = fleet_def.fleet("taxi")
+    cells = stock_cells(stock, year, "taxi")
+    n_stock = sum(c[2] for c in cells)
+    n_taxi = max(1, round(n_stock * AVAILABILITY["taxi"] * scale)) if n_stock else 0
+    op = taxi.operation
+    factor = taxi.holiday_activity_factor if holiday else 1.0
+    if n_taxi:
+        w = context.taxi_weights
+        ranks = taxi_rng.choice(len(context.taxi_nodes), size=n_taxi, p=w / w.sum())
+        blocks["taxi"] = taxi_day(context.taxi_nodes[ranks])
+        assign["taxi"] = allocate(cells, n_taxi, taxi_rng)
+        per_vehicle["taxi"] = n_stock * AVAILABILITY["taxi"] / n_taxi
+        expected = op.trips_per_taxi_per_day * n_taxi * factor
+        arrays = taxi_requests(
+            taxi_rng,
+            expected,
+            np.asarray(op.hourly_demand_profile),
+            context.taxi_targets,
+            context.taxi_weights,
+            context.targets.time_s,
+            context.taxi_nodes,
+        )
+    else:
+        arrays = (np.zeros(0), np.zeros(0, np.int32), np.zeros(0, np.int32))
+    requests = TaxiRequests.from_arrays(*arrays, n_targets=context.targets.n_targets)
+
+    # --- trucks -------------------------------------------------------------------------
+    truck = fleet_def.fleet("truck")
+    cells = stock_cells(stock, year, "truck")
+    factor = truck.holiday_activity_factor if holiday else 1.0
+    tonnes = road_tonnes_per_day * factor * scale
+    names = list(truck.classes)
+    shares = np.array([fleet_def.freight.class_tonnage_shares.get(c, 0.0) for c in names])
+    payload = np.array([truck.classes[c].payload_t for c in names])
+    load = np.array([truck.classes[c].load_factor for c in names])
+    if tonnes > 0 and cells:
+        profile = np.asarray(truck.operation.hourly_departure_profile)
+        parts: list[LegBlock] = []
+        part_class: list[int] = []
+        for ci, cname in enumerate(names):
+            cls = truck.classes[cname]
+            trips = tonnes * shares[ci] / (payload[ci] * load[ci])
+            if trips <= 0:
+                continue
+            if payload[ci] < URBAN_PAYLOAD_T:  # urban delivery tours from the hubs
+                n_tours = int(np.floor(trips) + (truck_rng.uniform() < trips % 1.0))
+                part = delivery_tours(
+                    truck_rng,
+                    n_tours,
+                    TOURS_PER_LIGHT_TRUCK,
+                    STOPS_PER_TOUR,
+                    payload[ci] * load[ci],
+                    context.hub_targets,
+                    context.hub_nodes,
+                    context.taxi_targets,
+                    context.taxi_weights,
+                    profile,
+                    cls.stop_dwell_min * 60.0,
+                )
+            else:
+                kind = 0 if payload[ci] >= LONG_HAUL_PAYLOAD_T else 1
+                sel = context.truck_od_kind == kind
+                if not sel.any():
+                    sel = np.ones_like(sel)
+                part = truck_day(
+                    truck_rng,
+                    np.array([tonnes * shares[ci]]),
+                    np.array([payload[ci] * load[ci]]),
+                    1.0,
+                    context.truck_od_origin[sel],
+                    context.truck_od_dest[sel],
+                    context.truck_od_weight[sel],
+                    context.truck_od_start_node[sel],
+                    profile,
+                )
+            parts.append(part)
+            part_class.append(ci)
+        block = concat_blocks(parts, part_class)
+        blocks["truck"] = block
+        # powertrain by class: allocate within each class's stock
+        pairs: list[tuple[str, str]] = [("", "")] * block.n_vehicles
+        for ci, cname in enumerate(names):
+            idx = np.flatnonzero(block.size_class == ci)
+            cc = [c for c in cells if c[0] == cname] or list(cells)
+            for i, pair in zip(idx, allocate(cc, len(idx), truck_rng), strict=True):
+                pairs[i] = (cname, pair[1])
+        assign["truck"] = pairs
+        per_vehicle["truck"] = 1.0 / scale
+
+    # --- ships --------------------------------------------------------------------------
+    ship = fleet_def.fleet("ship")
+    cells = stock_cells(stock, year, "ship")
+    factor = ship.holiday_activity_factor if holiday else 1.0
+    if cells and len(context.port_targets) >= 2:
+        names = list(ship.classes)
+        n_by_class = np.array(
+            [
+                round(sum(c[2] for c in cells if c[0] == name) * AVAILABILITY["ship"])
+                for name in names
+            ]
+        )
+        routes = ship_routes(context, names, [ship.classes[n].sailing_km for n in names])
+        sailings = np.array([ship.classes[n].sailings_per_day * factor for n in names])
+        dwell = np.full(len(names), ship.operation.turnaround_min * 60.0)
+        port_node = {
+            int(t): int(n) for t, n in zip(context.port_targets, context.port_nodes, strict=True)
+        }
+        block = ship_day(
+            ship_rng,
+            n_by_class,
+            sailings,
+            routes,
+            port_node,
+            ship.operation.service_start_h,
+            ship.operation.service_end_h,
+            dwell,
+        )
+        blocks["ship"] = block
+        pairs = [("", "")] * block.n_vehicles
+        for ci, cname in enumerate(names):
+            idx = [i for i in range(block.n_vehicles) if block.size_class[i] == ci]
+            cc = [c for c in cells if c[0] == cname]
+            for i, pair in zip(idx, allocate(cc, len(idx), ship_rng), strict=True):
+                pairs[i] = pair
+        assign["ship"] = pairs
+        per_vehicle["ship"] = 1.0
+
+    # --- assemble FleetState ------------------------------------------------------------
+    n_fleet = sum(b.n_vehicles for b in blocks.values())
+    n_bg = 0 if background is None else background.n_cars
+    n_legs = sum(int(b.leg_count.sum()) for b in blocks.values())
+    state = FleetState.allocate(n_fleet + n_bg, n_legs)
+    spec_keys: list[tuple[str, str, str]] = []
+    spec_rows: list[np.ndarray] = []
+    spec_bev: list[bool] = []
+    size_class = np.zeros(n_fleet + n_bg, np.int16)
+    fleet_ranges = np.zeros((len(FLEETS), 2), np.int64)
+    bev_ranges = np.zeros((len(FLEETS), 2), np.int64)
+    v0, l0 = 0, 0
+    for fi, fleet in enumerate(FLEETS):
+        fleet_ranges[fi] = v0
+        bev_ranges[fi] = v0
+        block = blocks.get(fleet)
+        if block is None:
+            continue
+        fspec = fleet_def.fleet(fleet)
+        pairs = assign[fleet]
+        if any(not cname for cname, _ in pairs):
+            msg = describe(fleet_def.path, fleet, None, "no stock to draw vehicles from")
+            raise FleetError(msg)
+        n, m = block.n_vehicles, int(block.leg_count.sum())
+        # rows of this fleet: battery-electric vehicles first (stable), so the charging
+        # decisions only visit the contiguous BEV rows of each fleet
+        bev = np.array([fspec.spec(c, p).is_bev for c, p in pairs], bool)
+        order = np.argsort(~bev, kind="stable")
+        sl, ll = slice(v0, v0 + n), slice(l0, l0 + m)
+        begins = l0 + np.concatenate([[0], np.cumsum(block.leg_count)[:-1]]).astype(np.int32)
+        state.fleet[sl] = fi
+        state.node[sl] = block.start_node[order]
+        state.leg_begin[sl] = begins[order]
+        state.leg[sl] = begins[order]
+        ends = begins + (0 if block.dispatchable else block.leg_count)
+        state.leg_end[sl] = ends[order]
+        state.dispatchable[sl] = block.dispatchable
+        state.status[sl] = STATUS_OFF
+        state.leg_target[ll] = block.leg_target
+        state.leg_depart_s[ll] = block.leg_depart_s
+        state.leg_dwell_s[ll] = block.leg_dwell_s
+        state.leg_payload_t[ll] = block.leg_payload_t
+        state.leg_flags[ll] = block.leg_flags
+        for row, i in enumerate(order):
+            cname, pt = pairs[i]
+            v = v0 + row
+            key = (fleet, cname, pt)
+            spec = fspec.spec(cname, pt)
+            speed_kph = fspec.classes[cname].service_speed_kph or spec.max_speed_kph
+            if key not in spec_keys:
+                spec_keys.append(key)
+                spec_rows.append(_spec_row(spec, fleet, speed_kph))
+                spec_bev.append(spec.is_bev)
+            state.spec[v] = spec_keys.index(key)
+            state.powertrain[v] = POWERTRAINS.index(pt)
+            state.battery_kwh[v] = spec.battery_kwh if spec.is_bev else 0.0
+            state.soc_kwh[v] = state.battery_kwh[v]
+            state.max_charge_kw[v] = spec.max_charge_kw
+            state.max_speed_mps[v] = speed_kph / 3.6
+            size_class[v] = list(fspec.classes).index(cname)
+        fleet_ranges[fi] = (v0, v0 + n)
+        bev_ranges[fi] = (v0, v0 + int(bev.sum()))
+        v0 += n
+        l0 += m
+    if n_bg and background is not None and sites is not None:
+        fill_background_rows(state, n_fleet, background, sites, scenario.charging.charge_to_soc)
+        state.leg_begin[n_fleet:] = l0
+        state.leg[n_fleet:] = l0
+        state.leg_end[n_fleet:] = l0
+    specs = SpecTable(
+        kwh_per_m=np.ascontiguousarray(
+            np.vstack(spec_rows) if spec_rows else np.zeros((1, N_ROAD_CLASSES))
+        ),
+        is_bev=np.asarray(spec_bev or [False], np.bool_),
+    )
+    stock_counts = {
+        (f, p): int(n)
+        for (f, p), n in stock[stock["year"] == year]
+        .groupby(["fleet", "powertrain"])["vehicles"]
+        .sum()
+        .items()
+    }
+    return DayPlan(
+        year=year,
+        day_type=day_type,
+        state=state,
+        specs=specs,
+        spec_keys=spec_keys,
+        size_class=size_class,
+        requests=requests,
+        vehicle_scale=per_vehicle,
+        n_vehicles=n_fleet,
+        fleet_ranges=fleet_ranges,
+        bev_ranges=bev_ranges,
+        stock=stock_counts,
+    )
+
+
+def ship_routes(
+    context: RunContext, class_names: list[str], sailing_km: list[float]
+) -> list[list[tuple[int, int]]]:
+    """Candidate (home port, far port) pairs per ship class, by the class's sailing length.
+
+    Pairs whose water distance is closest to the class's typical one-way sailing length
+    are preferred (the 6 closest per class); unreachable pairs are never used.
+    """
+    tg, nodes = context.port_targets, context.port_nodes
+    dist = context.targets.dist_m[np.ix_(tg, nodes)].astype(np.float64)  # [to, from]
+    out: list[list[tuple[int, int]]] = []
+    for km in sailing_km:
+        pairs = [
+            (abs(dist[j, i] / 1000.0 - km), int(tg[i]), int(tg[j]))
+            for i in range(len(tg))
+            for j in range(len(tg))
+            if i != j and np.isfinite(dist[j, i]) and np.isfinite(dist[i, j])
+        ]
+        pairs.sort()
+        out.append([(a, b) for _, a, b in pairs[:6]])
+    return out

@@ -1,0 +1,1 @@
+"""Fleets: specs per class and powertrain, the fleet-file reader, base-year stock, factors."""

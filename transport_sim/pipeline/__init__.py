@@ -1,0 +1,1 @@
+"""Pipelines that chain the stages: a whole run and the charger-sizing tool."""

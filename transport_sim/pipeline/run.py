@@ -1,0 +1,205 @@
+"""One run: a scenario and a seed in, result tables out.
+
+:func:`run_tables` is a pure, picklable function of (resolved scenario, seed) and is what
+sweeps fan out with Dask; :func:`run` adds the results folder (atomic), figures and the
+report.  Random numbers come from one :class:`numpy.random.SeedSequence` per run, spawned
+into one child per (year, day type), so results do not depend on the order or the
+process in which days are simulated.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from transport_sim import __version__
+from transport_sim.codes import FLEETS
+from transport_sim.results.folder import Results, check_writable, marker, write_results
+from transport_sim.scenario.settings import Scenario, load_scenario
+from transport_sim.sim.prepare import Prepared, day_seeds, log_progress, prepare, simulate_day
+
+if TYPE_CHECKING:
+    pass
+
+
+def run_tables(
+    scenario: Scenario,
+    seed: int | None = None,
+    *,
+    progress: bool = False,
+    prepared: Prepared | None = None,
+) -> Results:
+    """Run ``scenario`` and return its tables in memory (no folder written).
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    seed
+        Overrides ``run.seed`` when given.
+    progress
+        Print one line per simulated day to stderr.
+    prepared
+        Reuse the network and context built by :func:`prepare` for a scenario with the
+        same network file and fleet file (sweeps); fleets and stock are recomputed.
+    """
+    from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables, summarise
+
+    if seed is not None:
+        scenario = scenario.with_overrides({"run.seed": int(seed)})
+    t_start = time.perf_counter()
+    if prepared is None:
+        prep = prepare(scenario, progress=progress)
+    else:
+        # reuse the network and context (they depend on the network file and the bus
+        # timetable only); fleets and the stock path follow this scenario's levers
+        from transport_sim.fleets.reader import load_fleets_for
+        from transport_sim.policy.turnover import simulate_stock
+
+        fleet_def = load_fleets_for(scenario)
+        prep = Prepared(
+            scenario,
+            prepared.network,
+            fleet_def,
+            prepared.context,
+            simulate_stock(scenario, fleet_def),
+            dict(prepared.timings),
+        )
+    years = scenario.years
+    seeds = day_seeds(scenario.run.seed, years, scenario.run.day_types)
+    day_rows: list[pd.DataFrame] = []
+    charger_frames: list[pd.DataFrame] = []
+    hourly_frames: list[pd.DataFrame] = []
+    series: list[pd.DataFrame] = []
+    t_sim = 0.0
+    for year in years:
+        for day_type in scenario.run.day_types:
+            t0 = time.perf_counter()
+            model = simulate_day(prep, year, day_type, seeds[(year, day_type)])
+            t_sim += time.perf_counter() - t0
+            totals = model.fleet_totals()
+            totals.insert(0, "day_type", day_type)
+            totals.insert(0, "year", year)
+            totals = totals.astype({c: float for c in totals.columns[5:]})
+            totals["requests"] = 0.0
+            totals["unserved"] = 0.0
+            taxi = totals["fleet"] == "taxi"
+            if taxi.any():
+                served = int(model.dispatch_totals[0])
+                unserved = int(model.dispatch.n_requests) - served  # expired or still open
+                weights = totals.loc[taxi, "sim_vehicles"] / totals.loc[taxi, "sim_vehicles"].sum()
+                totals.loc[taxi, "requests"] = (weights * (served + unserved)).to_numpy()
+                totals.loc[taxi, "unserved"] = (weights * unserved).to_numpy()
+            for fleet, factor in model.plan.vehicle_scale.items():
+                cols = [*SUM_COLUMNS, "charged_kwh"]  # per-vehicle counts to scale
+                mask = totals["fleet"] == fleet
+                totals.loc[mask, cols] = totals.loc[mask, cols] * factor
+            day_rows.append(totals)
+            chg, hourly = charger_tables(model, year, day_type)
+            charger_frames.append(chg)
+            hourly_frames.append(hourly)
+            ts = model.datacollector.get_model_vars_dataframe().copy()
+            ts.insert(0, "day_type", day_type)
+            ts.insert(0, "year", year)
+            series.append(ts)
+            model.release()
+            log_progress(
+                progress,
+                f"  {year} {day_type:8s} {model.plan.n_vehicles:6d} vehicles "
+                f"{time.perf_counter() - t0:6.1f} s",
+            )
+    days = pd.concat(day_rows, ignore_index=True)
+    annual = annual_table(days, prep)
+    chargers = pd.concat(charger_frames, ignore_index=True)
+    meta = {
+        **marker("run"),
+        "package": "transport_sim",
+        "version": __version__,
+        "scenario": scenario.name,
+        "seed": scenario.run.seed,
+        "network_file": str(prep.network.source),
+        "network_sha256": prep.network.sha256,
+        "network_schematic": bool(prep.network.schematic),
+        "fleet_file": str(prep.fleet_def.path),
+        "years": [years.start, years.stop - 1],
+        "day_types": list(scenario.run.day_types),
+        "tick_s": scenario.run.tick_s,
+        "timings_s": {
+            **prep.timings,
+            "simulation_s": t_sim,
+            "total_s": time.perf_counter() - t_start,
+        },
+    }
+    meta.update(summarise(annual, chargers))
+    tables = {
+        "annual": annual,
+        "chargers": chargers,
+        "charger_hourly": pd.concat(hourly_frames, ignore_index=True),
+        "timeseries": pd.concat(series, ignore_index=True),
+        "stock": prep.stock,
+    }
+    return Results(tables=tables, meta=meta, scenario_toml=scenario.to_dict())
+
+
+def run(
+    scenario_or_path: Scenario | str | os.PathLike[str] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    seed: int | None = None,
+    *,
+    overwrite: bool = False,
+    figures: bool = True,
+    progress: bool = False,
+    **overrides: Any,
+) -> Results:
+    """Run a scenario; write its results folder when ``out`` is given.
+
+    Parameters
+    ----------
+    scenario_or_path
+        A :class:`Scenario`, a scenario TOML path, or ``None`` for the Shiyan plan.
+    out
+        Results folder (written atomically; refused if it exists unless ``overwrite``).
+    seed
+        Overrides ``run.seed``.
+    figures
+        Draw figures and ``report.md`` into the folder.
+    progress
+        Print progress to stderr.
+    **overrides
+        Scenario fields by dotted path with ``__`` for dots, e.g.
+        ``policy__bus__nev_share_of_new=0.9``.
+
+    Returns
+    -------
+    Results
+        Tables as DataFrames, ``meta`` (run.json) and ``path``.
+    """
+    from transport_sim.paths import default_scenario_path
+
+    if isinstance(scenario_or_path, Scenario):
+        scenario = scenario_or_path
+    else:
+        scenario = load_scenario(Path(scenario_or_path or default_scenario_path()))
+    if overrides:
+        scenario = scenario.with_overrides({k.replace("__", "."): v for k, v in overrides.items()})
+    if out is not None:
+        check_writable(Path(out), overwrite=overwrite)
+    results = run_tables(scenario, seed, progress=progress)
+    if out is None:
+        return results
+    extra = None
+    if figures:
+        from transport_sim.report.markdown import render_into
+
+        extra = render_into
+    write_results(results, Path(out), overwrite=overwrite, extra=extra)
+    return results
+
+
+def fleet_names() -> tuple[str, ...]:
+    """Fleets simulated by a run."""
+    return FLEETS

@@ -1,0 +1,1 @@
+"""Policy: stock turnover year by year (retirements, phase-outs, purchases), freight split."""

@@ -1,0 +1,1 @@
+"""Reports: target checks on outcomes, ``report.md``, figures and comparisons."""

@@ -1,0 +1,1 @@
+"""Results folders: atomic writing, marker files and reading back."""

@@ -1,0 +1,1 @@
+"""Scenarios: the TOML schema, year curves, loading, ``extends`` and overrides."""

@@ -1,0 +1,298 @@
+"""TransportModel: one representative day of one policy year as a Mesa model.
+
+The model owns the day's :class:`~transport_sim.kernels.state.FleetState`, the charger state and
+the Mesa agents that view them.  ``model.step()`` advances every vehicle by one tick
+through the compiled kernels (dispatch -> charging decisions -> movement -> charging);
+:meth:`TransportModel.run_day` runs whole reporting intervals inside compiled code and
+lets the :class:`mesa.DataCollector` look at the state at each interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from transport_sim.codes import (
+    BACKGROUND_FLEET_CODE,
+    FLEETS,
+    KERNEL_OK,
+    KERNEL_QUEUE_OVERFLOW,
+    KERNEL_STATUS_NAMES,
+    STATUS_CHARGING,
+    STATUS_MOVING,
+    STATUS_QUEUED,
+    STATUS_STRANDED,
+)
+from transport_sim.errors import KernelError
+from transport_sim.kernels.charging import TAPER_FLOOR, ChargingState, charging_tick
+from transport_sim.kernels.day import _run_ticks, run_ticks_args
+from transport_sim.kernels.state import time_of_day_factors
+from transport_sim.sim.agents import AGENT_CLASSES, ChargingSite, Vehicle
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from transport_sim.charging.sites import ChargerSites
+    from transport_sim.demand.context import RunContext
+    from transport_sim.demand.dayplan import DayPlan
+    from transport_sim.scenario.settings import Scenario
+
+SECONDS_PER_DAY = 86_400.0
+
+#: Default time-of-day speed factors (share of free-flow speed) for urban road classes:
+#: morning and evening peaks slow arterials and local streets.  Estimate (no Shiyan
+#: speed data): peak-hour urban speeds in Chinese prefecture-level cities are ~60-75 %
+#: of free flow.
+URBAN_PEAK = {7: 0.7, 8: 0.65, 9: 0.8, 17: 0.75, 18: 0.65, 19: 0.8}
+
+
+def default_speed_factors() -> np.ndarray:
+    """Return the ``[24, n_road_classes]`` time-of-day speed factors used by default."""
+    hourly = {}
+    for name in ("provincial", "arterial", "collector", "local"):
+        hourly[name] = [URBAN_PEAK.get(h, 1.0) for h in range(24)]
+    return time_of_day_factors(hourly)
+
+
+@dataclass(frozen=True)
+class DaySettings:
+    """Scenario values the day loop needs (tick, reporting and charging behaviour)."""
+
+    tick_s: float
+    report_interval_s: float
+    charge_below_soc: float
+    charge_to_soc: float
+    taper_start_soc: float
+    charger_efficiency: float
+    taxi_max_wait_s: float
+    taxi_max_pickup_s: float
+    taxi_pickup_dwell_s: float
+    taxi_dropoff_dwell_s: float
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario, taxi_op: object) -> DaySettings:
+        """Collect the day settings of ``scenario`` and the fleet's taxi operation."""
+        ch = scenario.charging
+        return cls(
+            tick_s=scenario.run.tick_s,
+            report_interval_s=scenario.run.report_interval_s,
+            charge_below_soc=ch.charge_below_soc,
+            charge_to_soc=ch.charge_to_soc,
+            taper_start_soc=ch.taper_start_soc,
+            charger_efficiency=ch.charger_efficiency,
+            taxi_max_wait_s=float(taxi_op.max_wait_min) * 60.0,
+            taxi_max_pickup_s=float(taxi_op.max_pickup_min) * 60.0,
+            taxi_pickup_dwell_s=float(taxi_op.pickup_dwell_s),
+            taxi_dropoff_dwell_s=float(taxi_op.dropoff_dwell_s),
+        )
+
+
+class TransportModel(mesa.Model):
+    """A Mesa model of one representative day: every fleet on the merged network.
+
+    Parameters
+    ----------
+    context
+        Shared inputs of the run (graph, next-hop tables, places).
+    plan
+        The day's vehicles and legs (from :func:`transport_sim.demand.dayplan.build_day_plan`).
+    sites
+        Charger sites of the year.
+    settings
+        Tick, reporting interval and charging behaviour.
+    rng
+        The day's numpy Generator (also ``model.rng``); the only source of randomness.
+    speed_factors
+        ``[24, n_road_classes]`` time-of-day speed factors (default: urban peaks).
+
+    Notes
+    -----
+    Mesa users get ``model.agents``, ``model.agents_by_type[Taxi]``, ``model.rng`` and
+    ``model.datacollector`` as usual.  ``model.step()`` is one tick for the whole fleet.
+    """
+
+    def __init__(
+        self,
+        context: RunContext,
+        plan: DayPlan,
+        sites: ChargerSites,
+        settings: DaySettings,
+        *,
+        rng: np.random.Generator,
+        speed_factors: np.ndarray | None = None,
+    ) -> None:
+        super().__init__(rng=rng)
+        self.context = context
+        self.plan = plan
+        self.state = plan.state
+        self.sites = sites
+        self.settings = settings
+        self.time_s = 0.0
+        self.speed_factors = default_speed_factors() if speed_factors is None else speed_factors
+        n = self.state.n_vehicles
+        self.site_arrays = ChargingState.allocate(
+            sites.plugs, sites.power_kw, n, log_capacity=max(4096, n // 2)
+        )
+        self.site_tables = sites.tables(context.graph.n_nodes, context.registry)
+        self.dispatch = plan.requests
+        self.dispatch_counts = np.zeros(2, np.int64)
+        self.dispatch_totals = np.zeros(2, np.int64)  # [assigned, unserved] so far today
+        self.arrived = np.zeros(n, np.int8)
+        self.edge_count = np.zeros(context.graph.n_edges, np.int32)
+        self.edge_jam_vehicles = np.ones(context.graph.n_edges, np.float64)
+        self._args = run_ticks_args(self)
+        for v in range(plan.n_vehicles):
+            AGENT_CLASSES[int(self.state.fleet[v])](self, v)
+        for s in range(sites.n_sites):
+            ChargingSite(self, s)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "time_h": lambda m: m.time_s / 3600.0,
+                "moving": lambda m: m.count_status(STATUS_MOVING),
+                "queued": lambda m: m.count_status(STATUS_QUEUED),
+                "charging": lambda m: m.count_status(STATUS_CHARGING),
+                "stranded": lambda m: m.count_status(STATUS_STRANDED),
+                "energy_kwh": lambda m: float(m.state.energy_kwh[: m.plan.n_vehicles].sum()),
+                "vkm": lambda m: float(m.state.odometer_m[: m.plan.n_vehicles].sum()) / 1000.0,
+                "requests_assigned": lambda m: int(m.dispatch_totals[0]),
+                "requests_unserved": lambda m: int(m.dispatch_totals[1]),
+            }
+        )
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ inspection
+    def count_status(self, status: int) -> int:
+        """Return how many fleet vehicles (background customers excluded) have ``status``."""
+        return int(np.count_nonzero(self.state.status[: self.plan.n_vehicles] == status))
+
+    def position_lonlat(self, v: int) -> tuple[float, float]:
+        """Approximate (lon, lat) of vehicle ``v`` (interpolated along its edge)."""
+        arr = self.context.arrays
+        e = int(self.state.edge[v])
+        u = int(self.state.node[v])
+        if e < 0:
+            return float(arr.node_lon[u]), float(arr.node_lat[u])
+        h = int(arr.edge_head[e])
+        f = float(self.state.pos_m[v] / max(arr.edge_length_m[e], 1e-9))
+        return (
+            float(arr.node_lon[u] + f * (arr.node_lon[h] - arr.node_lon[u])),
+            float(arr.node_lat[u] + f * (arr.node_lat[h] - arr.node_lat[u])),
+        )
+
+    def request_vehicles(self) -> np.ndarray:
+        """Vehicle row assigned to each taxi request of the day, or -1 (int64)."""
+        return self.dispatch.taxi.astype(np.int64)
+
+    def vehicles(self, fleet: str) -> list[Vehicle]:
+        """Agents of ``fleet`` (bus, taxi, truck, ship)."""
+        cls = AGENT_CLASSES[FLEETS.index(fleet)]
+        return list(self.agents_by_type.get(cls, []))
+
+    # ------------------------------------------------------------------ time
+    def step(self) -> None:
+        """Advance every vehicle by one tick (dispatch, charging, movement, charging)."""
+        self._advance(1)
+
+    def _advance(self, n_ticks: int) -> None:
+        dt = self.settings.tick_s
+        done = 0
+        while done < n_ticks:
+            code, k = _run_ticks(n_ticks - done, self.time_s, dt, *self._args)
+            self.time_s += k * dt
+            done += k
+            if code == KERNEL_QUEUE_OVERFLOW:
+                # movement of this tick already ran; finish the charging part in Python
+                # (it grows the session log) and go on with the next tick
+                charging_tick(
+                    self.state,
+                    self.arrived,
+                    self.site_arrays,
+                    self.time_s,
+                    dt,
+                    charge_to_soc=self.settings.charge_to_soc,
+                    taper_start_soc=self.settings.taper_start_soc,
+                    charger_efficiency=self.settings.charger_efficiency,
+                    taper_floor=TAPER_FLOOR,
+                )
+                self._args = run_ticks_args(self)
+                self.time_s += dt
+                done += 1
+            elif code != KERNEL_OK:
+                msg = (
+                    f"kernel failed at t = {self.time_s:.0f} s of {self.plan.year} "
+                    f"{self.plan.day_type}: {KERNEL_STATUS_NAMES[code]}"
+                )
+                raise KernelError(msg)
+
+    def run_day(self, progress: Callable[[float], None] | None = None) -> None:
+        """Run the whole day, collecting data at every reporting interval.
+
+        Parameters
+        ----------
+        progress
+            Called with the share of the day done after each interval.
+        """
+        dt = self.settings.tick_s
+        per_report = max(1, round(self.settings.report_interval_s / dt))
+        total = round(SECONDS_PER_DAY / dt)
+        ticks = 0
+        while ticks < total:
+            k = min(per_report, total - ticks)
+            self._advance(k)
+            ticks += k
+            self.steps += k
+            self.datacollector.collect(self)
+            if progress is not None:
+                progress(ticks / total)
+        self.running = False
+
+    def release(self) -> None:
+        """Drop the agents and Mesa's class-level reference to this model.
+
+        Mesa 3 keeps every model it has seen as a key of ``mesa.Agent._ids`` (a
+        class-level id counter), so a finished model and its arrays would stay in memory
+        for the life of the process.  Call this once the day's results are read; the
+        arrays stay usable, the agents are gone.
+        """
+        self.remove_all_agents()
+        mesa.Agent._ids.pop(self, None)
+
+    # ------------------------------------------------------------------ results
+    def fleet_totals(self) -> pd.DataFrame:
+        """Day totals per (fleet, size class, powertrain) of the simulated vehicles.
+
+        Columns: fleet, size_class, powertrain, sim_vehicles, trips, vkm, tkm,
+        energy_kwh (drawn from battery or tank), grid_kwh (from chargers), charged_kwh,
+        stranded, wait_h.
+        """
+        st, n = self.state, self.plan.n_vehicles
+        keys = self.plan.spec_keys
+        frame = pd.DataFrame(
+            {
+                "spec": st.spec[:n],
+                "sim_vehicles": 1,
+                "trips": st.trips[:n],
+                "vkm": st.odometer_m[:n] / 1000.0,
+                "tkm": st.tkm[:n],
+                "energy_kwh": st.energy_kwh[:n],
+                "grid_kwh": st.grid_kwh[:n],
+                "charged_kwh": st.charged_kwh[:n],
+                "stranded": (st.status[:n] == STATUS_STRANDED).astype(np.int64),
+                "wait_h": st.wait_s[:n] / 3600.0,
+            }
+        )
+        out = frame.groupby("spec", sort=True).sum().reset_index()
+        out.insert(0, "fleet", [keys[k][0] for k in out["spec"]])
+        out.insert(1, "size_class", [keys[k][1] for k in out["spec"]])
+        out.insert(2, "powertrain", [keys[k][2] for k in out["spec"]])
+        return out.drop(columns="spec")
+
+    def background_totals(self) -> dict[str, float]:
+        """Charging by background customers (private EV cars at service areas)."""
+        st = self.state
+        mask = st.fleet == BACKGROUND_FLEET_CODE
+        return {"car_sessions": int(mask.sum()), "car_grid_kwh": float(st.grid_kwh[mask].sum())}

@@ -1,0 +1,128 @@
+"""Prepare a run and simulate one representative day of it.
+
+:func:`prepare` loads what a run needs once (network, fleets, the run context, the stock
+trajectory) into :class:`Prepared`; :func:`simulate_day` builds the year's charger sites,
+the day's legs and a :class:`~transport_sim.sim.model.TransportModel`, and runs it.  The
+runner, the charger-sizing tool, the benchmarks and the tests all build days this way.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from transport_sim.errors import ScenarioError
+from transport_sim.scenario.settings import Scenario
+
+if TYPE_CHECKING:
+    from transport_sim.demand.context import RunContext
+    from transport_sim.fleets.specs import FleetDefinition
+    from transport_sim.network import Network
+    from transport_sim.sim.model import TransportModel
+
+
+@dataclass
+class Prepared:
+    """Inputs loaded once per run (network, fleets, context, stock trajectory)."""
+
+    scenario: Scenario
+    network: Network
+    fleet_def: FleetDefinition
+    context: RunContext
+    stock: pd.DataFrame
+    timings: dict[str, float]
+
+
+def log_progress(progress: bool, text: str) -> None:
+    """Print ``text`` to stderr when ``progress`` is true."""
+    if progress:
+        print(text, file=sys.stderr, flush=True)
+
+
+def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
+    """Load the network and fleets, build the shared context and the stock trajectory."""
+    from transport_sim.demand.context import build_context
+    from transport_sim.fleets.reader import load_fleets_for
+    from transport_sim.network import load_network
+    from transport_sim.policy.turnover import simulate_stock
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    fleet_def = load_fleets_for(scenario)
+    if fleet_def.base_year != scenario.run.start_year:
+        raise ScenarioError(
+            f"{scenario.source}: run.start_year = {scenario.run.start_year}: must equal the fleet "
+            f"file's base year {fleet_def.base_year} ({fleet_def.path})"
+        )
+    timings["fleets_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    network = load_network(scenario.network_path)
+    timings["network_s"] = time.perf_counter() - t0
+    log_progress(
+        progress,
+        f"network: {network.roads.n_nodes} road nodes, {network.roads.n_edges} edges"
+        f"{' (schematic)' if network.schematic else ''}",
+    )
+    t0 = time.perf_counter()
+    context = build_context(network, fleet_def.fleet("bus").operation)
+    timings["context_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stock = simulate_stock(scenario, fleet_def)
+    timings["policy_s"] = time.perf_counter() - t0
+    return Prepared(scenario, network, fleet_def, context, stock, timings)
+
+
+def day_seeds(
+    seed: int, years: range, day_types: tuple[str, ...]
+) -> dict[tuple[int, str], np.random.SeedSequence]:
+    """One child SeedSequence per (year, day type), independent of run order."""
+    root = np.random.SeedSequence(seed)
+    children = root.spawn(len(years) * len(day_types))
+    keys = [(y, d) for y in years for d in day_types]
+    return dict(zip(keys, children, strict=True))
+
+
+def simulate_day(
+    prep: Prepared,
+    year: int,
+    day_type: str,
+    seq: np.random.SeedSequence,
+    plug_overrides: dict[str, int] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> TransportModel:
+    """Build and run the model of one representative day; return the finished model."""
+    from transport_sim.charging.private_cars import draw_background_cars
+    from transport_sim.charging.year_sites import build_year_sites
+    from transport_sim.demand.dayplan import build_day_plan
+    from transport_sim.policy.turnover import freight_tonnage
+    from transport_sim.sim.model import DaySettings, TransportModel
+
+    scen, fleet_def = prep.scenario, prep.fleet_def
+    # independent streams for the charging cars, the day plan and the model itself, so
+    # a lever that changes one of them does not reshuffle the others' draws
+    rng_cars, rng_plan, rng_model = (np.random.default_rng(s) for s in seq.spawn(3))
+    road_t_day, _ = freight_tonnage(year, scen, fleet_def)
+    sites = build_year_sites(prep.context, scen, fleet_def, prep.stock, year, plug_overrides)
+    background = draw_background_cars(rng_cars, sites, scen.charging, day_type)
+    plan = build_day_plan(
+        prep.context,
+        scen,
+        fleet_def,
+        prep.stock,
+        road_t_day,
+        year,
+        day_type,
+        rng_plan,
+        background,
+        sites,
+    )
+    settings = DaySettings.from_scenario(scen, fleet_def.fleet("taxi").operation)
+    model = TransportModel(prep.context, plan, sites, settings, rng=rng_model)
+    model.run_day(progress)
+    return model
