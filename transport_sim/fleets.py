@@ -826,7 +826,8 @@ def _parse_sources(section: str, table: dict[str, Any], ctx: _Context) -> dict[s
             raise ctx.fail(
                 dotted, _get_path(table, leaf),
                 f"number without a source: add it to [{section}.sources] "
-                "('SOURCES.md S-<id>: …', 'estimate: <reasoning>', 'derived: …' or 'regulation: …')",
+                "('SOURCES.md S-<id>: …', 'estimate: <reasoning>', 'derived: …' or "
+                "'regulation: …')",
             )
     return out
 
