@@ -267,7 +267,7 @@ def test_pollutants_only_for_diesel_road_fleets() -> None:
 
 # --- provenance -----------------------------------------------------------------------
 def test_every_constant_has_a_source() -> None:
-    prefixes = ("parameters.md", "estimate:", "derived:", "GB/T", "standard value")
+    prefixes = ("SOURCES.md", "estimate:", "derived:", "GB/T", "standard value")
     for name, const in energy.CONSTANTS.items():
         assert const.source.startswith(prefixes), name
         assert const.unit, name
