@@ -339,7 +339,7 @@ SERVICE_AREAS: Final = (
         "services",
         "area",
         False,
-        "§3 K VL (own recollection; parameters.md: known SA)",
+        "§3 K VL (own recollection; project notes: known SA)",
         charging=True,
     ),
     SA(
@@ -440,7 +440,7 @@ SERVICE_AREAS: Final = (
         "services",
         "area",
         False,
-        "parameters.md: known SA (position VL, schematic)",
+        "project notes: known SA (position VL, schematic)",
         charging=True,
     ),
     SA(
@@ -474,7 +474,7 @@ SERVICE_AREAS: Final = (
         "services",
         "node",
         False,
-        "parameters.md: known SA (position VL, schematic)",
+        "project notes: known SA (position VL, schematic)",
         charging=True,
     ),
     SA(

@@ -1,6 +1,6 @@
 """Emission factors against their sources, carrier conversions, standards, pollutants, rail.
 
-Expected numbers are typed in from /work/shared/reference/parameters.md (row cited at
+Expected numbers are typed in from the sources in fleets/SOURCES.md (entry cited at
 each test) and compared to 3 significant figures.
 """
 
@@ -35,15 +35,15 @@ def make_scenario(tmp_path: Path, **sections: object) -> Scenario:
     return scenario_from_dict(data)
 
 
-# --- tank-to-wheel factors: parameters.md 'Emission factors' --------------------------
+# --- tank-to-wheel factors: SOURCES.md (fuel emission factors) --------------------------
 def test_diesel_factor_matches_gbt51366() -> None:
-    # parameters.md 'diesel': 3.10 kg CO2/kg ~ 2.60 kg/L (0.84 kg/L)
+    # SOURCES.md: 'diesel': 3.10 kg CO2/kg ~ 2.60 kg/L (0.84 kg/L)
     assert sig3(energy.co2_ttw_kg_per_unit("diesel")) == 2.60
     assert sig3(energy.co2_ttw_kg_per_unit("diesel") / 0.84) == 3.10
 
 
 def test_petrol_factor_matches_gbt51366() -> None:
-    # parameters.md 'petrol': 2.93 kg CO2/kg ~ 2.14 kg/L
+    # SOURCES.md: 'petrol': 2.93 kg CO2/kg ~ 2.14 kg/L
     assert sig3(energy.co2_ttw_kg_per_unit("petrol")) == 2.14
     density = energy.CONSTANTS["petrol_density_kg_per_l"].value
     assert sig3(energy.co2_ttw_kg_per_unit("petrol") / density) == 2.93
@@ -51,7 +51,7 @@ def test_petrol_factor_matches_gbt51366() -> None:
 
 @pytest.mark.parametrize("carrier", ["cng", "lng"])
 def test_natural_gas_factor_matches_gbt51366(carrier: str) -> None:
-    # parameters.md 'natural gas': 2.16 kg CO2/Nm3 (~2.75 kg/kg)
+    # SOURCES.md: 'natural gas': 2.16 kg CO2/Nm3 (~2.75 kg/kg)
     assert sig3(energy.co2_ttw_kg_per_unit(carrier)) == 2.75
     density = energy.CONSTANTS["natural_gas_density_kg_per_nm3"].value
     assert sig3(energy.co2_ttw_kg_per_unit(carrier) * density) == 2.16
@@ -87,7 +87,7 @@ def test_carrier_conversion_round_trip(carrier: str) -> None:
 
 
 def test_diesel_bus_energy_converts_to_litres() -> None:
-    # parameters.md 'diesel bus' 35-45 L/100 km: 40 L/100 km is ~398 kWh/100 km
+    # SOURCES.md: 'diesel bus' 35-45 L/100 km: 40 L/100 km is ~398 kWh/100 km
     litres = energy.carrier_amount_from_kwh("diesel", 398.1)
     assert litres == pytest.approx(40.0, rel=1e-3)
 
@@ -99,7 +99,7 @@ def test_unknown_carrier_is_a_fleet_error() -> None:
 
 # --- well-to-wheel --------------------------------------------------------------------
 def test_grid_default_is_hubei_2023(tmp_path: Path) -> None:
-    # parameters.md 'grid, Hubei province 2023': 0.4044 kg/kWh
+    # SOURCES.md: 'grid, Hubei province 2023': 0.4044 kg/kWh
     scen = make_scenario(tmp_path)
     assert energy.co2_wtw_kg("electricity", 1.0, 2023, scen) == pytest.approx(0.4044)
     assert energy.co2_ttw_kg("electricity", 1.0) == 0.0
@@ -124,8 +124,8 @@ def test_fuel_wtw_adds_upstream_share(tmp_path: Path, carrier: str, share: float
 @pytest.mark.parametrize(
     ("pathway", "expected"),
     [
-        ("smr", 11.3),  # parameters.md 'hydrogen': steam reforming ~11.3
-        ("clean", 4.9),  # parameters.md 'hydrogen': clean <= 4.9 (T/CAB 0078-2020)
+        ("smr", 11.3),  # SOURCES.md: 'hydrogen': steam reforming ~11.3
+        ("clean", 4.9),  # SOURCES.md: 'hydrogen': clean <= 4.9 (T/CAB 0078-2020)
         ("grid_electrolysis", 22.2),  # parameters.md: 55 kWh/kg x 0.4044 ~ 22
     ],
 )
@@ -135,7 +135,7 @@ def test_hydrogen_pathways(tmp_path: Path, pathway: str, expected: float) -> Non
 
 
 def test_coal_hydrogen_within_published_range(tmp_path: Path) -> None:
-    # parameters.md 'hydrogen': coal 20-29
+    # SOURCES.md: 'hydrogen': coal 20-29
     scen = make_scenario(tmp_path, hydrogen={"pathway_mix": {"coal": 1.0}})
     assert 20.0 <= energy.hydrogen_wtw_kg_per_kg(2030, scen) <= 29.0
 
@@ -153,7 +153,7 @@ def test_hydrogen_mix_is_share_weighted_and_follows_grid(tmp_path: Path) -> None
 
 # --- rail -----------------------------------------------------------------------------
 def test_rail_factors_match_gbt51366_at_the_basis_grid(tmp_path: Path) -> None:
-    # parameters.md 'freight per tonne-km': rail 0.010 (electric) / 0.011 (diesel)
+    # SOURCES.md: 'freight per tonne-km': rail 0.010 (electric) / 0.011 (diesel)
     basis = energy.CONSTANTS["rail_factor_grid_basis_kg_per_kwh"].value
     scen = make_scenario(tmp_path, grid={"co2_kg_per_kwh": basis})
     electric = energy.rail_freight(1e6, 2030, scen, electric_share=1.0)
@@ -267,7 +267,7 @@ def test_pollutants_only_for_diesel_road_fleets() -> None:
 
 # --- provenance -----------------------------------------------------------------------
 def test_every_constant_has_a_source() -> None:
-    prefixes = ("parameters.md", "estimate:", "derived:", "GB/T", "standard value")
+    prefixes = ("SOURCES.md", "estimate:", "derived:", "GB/T", "standard value")
     for name, const in energy.CONSTANTS.items():
         assert const.source.startswith(prefixes), name
         assert const.unit, name

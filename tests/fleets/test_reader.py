@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import math
+import re
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from transport_sim.io import largest_remainder
 
 REPO = Path(__file__).resolve().parents[2]
 FLEET_FILE = REPO / "fleets" / "shiyan.toml"
+SOURCES_FILE = REPO / "fleets" / "SOURCES.md"
 BASE = 2024
 
 
@@ -56,6 +59,7 @@ def write_variant(tmp_path: Path, raw: dict[str, Any], changes: dict[str, object
         set_path(data, dotted, value)
     path = tmp_path / "fleet.toml"
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    shutil.copy(SOURCES_FILE, tmp_path / "SOURCES.md")
     return path
 
 
@@ -70,7 +74,7 @@ def test_shipped_file_loads_with_expected_stock(fleet_def: FleetDefinition) -> N
 
 
 def test_base_mix_is_consistent_with_parameters(fleet_def: FleetDefinition) -> None:
-    # parameters.md 'urban buses': >= 95 % NEV or clean fuel -> diesel <= 5 %
+    # SOURCES.md S-bus-stock: >= 95 % NEV or clean fuel -> diesel <= 5 %
     bus = fleet_def.fleet("bus").powertrain_shares
     assert bus["diesel"] <= 0.05
     assert bus["bev"] == pytest.approx(0.751, abs=1e-3)
@@ -99,13 +103,13 @@ def test_hybrid_carrier_depends_on_fleet(fleet_def: FleetDefinition) -> None:
 
 def test_bev_specs_from_parameters(fleet_def: FleetDefinition) -> None:
     tractor = fleet_def.spec("truck", "heavy_tractor", "bev")
-    assert tractor.battery_kwh == 282.0  # parameters.md 'BEV 49 t tractor'
+    assert tractor.battery_kwh == 282.0  # SOURCES.md S-tractor-bev
     assert 1.3 <= tractor.kwh_per_km("expressway") <= 1.8
     assert tractor.is_bev
     assert tractor.is_nev
     assert tractor.payload_t == 30.0
     taxi = fleet_def.spec("taxi", "cruising", "bev")
-    assert 0.14 <= taxi.kwh_per_km("local") <= 0.17  # parameters.md 'taxi'
+    assert 0.14 <= taxi.kwh_per_km("local") <= 0.17  # SOURCES.md S-taxi-energy
 
 
 def test_ship_energy_follows_the_propeller_law(fleet_def: FleetDefinition) -> None:
@@ -116,13 +120,13 @@ def test_ship_energy_follows_the_propeller_law(fleet_def: FleetDefinition) -> No
     assert boat.kwh_per_km("water") == pytest.approx(7.5 * (service / 15.0) ** 2)
     assert ship_kwh_per_km(boat, 30.0) == pytest.approx(4 * ship_kwh_per_km(boat, 15.0))
     assert all(boat.kwh_per_km(c) == 0.0 for c in ROAD_CLASSES if c != "water")
-    # parameters.md: >= 33 km range at >= 15 km/h on 293.9 kWh
+    # SOURCES.md S-e-boat-small: >= 33 km range at >= 15 km/h on 293.9 kWh
     assert 293.9 / ship_kwh_per_km(boat, 15.0) >= 33.0
     assert boat.max_speed_kph == service
 
 
 def test_diesel_cargo_boat_from_tonne_km_factor(fleet_def: FleetDefinition) -> None:
-    # parameters.md 'freight per tonne-km': cargo ships 0.012-0.019 kg CO2/tkm
+    # SOURCES.md S-freight-tkm-co2: cargo ships 0.012-0.019 kg CO2/tkm
     boat = fleet_def.spec("ship", "cargo", "diesel")
     litres_per_km = boat.kwh_per_km_at_reference / lower_heating_value_kwh("diesel")
     kg_per_tkm = litres_per_km * 2.604 / (boat.payload_t * boat.load_factor)
@@ -132,7 +136,7 @@ def test_diesel_cargo_boat_from_tonne_km_factor(fleet_def: FleetDefinition) -> N
 def test_operation_tables(fleet_def: FleetDefinition) -> None:
     bus = fleet_def.fleet("bus").operation
     assert bus.service_start_h < bus.service_end_h
-    assert bus.daily_km == 180.0  # parameters.md 'bus daily km'
+    assert bus.daily_km == 180.0  # SOURCES.md S-bus-daily-km
     taxi = fleet_def.fleet("taxi").operation
     assert taxi.trips_per_taxi_per_day == 24.0
     assert sum(taxi.hourly_demand_profile) == pytest.approx(1.0)
@@ -145,7 +149,7 @@ def test_operation_tables(fleet_def: FleetDefinition) -> None:
 
 def test_freight_section(fleet_def: FleetDefinition) -> None:
     fr = fleet_def.freight
-    assert 60e6 <= fr.road_tonnage_t_per_year <= 90e6  # parameters.md 'Shiyan freight'
+    assert 60e6 <= fr.road_tonnage_t_per_year <= 90e6  # SOURCES.md S-shiyan-freight
     assert 0.03 <= fr.base_rail_share <= 0.06
     assert fr.total_tonnage_t_per_year == pytest.approx(75e6 / 0.95)
     assert sum(fr.od_shares.values()) == pytest.approx(1.0)
@@ -169,7 +173,7 @@ def test_every_number_reports_a_source(fleet_def: FleetDefinition, raw: dict[str
         for dotted in leaves(raw[section], section):
             assert fleet_def.source_of(dotted), dotted
     assert fleet_def.source_of("truck.classes.heavy_tractor.powertrains.bev.battery_kwh") == (
-        "parameters.md 'BEV 49 t tractor': packs 141 or 282 kWh"
+        "SOURCES.md S-tractor-bev: packs 141 or 282 kWh"
     )
 
 
@@ -310,6 +314,14 @@ ERROR_CASES = [
     ({"bus.sources.stock": DELETE}, "bus.stock = 1200", "number without a source"),
     ({"bus.sources.stock": "somebody said so"}, "bus.sources.stock", "must be text starting"),
     ({"bus.sources.stockk": "estimate: x"}, "bus.sources.stockk", "names no field"),
+    (
+        {"bus.sources.stock": "SOURCES.md S-no-such-entry: 1,200"},
+        "bus.sources.stock = 'S-no-such-entry'", "has no heading of that name",
+    ),
+    (
+        {"bus.sources.max_speed_kph": "estimate: governed (SOURCES.md S-bus-estimatess)"},
+        "bus.sources.max_speed_kph = 'S-bus-estimatess'", "has no heading of that name",
+    ),
     ({"ship": DELETE}, "ship = None", "missing [ship] section"),
 ]
 
@@ -326,6 +338,66 @@ def test_invalid_fleet_files_fail_on_one_line(
     assert message.startswith(str(path))
     assert field in message
     assert problem in message
+
+
+SOURCE_ID = re.compile(r"(?<![\w-])S-[a-z0-9]+(?:-[a-z0-9]+)*")
+#: Files that cite SOURCES.md entries (fleet file, scenarios, code and network notes).
+CITING_FILES = (
+    FLEET_FILE,
+    *sorted((REPO / "experiments").glob("*.toml")),
+    REPO / "fleets" / "README.md",
+    REPO / "transport_sim" / "fleets" / "factors.py",
+    REPO / "networks" / "PROVENANCE.md",
+)
+
+
+def source_headings() -> list[str]:
+    lines = SOURCES_FILE.read_text(encoding="utf-8").splitlines()
+    return [
+        line[4:].strip() for line in lines
+        if line.startswith("### ") and SOURCE_ID.fullmatch(line[4:].strip())
+    ]
+
+
+def test_sources_file_ids_are_cited_and_exist() -> None:
+    headings = source_headings()
+    assert len(headings) == len(set(headings)), "duplicate SOURCES.md heading"
+    cited: dict[str, set[str]] = {}
+    for path in CITING_FILES:
+        for sid in SOURCE_ID.findall(path.read_text(encoding="utf-8")):
+            cited.setdefault(sid, set()).add(path.name)
+    in_scenarios = {
+        sid for sid, files in cited.items()
+        if files & {FLEET_FILE.name, *(p.name for p in (REPO / "experiments").glob("*.toml"))}
+    }
+    assert in_scenarios, "no SOURCES.md id cited in the fleet and scenario files"
+    unknown = sorted(set(cited) - set(headings))
+    assert not unknown, f"cited but not in SOURCES.md: {unknown}"
+    uncited = sorted(set(headings) - set(cited))
+    assert not uncited, f"SOURCES.md entries cited nowhere: {uncited}"
+
+
+def test_every_source_text_of_the_shipped_file_cites_an_entry(raw: dict[str, Any]) -> None:
+    headings = set(source_headings())
+    for section in (*FLEETS, "freight", "passenger"):
+        for key, text in raw[section]["sources"].items():
+            ids = SOURCE_ID.findall(text)
+            assert ids, f"{section}.sources.{key} cites no SOURCES.md entry"
+            assert set(ids) <= headings, (section, key, ids)
+    for path in (REPO / "experiments").glob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        assert "parameters.md" not in text, path.name
+        assert "/work/" not in text, path.name
+
+
+def test_cited_id_needs_the_sources_file(tmp_path: Path, raw: dict[str, Any]) -> None:
+    path = write_variant(tmp_path, raw, {})
+    load_fleets(path)
+    (tmp_path / "SOURCES.md").unlink()
+    with pytest.raises(FleetError, match=r"SOURCES\.md cannot be read") as info:
+        load_fleets(path)
+    assert "\n" not in str(info.value)
+    assert str(info.value).startswith(str(path))
 
 
 def test_missing_and_malformed_files(tmp_path: Path) -> None:

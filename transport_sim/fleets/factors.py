@@ -1,8 +1,8 @@
 """Energy carriers, CO2 emission factors, emission standards and pollutants.
 
 Pure functions over the constant tables at the top of this module.  Every constant
-carries its source: a row of ``/work/shared/reference/parameters.md`` (quoted as
-"parameters.md <row>"), a named standard, or ``estimate:`` with the reasoning.
+carries its source: an entry of ``fleets/SOURCES.md`` (quoted as "SOURCES.md S-<id>"),
+a named standard, or ``estimate:`` with the reasoning.
 
 Conventions
 -----------
@@ -49,33 +49,36 @@ CONSTANTS: Mapping[str, Constant] = MappingProxyType(
     {
         # --- fuel properties -------------------------------------------------------------
         "diesel_density_kg_per_l": Constant(
-            0.84, "kg/L", "parameters.md 'diesel': 3.10 kg CO2/kg ~ 2.60 kg/L (0.84 kg/L)"
+            0.84, "kg/L", "SOURCES.md S-fuel-co2: 3.10 kg CO2/kg ~ 2.60 kg/L (0.84 kg/L)"
         ),
         "diesel_lhv_mj_per_kg": Constant(
-            42.652, "MJ/kg", "GB/T 2589-2020 (综合能耗计算通则) App. A: diesel 42 652 kJ/kg"
+            42.652, "MJ/kg",
+            "GB/T 2589-2020 (综合能耗计算通则) App. A: diesel 42 652 kJ/kg (SOURCES.md S-fuel-lhv)",
         ),
         "petrol_density_kg_per_l": Constant(
             0.73, "kg/L",
-            "derived: parameters.md 'petrol' 2.14 kg/L / 2.93 kg/kg = 0.730 kg/L",
+            "derived: SOURCES.md S-fuel-co2 2.14 kg/L / 2.93 kg/kg = 0.730 kg/L",
         ),
         "petrol_lhv_mj_per_kg": Constant(
-            43.070, "MJ/kg", "GB/T 2589-2020 App. A: petrol 43 070 kJ/kg"
+            43.070, "MJ/kg", "GB/T 2589-2020 App. A: petrol 43 070 kJ/kg (SOURCES.md S-fuel-lhv)"
         ),
         "natural_gas_density_kg_per_nm3": Constant(
             2.16 / 2.75, "kg/Nm3",
-            "derived: parameters.md 'natural gas' 2.16 kg CO2/Nm3 / 2.75 kg CO2/kg",
+            "derived: SOURCES.md S-fuel-co2 2.16 kg CO2/Nm3 / 2.75 kg CO2/kg",
         ),
         "natural_gas_lhv_mj_per_nm3": Constant(
-            38.931, "MJ/Nm3", "GB/T 2589-2020 App. A: natural gas 38 931 kJ/m3"
+            38.931, "MJ/Nm3",
+            "GB/T 2589-2020 App. A: natural gas 38 931 kJ/m3 (SOURCES.md S-fuel-lhv)",
         ),
         "hydrogen_lhv_mj_per_kg": Constant(
-            120.0, "MJ/kg", "standard value (lower heating value of H2, 119.96 MJ/kg)"
+            120.0, "MJ/kg",
+            "standard value (lower heating value of H2, 119.96 MJ/kg) (SOURCES.md S-fuel-lhv)",
         ),
         # --- tank-to-wheel CO2 -----------------------------------------------------------
-        "diesel_co2_kg_per_kg": Constant(3.10, "kg CO2/kg", "parameters.md 'diesel'"),
-        "petrol_co2_kg_per_kg": Constant(2.93, "kg CO2/kg", "parameters.md 'petrol'"),
+        "diesel_co2_kg_per_kg": Constant(3.10, "kg CO2/kg", "SOURCES.md S-fuel-co2"),
+        "petrol_co2_kg_per_kg": Constant(2.93, "kg CO2/kg", "SOURCES.md S-fuel-co2"),
         "natural_gas_co2_kg_per_nm3": Constant(
-            2.16, "kg CO2/Nm3", "parameters.md 'natural gas' (~2.75 kg/kg)"
+            2.16, "kg CO2/Nm3", "SOURCES.md S-fuel-co2 (~2.75 kg/kg)"
         ),
         # --- upstream (well-to-tank) as a share of tank-to-wheel CO2 ---------------------
         "diesel_upstream_share": Constant(
@@ -98,44 +101,44 @@ CONSTANTS: Mapping[str, Constant] = MappingProxyType(
         ),
         # --- hydrogen production pathways (WTW kg CO2 per kg H2) -------------------------
         "hydrogen_smr_co2_kg_per_kg": Constant(
-            11.3, "kg CO2/kg H2", "parameters.md 'hydrogen': steam reforming ~11.3"
+            11.3, "kg CO2/kg H2", "SOURCES.md S-hydrogen-co2: steam reforming ~11.3"
         ),
         "hydrogen_coal_co2_kg_per_kg": Constant(
             24.5, "kg CO2/kg H2",
-            "parameters.md 'hydrogen': coal 20-29 -> midpoint 24.5 (no CCS)",
+            "SOURCES.md S-hydrogen-co2: coal 20-29 -> midpoint 24.5 (no CCS)",
         ),
         "hydrogen_electrolysis_kwh_per_kg": Constant(
             55.0, "kWh/kg H2",
-            "parameters.md 'hydrogen': grid electrolysis 55 kWh/kg x the year's grid factor",
+            "SOURCES.md S-hydrogen-co2: grid electrolysis 55 kWh/kg x the year's grid factor",
         ),
         "hydrogen_clean_co2_kg_per_kg": Constant(
             4.9, "kg CO2/kg H2",
-            "parameters.md 'hydrogen': 'clean' <= 4.9 (T/CAB 0078-2020 threshold; the "
+            "SOURCES.md S-hydrogen-co2: 'clean' <= 4.9 (T/CAB 0078-2020 threshold; the "
             "threshold itself is used, a conservative upper bound)",
         ),
         # --- rail freight (GB/T 51366-2019 App. E) ---------------------------------------
         "rail_electric_co2_kg_per_tkm": Constant(
-            0.010, "kg CO2/tkm", "parameters.md 'freight per tonne-km': rail 0.010 (electric)"
+            0.010, "kg CO2/tkm", "SOURCES.md S-freight-tkm-co2: rail 0.010 (electric)"
         ),
         "rail_diesel_co2_kg_per_tkm": Constant(
-            0.011, "kg CO2/tkm", "parameters.md 'freight per tonne-km': rail 0.011 (diesel)"
+            0.011, "kg CO2/tkm", "SOURCES.md S-freight-tkm-co2: rail 0.011 (diesel)"
         ),
         "rail_factor_grid_basis_kg_per_kwh": Constant(
             0.5568, "kg CO2/kWh",
             "estimate: the grid factor behind the GB/T 51366-2019 electric-rail value is "
-            "taken as the national average 2021 (parameters.md 'grid, national average'), "
+            "taken as the national average 2021 (SOURCES.md S-grid-co2), "
             "giving 0.010/0.5568 = 0.0180 kWh/tkm (China electric freight traction is "
             "~0.015-0.02 kWh per net tkm)",
         ),
         "rail_electric_share": Constant(
             0.95, "1",
-            "estimate: Xiangyu railway is electrified (parameters.md 'rail lines'); 5 % "
+            "estimate: Xiangyu railway is electrified (SOURCES.md S-rail-lines); 5 % "
             "diesel for shunting and industrial sidings (Dongfeng, logistics hub)",
         ),
         # --- pollutant scaling -----------------------------------------------------------
         "reference_tractor_diesel_l_per_100km": Constant(
             34.0, "L/100 km",
-            "parameters.md 'diesel 49 t tractor' 30-38 L/100 km -> midpoint; the "
+            "SOURCES.md S-tractor-diesel 30-38 L/100 km -> midpoint; the "
             "real-world NOx/PM rows refer to this heavy diesel class",
         ),
         # --- emission standards older than China III -------------------------------------
@@ -152,14 +155,14 @@ CONSTANTS: Mapping[str, Constant] = MappingProxyType(
 )
 
 #: Heavy-duty diesel real-world NOx and PM2.5, g/km, by standard.  NOx: midpoint of the
-#: parameters.md 'Pollutants (heavy diesel)' range; PM2.5: the table value.
+#: SOURCES.md S-heavy-diesel-pollutants range; PM2.5: the value given there.
 HEAVY_DIESEL_G_PER_KM: Mapping[str, tuple[float, float]] = MappingProxyType(
     {
         "china2": (CONSTANTS["china2_nox_g_per_km"].value, CONSTANTS["china2_pm25_g_per_km"].value),
-        "china3": (10.5, 0.19),  # parameters.md: NOx 9-12, PM2.5 0.19
-        "china4": (9.5, 0.085),  # parameters.md: NOx 8-11, PM2.5 0.085
-        "china5": (7.5, 0.03),  # parameters.md: NOx 6-9, PM2.5 ~0.03 (estimate)
-        "china6": (1.25, 0.01),  # parameters.md: NOx 0.5-2, PM2.5 <= 0.01 (estimate)
+        "china3": (10.5, 0.19),  # NOx 9-12, PM2.5 0.19
+        "china4": (9.5, 0.085),  # NOx 8-11, PM2.5 0.085
+        "china5": (7.5, 0.03),  # NOx 6-9, PM2.5 ~0.03 (estimate)
+        "china6": (1.25, 0.01),  # NOx 0.5-2, PM2.5 <= 0.01 (estimate)
     }
 )
 

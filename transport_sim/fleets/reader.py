@@ -26,7 +26,9 @@ from transport_sim.fleets.specs import (
     ROAD_CLASS_GROUPS,
     SECTIONS,
     SHARE_SUM_TOLERANCE,
+    SOURCE_ID,
     SOURCE_PREFIXES,
+    SOURCES_FILE,
     AgeSpec,
     BusOperation,
     FleetDefinition,
@@ -303,9 +305,38 @@ def _parse_sources(section: str, table: dict[str, Any], ctx: _Context) -> dict[s
             raise ctx.fail(
                 dotted, _get_path(table, leaf),
                 f"number without a source: add it to [{section}.sources] "
-                "(parameters.md row, 'estimate: <reasoning>', 'derived: …' or 'regulation: …')",
+                "('SOURCES.md S-<id>: …', 'estimate: <reasoning>', 'derived: …' or "
+                "'regulation: …')",
             )
     return out
+
+
+def check_source_ids(fleet_path: Path, sources: Mapping[str, str]) -> None:
+    """Check that every ``S-<id>`` cited in ``sources`` is a heading of ``SOURCES.md``.
+
+    ``sources`` maps ``<section>.<field>`` to its source text (``FleetDefinition.sources``).
+    The headings are read from ``SOURCES.md`` in the fleet file's folder (only when an id
+    is cited).  Raises :class:`FleetError` naming the file, the ``<section>.sources.<field>``
+    entry and the unknown id.
+    """
+    sources_path = fleet_path.parent / SOURCES_FILE
+    known: set[str] | None = None
+    missing = "has no heading of that name"
+    for dotted, text in sources.items():
+        for sid in SOURCE_ID.findall(text):
+            if known is None:
+                try:
+                    lines = sources_path.read_text(encoding="utf-8").splitlines()
+                except (OSError, UnicodeDecodeError) as exc:
+                    lines, missing = [], f"cannot be read ({exc.__class__.__name__})"
+                headings = (line.lstrip("#").strip() for line in lines if line.startswith("#"))
+                known = {h for h in headings if SOURCE_ID.fullmatch(h)}
+            if sid not in known:
+                section, _, key = dotted.partition(".")
+                raise FleetError(describe(
+                    fleet_path, f"{section}.sources.{key}", sid,
+                    f"cites a source id that {sources_path} {missing}",
+                ))
 
 
 def _get_path(table: Mapping[str, Any], dotted: str) -> object:
@@ -349,6 +380,7 @@ def _parse_definition(data: dict[str, Any], ctx: _Context) -> FleetDefinition:
     # provenance last: structural errors (typos, bad values) are reported first
     for section in (*FLEETS, "freight", "passenger"):
         sources.update(_parse_sources(section, data[section], ctx))
+    check_source_ids(ctx.path, sources)
     return FleetDefinition(
         path=ctx.path,
         name=name,

@@ -9,6 +9,7 @@ classes and powertrains, their ages, their daily operation and per-powertrain sp
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -66,7 +67,11 @@ AVAILABILITY: Mapping[str, float] = MappingProxyType(
     {"bus": 0.9, "taxi": 0.9, "truck": 1.0, "ship": 0.8}
 )
 #: Accepted prefixes of a ``sources`` entry.
-SOURCE_PREFIXES: tuple[str, ...] = ("parameters.md", "estimate:", "derived:", "regulation:")
+SOURCE_PREFIXES: tuple[str, ...] = ("SOURCES.md", "estimate:", "derived:", "regulation:")
+#: The file, next to the fleet file, whose ``### S-<id>`` headings source texts cite.
+SOURCES_FILE = "SOURCES.md"
+#: A cited source id such as ``S-bus-stock`` (lower-case words joined by hyphens).
+SOURCE_ID = re.compile(r"(?<![\w-])S-[a-z0-9]+(?:-[a-z0-9]+)*")
 #: Top-level sections of a fleet file.
 SECTIONS: tuple[str, ...] = ("meta", "freight", "passenger", *FLEETS)
 
@@ -389,7 +394,7 @@ class FleetDefinition:
     path
         The fleet file.
     sources
-        Dotted field path -> source text (``parameters.md …``, ``estimate: …``, …);
+        Dotted field path -> source text (``SOURCES.md S-<id>: …``, ``estimate: …``, …);
         numbers changed by ``fleet_overrides`` have the source ``"fleet_overrides"``.
     """
 

@@ -6,7 +6,8 @@ and nothing is drawn.  :mod:`transport_sim.report.markdown` turns these numbers 
 and ``compare.md``; :mod:`transport_sim.report.figures` draws them.
 
 The plan targets are those of the Shiyan carbon-peak plan (2024), section 三(七), and the
-"transport power" pilot 2024-2028 (``parameters.md``, "Plan targets").
+"transport power" pilot 2024-2028 (``fleets/SOURCES.md``, entries S-plan-3-7-1 to
+S-plan-3-7-3 and S-pilot-transport-power).
 """
 
 from __future__ import annotations
