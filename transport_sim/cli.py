@@ -101,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
+    from transport_sim.kernels.cache import configure_numba_cache
+
+    configure_numba_cache()  # before any kernel is compiled (the folder is keyed by sources)
     try:
         return _dispatch(args, parser)
     except TransportSimError as exc:

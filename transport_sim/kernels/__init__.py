@@ -20,25 +20,48 @@ dispatch
     :func:`dispatch_tick` (``_dispatch_tick``): taxi-request matching with exact zone
     pruning.
 
+cache
+    :func:`configure_numba_cache`: the on-disk cache folder, keyed by a hash of every
+    kernel source, so that an edit in one module cannot leave a stale compiled caller.
+
 Compilation happens on first call (and is cached on disk), never at import.
 """
 
 from __future__ import annotations
 
-from transport_sim.kernels.dispatch import (
-    DispatchIndex,
-    TaxiRequests,
-    build_dispatch_index,
-    dispatch_tick,
-    zones_by_nearest_target,
-)
-from transport_sim.kernels.energy import totals_by_group
-from transport_sim.kernels.movement import (
-    advance_tick,
-    check_network,
-    count_vehicles_on_edges,
-    jam_vehicles,
-)
+from typing import TYPE_CHECKING, Any
+
+#: Public names and the module that defines each.  They are imported on first use
+#: (PEP 562) so that importing :mod:`transport_sim.kernels.cache` does not import Numba:
+#: the cache folder must be chosen before the first ``@njit(cache=True)`` decorator runs.
+_LAZY = {
+    "DispatchIndex": "dispatch",
+    "TaxiRequests": "dispatch",
+    "build_dispatch_index": "dispatch",
+    "dispatch_tick": "dispatch",
+    "zones_by_nearest_target": "dispatch",
+    "totals_by_group": "energy",
+    "advance_tick": "movement",
+    "check_network": "movement",
+    "count_vehicles_on_edges": "movement",
+    "jam_vehicles": "movement",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from transport_sim.kernels.dispatch import (
+        DispatchIndex,
+        TaxiRequests,
+        build_dispatch_index,
+        dispatch_tick,
+        zones_by_nearest_target,
+    )
+    from transport_sim.kernels.energy import totals_by_group
+    from transport_sim.kernels.movement import (
+        advance_tick,
+        check_network,
+        count_vehicles_on_edges,
+        jam_vehicles,
+    )
 
 __all__ = [
     "DispatchIndex",
@@ -52,3 +75,13 @@ __all__ = [
     "totals_by_group",
     "zones_by_nearest_target",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public kernel names lazily (see ``_LAZY``)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

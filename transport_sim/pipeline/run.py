@@ -48,7 +48,9 @@ def run_tables(
         same network file and fleet file (sweeps); fleets and stock are recomputed.
     """
     from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables, summarise
+    from transport_sim.kernels.cache import configure_numba_cache
 
+    configure_numba_cache()  # a no-op when already set (CLI, earlier runs, Dask workers)
     if seed is not None:
         scenario = scenario.with_overrides({"run.seed": int(seed)})
     t_start = time.perf_counter()

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from transport_sim.demand.context import RunContext
     from transport_sim.demand.dayplan import DayPlan
     from transport_sim.scenario.settings import Scenario
+    from transport_sim.sim.prepare import Prepared
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -163,6 +164,65 @@ class TransportModel(mesa.Model):
             }
         )
         self.datacollector.collect(self)
+
+    @classmethod
+    def for_day(
+        cls,
+        prepared: Prepared,
+        year: int,
+        day_type: str,
+        seed_sequence: np.random.SeedSequence,
+        plug_overrides: dict[str, int] | None = None,
+    ) -> TransportModel:
+        """Build (without running) the model of one representative day of a run.
+
+        The one way a day's model is built (the runner, the charger-sizing tool, the
+        benchmarks and the tests use it): the year's charger sites, the private cars
+        charging at them, the day plan and the model itself.
+
+        Parameters
+        ----------
+        prepared
+            The run's inputs (:func:`transport_sim.sim.prepare.prepare`).
+        year, day_type
+            The policy year and the representative day (``weekday`` or ``holiday``).
+        seed_sequence
+            The day's child of the run's SeedSequence
+            (:func:`transport_sim.sim.prepare.day_seeds`).  It is spawned into three
+            independent streams (charging cars, day plan, model), so a lever that changes
+            one of them does not reshuffle the others' draws.  Spawning advances the
+            sequence: pass a fresh one to rebuild the same day.
+        plug_overrides
+            ``{site_id: plugs}`` replacing the computed plug counts (charger sizing).
+        """
+        from transport_sim.charging.private_cars import draw_background_cars
+        from transport_sim.charging.year_sites import build_year_sites
+        from transport_sim.demand.dayplan import build_day_plan
+        from transport_sim.kernels.cache import configure_numba_cache
+        from transport_sim.policy.turnover import freight_tonnage
+
+        configure_numba_cache()  # before the first kernel compiles; a no-op once set
+        scen, fleet_def = prepared.scenario, prepared.fleet_def
+        rng_cars, rng_plan, rng_model = (np.random.default_rng(s) for s in seed_sequence.spawn(3))
+        road_t_day, _ = freight_tonnage(year, scen, fleet_def)
+        sites = build_year_sites(
+            prepared.context, scen, fleet_def, prepared.stock, year, plug_overrides
+        )
+        background = draw_background_cars(rng_cars, sites, scen.charging, day_type)
+        plan = build_day_plan(
+            prepared.context,
+            scen,
+            fleet_def,
+            prepared.stock,
+            road_t_day,
+            year,
+            day_type,
+            rng_plan,
+            background,
+            sites,
+        )
+        settings = DaySettings.from_scenario(scen, fleet_def.fleet("taxi").operation)
+        return cls(prepared.context, plan, sites, settings, rng=rng_model)
 
     # ------------------------------------------------------------------ inspection
     def count_status(self, status: int) -> int:

@@ -1,9 +1,11 @@
 """Prepare a run and simulate one representative day of it.
 
 :func:`prepare` loads what a run needs once (network, fleets, the run context, the stock
-trajectory) into :class:`Prepared`; :func:`simulate_day` builds the year's charger sites,
-the day's legs and a :class:`~transport_sim.sim.model.TransportModel`, and runs it.  The
-runner, the charger-sizing tool, the benchmarks and the tests all build days this way.
+trajectory) into :class:`Prepared`; :func:`simulate_day` builds a day's
+:class:`~transport_sim.sim.model.TransportModel` with
+:meth:`~transport_sim.sim.model.TransportModel.for_day` (the year's charger sites, the
+day's legs) and runs it.  The runner, the charger-sizing tool, the benchmarks and the
+tests all build days this way.
 """
 
 from __future__ import annotations
@@ -49,9 +51,11 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
     """Load the network and fleets, build the shared context and the stock trajectory."""
     from transport_sim.demand.context import build_context
     from transport_sim.fleets.reader import load_fleets_for
+    from transport_sim.kernels.cache import configure_numba_cache
     from transport_sim.network import load_network
     from transport_sim.policy.turnover import simulate_stock
 
+    configure_numba_cache()  # before the first kernel compiles (context builds call kernels)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     fleet_def = load_fleets_for(scenario)
@@ -96,33 +100,13 @@ def simulate_day(
     plug_overrides: dict[str, int] | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> TransportModel:
-    """Build and run the model of one representative day; return the finished model."""
-    from transport_sim.charging.private_cars import draw_background_cars
-    from transport_sim.charging.year_sites import build_year_sites
-    from transport_sim.demand.dayplan import build_day_plan
-    from transport_sim.policy.turnover import freight_tonnage
-    from transport_sim.sim.model import DaySettings, TransportModel
+    """Build and run the model of one representative day; return the finished model.
 
-    scen, fleet_def = prep.scenario, prep.fleet_def
-    # independent streams for the charging cars, the day plan and the model itself, so
-    # a lever that changes one of them does not reshuffle the others' draws
-    rng_cars, rng_plan, rng_model = (np.random.default_rng(s) for s in seq.spawn(3))
-    road_t_day, _ = freight_tonnage(year, scen, fleet_def)
-    sites = build_year_sites(prep.context, scen, fleet_def, prep.stock, year, plug_overrides)
-    background = draw_background_cars(rng_cars, sites, scen.charging, day_type)
-    plan = build_day_plan(
-        prep.context,
-        scen,
-        fleet_def,
-        prep.stock,
-        road_t_day,
-        year,
-        day_type,
-        rng_plan,
-        background,
-        sites,
-    )
-    settings = DaySettings.from_scenario(scen, fleet_def.fleet("taxi").operation)
-    model = TransportModel(prep.context, plan, sites, settings, rng=rng_model)
+    The same as :meth:`TransportModel.for_day <transport_sim.sim.model.TransportModel.for_day>`
+    followed by :meth:`~transport_sim.sim.model.TransportModel.run_day`.
+    """
+    from transport_sim.sim.model import TransportModel
+
+    model = TransportModel.for_day(prep, year, day_type, seq, plug_overrides=plug_overrides)
     model.run_day(progress)
     return model
