@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from support import PLAN, small
 
 from transport_sim.codes import FLEETS, STATUS_MOVING
 from transport_sim.sim.agents import Bus, ChargingSite, FreightTruck, Ship, Taxi, Vehicle
+from transport_sim.sim.model import TransportModel
 from transport_sim.sim.prepare import day_seeds, prepare, simulate_day
 
 
@@ -16,23 +18,11 @@ def prepared():
     return prepare(small(PLAN))
 
 
-def build_model(prepared, year: int = 2024):
-    from transport_sim.charging.private_cars import draw_background_cars
-    from transport_sim.charging.year_sites import build_year_sites
-    from transport_sim.demand.dayplan import build_day_plan
-    from transport_sim.policy.turnover import freight_tonnage
-    from transport_sim.sim.model import DaySettings, TransportModel
-
-    scen, fdef = prepared.scenario, prepared.fleet_def
-    seq = day_seeds(scen.run.seed, scen.years, scen.run.day_types)[(year, "weekday")]
-    rng = np.random.default_rng(seq)
-    sites = build_year_sites(prepared.context, scen, fdef, prepared.stock, year)
-    cars = draw_background_cars(rng, sites, scen.charging, "weekday")
-    road_t, _ = freight_tonnage(year, scen, fdef)
-    plan = build_day_plan(prepared.context, scen, fdef, prepared.stock, road_t, year,
-                          "weekday", rng, cars, sites)
-    settings = DaySettings.from_scenario(scen, fdef.fleet("taxi").operation)
-    return TransportModel(prepared.context, plan, sites, settings, rng=rng)
+def build_model(prepared, year: int = 2024, day_type: str = "weekday"):
+    """The runner's model of (year, day type), built but not run."""
+    scen = prepared.scenario
+    seq = day_seeds(scen.run.seed, scen.years, scen.run.day_types)[(year, day_type)]
+    return TransportModel.for_day(prepared, year, day_type, seq)
 
 
 def test_agents_by_type_are_views(prepared) -> None:
@@ -105,3 +95,34 @@ def test_assigned_requests_point_at_taxis(prepared) -> None:
     assigned = rows[rows >= 0]
     assert assigned.size > 0
     assert (model.state.fleet[assigned] == FLEETS.index("taxi")).all()
+
+
+def test_simulate_day_is_for_day_then_run_day(prepared) -> None:
+    """The runner's day and a day built with for_day and run by hand are the same."""
+    scen = prepared.scenario
+    seq = day_seeds(scen.run.seed, scen.years, scen.run.day_types)[(2025, "weekday")]
+    built = build_model(prepared, 2025)
+    assert built.steps == 0
+    assert built.state.odometer_m.sum() == 0.0
+    built.run_day()
+    ran = simulate_day(prepared, 2025, "weekday", seq)
+    for name in ("odometer_m", "energy_kwh", "soc_kwh", "grid_kwh", "status", "node"):
+        np.testing.assert_array_equal(getattr(built.state, name), getattr(ran.state, name))
+    np.testing.assert_array_equal(built.dispatch_totals, ran.dispatch_totals)
+    pd.testing.assert_frame_equal(built.fleet_totals(), ran.fleet_totals())
+    built.release()
+    ran.release()
+
+
+def test_for_day_honours_plug_overrides(prepared) -> None:
+    base = build_model(prepared)
+    sid = base.sites.site_id[0]
+    more = int(base.sites.plugs[0]) + 7
+    scen = prepared.scenario
+    seq = day_seeds(scen.run.seed, scen.years, scen.run.day_types)[(2024, "weekday")]
+    bigger = TransportModel.for_day(prepared, 2024, "weekday", seq, plug_overrides={sid: more})
+    assert int(bigger.sites.plugs[0]) == more
+    np.testing.assert_array_equal(bigger.sites.plugs[1:], base.sites.plugs[1:])
+    np.testing.assert_array_equal(bigger.state.leg_target, base.state.leg_target)
+    base.release()
+    bigger.release()
