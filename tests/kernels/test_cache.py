@@ -171,3 +171,17 @@ def test_kernels_decorated_before_configuration_are_repointed(
     assert not Path(before).is_relative_to(tmp_path)
     assert Path(energy_for_distance_kwh._cache.cache_path).is_relative_to(folder)
     assert str(folder) == config.CACHE_DIR
+
+
+def test_cli_sets_the_keyed_folder_before_any_command(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from transport_sim.cli import main
+
+    env.delenv("NUMBA_CACHE_DIR", raising=False)
+    env.delenv(cache.MARKER_ENV_VAR, raising=False)
+    env.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert main(["compare", str(tmp_path / "no-such-run")]) == 2  # a user error, exit 2
+    assert "no-such-run" in capsys.readouterr().err
+    assert os.environ["NUMBA_CACHE_DIR"] == str(cache.keyed_cache_dir())
+    assert cache.keyed_cache_dir().parent == tmp_path / "transport_sim"
