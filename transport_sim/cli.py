@@ -101,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
+    _print_warnings_on_one_line()
     try:
         return _dispatch(args, parser)
     except TransportSimError as exc:
@@ -109,6 +110,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("transport-sim: interrupted", file=sys.stderr)
         return 130
+
+
+def _print_warnings_on_one_line() -> None:
+    """Show each :class:`TransportSimWarning` as one line on stderr (others unchanged)."""
+    import warnings
+
+    from transport_sim.errors import TransportSimWarning
+
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001, ANN202
+        if issubclass(category, TransportSimWarning):
+            print(f"transport-sim: warning: {message}", file=sys.stderr)
+            return
+        default(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
 
 
 def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
