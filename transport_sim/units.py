@@ -60,3 +60,7 @@ T_PER_MT: Final = 1e6
 L_PER_M3: Final = 1000.0
 #: Litres per million litres (ML), the unit of fuel tables in reports.
 L_PER_ML: Final = 1e6
+
+# ---------------------------------------------------------------------------- transport work
+#: Tonne-kilometres per million tonne-kilometres (the unit of freight-work tables).
+TKM_PER_MTKM: Final = 1e6

@@ -18,7 +18,6 @@ from transport_sim.codes import CARRIER_UNITS, FLEETS, ROAD_CLASSES
 from transport_sim.errors import FleetError, describe
 from transport_sim.fleets.factors import lower_heating_value_kwh
 from transport_sim.fleets.specs import (
-    HOURS_PER_DAY,
     MAX_VINTAGE_YEAR,
     MIN_VINTAGE_YEAR,
     OD_TYPES,
@@ -46,7 +45,7 @@ from transport_sim.fleets.specs import (
 from transport_sim.scenario import schema
 from transport_sim.scenario.curves import Curve
 from transport_sim.scenario.settings import deep_merge
-from transport_sim.units import T_PER_MT
+from transport_sim.units import HOURS_PER_DAY, T_PER_MT
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -117,6 +116,12 @@ class _Context:
 
 
 _REQUIRED = object()
+
+#: Accepted Weibull lifetime parameters (mean in years, shape).  Vehicle survival curves
+#: have shapes of about 2-6 and mean lives of 5-40 years; these wider bounds accept any
+#: plausible fleet while keeping Gamma(1 + 1/shape) and (age / scale) ** shape finite.
+LIFETIME_MEAN_YEARS: tuple[float, float] = (1.0, 100.0)
+LIFETIME_SHAPE: tuple[float, float] = (0.5, 20.0)
 
 #: Largest base-year stock accepted per fleet.  Estimate: the largest city bus fleets in
 #: China are of order 10^4 vehicles and buses are simulated one for one (no
@@ -375,8 +380,9 @@ def _parse_age(
         default = _REQUIRED if parent is None else getattr(parent, key)
         return reader(key, default=default, **kw)
 
-    mean = pick("lifetime_mean_years", r.number, positive=True)
-    shape = pick("lifetime_shape", r.number, positive=True)
+    (mean_lo, mean_hi), (shape_lo, shape_hi) = LIFETIME_MEAN_YEARS, LIFETIME_SHAPE
+    mean = pick("lifetime_mean_years", r.number, lo=mean_lo, hi=mean_hi)
+    shape = pick("lifetime_shape", r.number, lo=shape_lo, hi=shape_hi)
     max_age = pick("max_age_years", r.integer, lo=1, hi=100)
     pv = _parse_vintages(r, "purchases_by_vintage", parent.purchases_by_vintage if parent else None)
     r.finish()

@@ -44,7 +44,7 @@ from typing import Any
 from transport_sim.codes import POWERTRAINS
 from transport_sim.errors import ScenarioError, TransportSimError, TransportSimWarning, describe
 from transport_sim.scenario.curves import Curve
-from transport_sim.units import SECONDS_PER_DAY
+from transport_sim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 #: Calendar years accepted in curves and year fields.
 MIN_YEAR = 2000
@@ -550,7 +550,7 @@ def kind_of(meta: Mapping[str, Any]) -> Kind:
 
 
 #: Longest tick accepted (one hour): the dispatch and charging decisions are taken per tick.
-MAX_TICK_S = 3600.0
+MAX_TICK_S = SECONDS_PER_HOUR
 
 
 @dataclass(frozen=True)
