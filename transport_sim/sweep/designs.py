@@ -344,7 +344,12 @@ def parse_parameter(  # noqa: PLR0912
         bad = schema.first_nonfinite(values, "values")
         if bad is not None:
             raise fail(bad, values, "expected finite values (no nan or inf)")
-        labels = [canonical_json(v) for v in values]
+        try:
+            labels = [canonical_json(v) for v in values]
+        except (TypeError, ValueError):
+            raise fail(
+                "values", values, "expected numbers, strings, booleans, lists or tables (no dates)"
+            ) from None
         if len(set(labels)) != len(labels):
             raise fail("values", values, "values must not repeat")
         inferred = (
