@@ -290,3 +290,27 @@ def test_warnings_are_one_line_on_the_cli(capsys: pytest.CaptureFixture[str]) ->
         warnings.showwarning = saved
     assert capsys.readouterr().err == "transport-sim: warning: s.toml: run.tick_s = 300.0: longer\n"
 
+
+
+# --------------------------------------------------------------------- found by fuzzing
+def test_dates_in_sweep_values_are_one_line(inputs: Path) -> None:
+    (inputs / "base.toml").write_text(HEAD, encoding="utf-8")
+    path = inputs / "sw.toml"
+    path.write_text(
+        "[sweep]\nname = 'x'\nbase = 'base.toml'\n[[parameter]]\n"
+        "path = 'policy.bus.nev_share_of_new'\nvalues = [2024-01-01]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match=r"parameter\[0\]\.values = .*no dates"):
+        load_sweep(path)
+
+
+@pytest.mark.parametrize(
+    ("dotted", "value"),
+    [("bus.age.lifetime_shape", 1e-300), ("bus.age.lifetime_mean_years", 1e-300)],
+)
+def test_weibull_lifetimes_that_overflow_are_refused(
+    tmp_path: Path, dotted: str, value: float
+) -> None:
+    message = fleet_error(tmp_path, {dotted: value})
+    assert f"{dotted} = 1e-300: must be >=" in message
