@@ -330,8 +330,8 @@ class YearCurve(Kind):
                 value, "an empty curve sets nothing; give a number or {year = value, ...}"
             )
         if not isinstance(value, dict):
-            accepted = "a number or a {year = value} table"
-            raise where.fail(value, f"expected {accepted if self.constant else accepted[12:]}")
+            table = "a {year = value} table"
+            raise where.fail(value, f"expected {'a number or ' if self.constant else ''}{table}")
         points: list[tuple[int, float]] = []
         for key, val in value.items():
             try:
