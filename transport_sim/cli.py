@@ -104,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from transport_sim.kernels.cache import configure_numba_cache
 
     configure_numba_cache()  # before any kernel is compiled (the folder is keyed by sources)
+    _print_warnings_on_one_line()
     try:
         return _dispatch(args, parser)
     except TransportSimError as exc:
@@ -112,6 +113,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("transport-sim: interrupted", file=sys.stderr)
         return 130
+
+
+def _print_warnings_on_one_line() -> None:
+    """Show each :class:`TransportSimWarning` as one line on stderr (others unchanged)."""
+    import warnings
+
+    from transport_sim.errors import TransportSimWarning
+
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001, ANN202
+        if issubclass(category, TransportSimWarning):
+            print(f"transport-sim: warning: {message}", file=sys.stderr)
+            return
+        default(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
 
 
 def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -53,6 +53,15 @@ class KernelError(RuntimeError):
     """
 
 
+class TransportSimWarning(UserWarning):
+    """A setting that is valid but makes results meaningless or noisy.
+
+    Emitted with :func:`warnings.warn`; the message follows the error format and names
+    the consequence (for example the sampling noise of a tiny ``run.vehicle_scale``).
+    The CLI prints each one on one line.
+    """
+
+
 def describe(source: str | Path | None, field: str, value: object, problem: str) -> str:
     """Build the one-line message used by every user-facing error.
 

@@ -22,6 +22,7 @@ from transport_sim.fleets.factors import (
     nox_pm_g_per_km,
     rail_freight,
 )
+from transport_sim.units import G_PER_T, KG_PER_T
 
 if TYPE_CHECKING:
     from transport_sim.sim.model import TransportModel
@@ -116,8 +117,8 @@ def annual_table(days: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
             vkm=rec.vkm,
             tkm=rec.tkm,
             energy_kwh=energy_kwh,
-            co2_ttw_t=float(co2_ttw_kg(carrier, amount)) / 1000.0,
-            co2_wtw_t=float(co2_wtw_kg(carrier, amount, rec.year, scen)) / 1000.0,
+            co2_ttw_t=float(co2_ttw_kg(carrier, amount)) / KG_PER_T,
+            co2_wtw_t=float(co2_wtw_kg(carrier, amount, rec.year, scen)) / KG_PER_T,
             stranded=rec.stranded,
             charge_wait_h=rec.wait_h,
             requests=rec.requests,
@@ -165,7 +166,7 @@ def _pollutants_t(stock: pd.DataFrame, rec: Any, prep: Prepared) -> tuple[float,
         e_nox, e_pm = nox_pm_g_per_km(str(std), rec.fleet, rec.size_class)
         nox += n / total * e_nox
         pm += n / total * e_pm
-    return rec.vkm * nox / 1e6, rec.vkm * pm / 1e6
+    return rec.vkm * nox / G_PER_T, rec.vkm * pm / G_PER_T
 
 
 def _rail_rows(prep: Prepared) -> pd.DataFrame:
@@ -207,7 +208,7 @@ def _rail_rows(prep: Prepared) -> pd.DataFrame:
                 "energy_kwh": rail.electricity_kwh,
                 "co2_ttw_t": 0.0,
                 "co2_wtw_t": float(co2_wtw_kg("electricity", rail.electricity_kwh, year, scen))
-                / 1e3,
+                / KG_PER_T,
             }
         )
         rows.append(
@@ -218,8 +219,8 @@ def _rail_rows(prep: Prepared) -> pd.DataFrame:
                 "tkm": rail.diesel_l / rail_diesel_l_per_tkm(),
                 "diesel_l": rail.diesel_l,
                 "energy_kwh": float(carrier_kwh_from_amount("diesel", rail.diesel_l)),
-                "co2_ttw_t": rail.co2_ttw_kg / 1e3,
-                "co2_wtw_t": float(co2_wtw_kg("diesel", rail.diesel_l, year, scen)) / 1e3,
+                "co2_ttw_t": rail.co2_ttw_kg / KG_PER_T,
+                "co2_wtw_t": float(co2_wtw_kg("diesel", rail.diesel_l, year, scen)) / KG_PER_T,
             }
         )
     return pd.DataFrame(rows)

@@ -11,6 +11,7 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from transport_sim.errors import ScenarioError, describe
 from transport_sim.io import round_half_up
 from transport_sim.scenario.settings import COVERAGE_ORDERS
+from transport_sim.units import M_PER_KM
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -93,7 +94,7 @@ def network_distances_km(
         rows = [lookup[int(u)] for u in pj]
         for i, pi in enumerate(points):
             sub = np.asarray(dist_m)[np.ix_(rows, [int(u) for u in pi])]
-            out[i, j] = float(sub.min()) / 1000.0
+            out[i, j] = float(sub.min()) / M_PER_KM
     return out
 
 

@@ -18,6 +18,7 @@ from transport_sim.kernels.charging import (
     HOURS_PER_DAY,
 )
 from transport_sim.scenario.settings import ChargingSettings
+from transport_sim.units import SECONDS_PER_HOUR
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -110,7 +111,7 @@ def draw_background_cars(
     counts = rng.poisson(rate * profile[None, :], size=(car_sites.size, HOURS_PER_DAY))
     site = np.repeat(np.repeat(car_sites, HOURS_PER_DAY), counts.ravel()).astype(np.int32)
     hour = np.repeat(np.tile(np.arange(HOURS_PER_DAY), car_sites.size), counts.ravel())
-    arrive = (hour + rng.uniform(0.0, 1.0, site.size)) * 3600.0
+    arrive = (hour + rng.uniform(0.0, 1.0, site.size)) * SECONDS_PER_HOUR
     need = rng.uniform(need_kwh[0], need_kwh[1], site.size)
     accept = rng.uniform(accept_kw[0], accept_kw[1], site.size)
     order = np.argsort(arrive, kind="stable")

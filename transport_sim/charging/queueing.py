@@ -27,11 +27,10 @@ import pandas as pd
 from transport_sim.codes import BACKGROUND_FLEET_CODE, KERNEL_OK, KERNEL_STATUS_NAMES, STATUS_OFF
 from transport_sim.errors import KernelError, ScenarioError, describe
 from transport_sim.kernels.charging import ChargingState, _queue_run
+from transport_sim.units import MINUTES_PER_HOUR, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 #: Plug power of the pseudo customers of queue-only runs (any value works; kW).
 _QUEUE_POWER_KW = 100.0
-SECONDS_PER_HOUR = 3600.0
-MINUTES_PER_HOUR = 60.0
 #: Default warm-up of :func:`simulate_queue`: this share of the measured hours, and at
 #: least ``WARMUP_MIN_SERVICES`` mean service times.
 WARMUP_SHARE = 0.1
@@ -365,19 +364,21 @@ def simulate_queue(
     if not (math.isfinite(tick_s) and tick_s > 0.0):
         raise ScenarioError(describe(None, "tick_s", tick_s, "must be a number > 0"))
     if warmup_h is None:
-        warmup_h = max(WARMUP_SHARE * hours, WARMUP_MIN_SERVICES * mean_service_min / 60.0)
+        warmup_h = max(
+            WARMUP_SHARE * hours, WARMUP_MIN_SERVICES * mean_service_min / MINUTES_PER_HOUR
+        )
     if not (math.isfinite(warmup_h) and warmup_h >= 0.0):
         raise ScenarioError(describe(None, "warmup_h", warmup_h, "must be a number >= 0"))
     rng = np.random.default_rng(seed)
     horizon_s = (warmup_h + hours) * SECONDS_PER_HOUR
     n = int(rng.poisson(arrivals_per_h * (warmup_h + hours)))
     arrive = np.sort(rng.uniform(0.0, horizon_s, n))
-    service = rng.exponential(mean_service_min * 60.0, n)
+    service = rng.exponential(mean_service_min * SECONDS_PER_MINUTE, n)
     service = np.maximum(service, 1e-6)
     res = replay_queue(arrive, service, int(plugs), tick_s=tick_s)
     t_w = warmup_h * SECONDS_PER_HOUR
     counted = arrive >= t_w
-    wait_min = (res.start_s - arrive)[counted] / 60.0
+    wait_min = (res.start_s - arrive)[counted] / SECONDS_PER_MINUTE
     busy = np.clip(np.minimum(res.end_s, horizon_s) - np.maximum(res.start_s, t_w), 0.0, None)
     return QueueResult(
         arrivals_per_h=float(arrivals_per_h),
@@ -436,7 +437,7 @@ def _service_times_s(grp: pd.DataFrame, day_end_s: float) -> np.ndarray:
     elif open_.any():
         mean_s = float(np.mean(elapsed))
     else:
-        mean_s = 30.0 * 60.0
+        mean_s = 30.0 * SECONDS_PER_MINUTE
     mean_s = max(mean_s, 1.0)
     service = np.full(start.shape[0], mean_s)
     service[done] = np.maximum(end[done] - start[done], 1e-6)
@@ -447,7 +448,7 @@ def _service_times_s(grp: pd.DataFrame, day_end_s: float) -> np.ndarray:
 def _replay_waits_min(arrive: np.ndarray, service: np.ndarray, plugs: int,
                       tick_s: float) -> np.ndarray:
     res = replay_queue(arrive, service, plugs, tick_s=tick_s)
-    return (res.start_s - arrive) / 60.0
+    return (res.start_s - arrive) / SECONDS_PER_MINUTE
 
 
 def size_sites(
@@ -516,7 +517,7 @@ def size_sites(
         n = arrive.shape[0]
         hour = np.clip((arrive // SECONDS_PER_HOUR).astype(np.int64), 0, max(int(hours) - 1, 0))
         peak = float(np.bincount(hour).max()) if n else 0.0
-        mean_service_min = float(service.mean() / 60.0) if n else 0.0
+        mean_service_min = float(service.mean() / SECONDS_PER_MINUTE) if n else 0.0
         current = int(info.loc[site_id, "plugs"]) if info is not None else 0
         if n == 0:
             c_erlang = c_verified = 1
@@ -560,7 +561,7 @@ def size_sites(
             "plugs_verified": c_verified,
             "wait_mean_min": float(waits.mean()) if n else 0.0,
             "wait_p95_min": float(np.percentile(waits, 95)) if n else 0.0,
-            "peak_utilisation": peak * mean_service_min / 60.0 / c_verified,
+            "peak_utilisation": peak * mean_service_min / MINUTES_PER_HOUR / c_verified,
         }
         if info is not None:
             row["power_needed_kw"] = c_verified * row["power_kw"]

@@ -16,6 +16,7 @@ from transport_sim.kernels.charging import (
     HOURS_PER_DAY,
     ChargingState,
 )
+from transport_sim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 if TYPE_CHECKING:
 
@@ -49,7 +50,7 @@ def session_log_frame(
         "arrive_s": cs.log_arrive_s[:k].copy(),
         "start_s": cs.log_start_s[:k].copy(),
         "end_s": cs.log_end_s[:k].copy(),
-        "wait_min": (cs.log_start_s[:k] - cs.log_arrive_s[:k]) / 60.0,
+        "wait_min": (cs.log_start_s[:k] - cs.log_arrive_s[:k]) / SECONDS_PER_MINUTE,
         "energy_kwh": cs.log_energy_kwh[:k].copy(),
     }
     return pd.DataFrame(data)
@@ -67,7 +68,7 @@ def site_statistics(
     year: int,
     day_type: str,
     *,
-    day_end_s: float = 86_400.0,
+    day_end_s: float = SECONDS_PER_DAY,
 ) -> pd.DataFrame:
     """Return per-site queue statistics of the simulated day.
 
@@ -79,7 +80,7 @@ def site_statistics(
     k = cs.n_sessions_logged
     start = cs.log_start_s[:k]
     waits = np.where(np.isfinite(start), start, np.maximum(day_end_s, cs.log_arrive_s[:k]))
-    waits_min = (waits - cs.log_arrive_s[:k]) / 60.0
+    waits_min = (waits - cs.log_arrive_s[:k]) / SECONDS_PER_MINUTE
     wait_mean = np.zeros(sites.n_sites)
     wait_p95 = np.zeros(sites.n_sites)
     for s in range(sites.n_sites):
@@ -116,6 +117,6 @@ def hourly_profile(cs: ChargingState, sites: ChargerSites) -> pd.DataFrame:
     return pd.DataFrame({
         "site_id": np.repeat(np.array(sites.site_id, dtype=object), HOURS_PER_DAY),
         "hour": np.tile(np.arange(HOURS_PER_DAY), n),
-        "mean_queue": (cs.site_hourly_queue_s / 3600.0).ravel(),
-        "busy_plugs": (cs.site_hourly_busy_s / 3600.0).ravel(),
+        "mean_queue": (cs.site_hourly_queue_s / SECONDS_PER_HOUR).ravel(),
+        "busy_plugs": (cs.site_hourly_busy_s / SECONDS_PER_HOUR).ravel(),
     })

@@ -19,6 +19,7 @@ from transport_sim.demand.generators import BusLine, TargetRegistry, round_trip_
 from transport_sim.errors import UnreachableError, describe
 from transport_sim.kernels.state import KernelGraph, Targets
 from transport_sim.network.geo import haversine_m
+from transport_sim.units import KPH_TO_MPS, M_PER_KM
 
 if TYPE_CHECKING:
     from transport_sim.fleets.specs import BusOperation
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from transport_sim.network import Network
     from transport_sim.network.arrays import GraphArrays
 
-KPH_TO_MPS = 1.0 / 3.6
 #: Water edges get this speed in the kernel graph so that each vessel's own service
 #: speed (``max_speed_mps``) is what limits it.
 WATER_EDGE_SPEED_KPH = 100.0
@@ -377,7 +377,7 @@ def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64)
     pt_targets = np.array([registry.add(u) for u in points], np.int64)
     sa_dist = (
         np.asarray(targets.dist_m[np.ix_(pt_targets, np.asarray(points, np.int64))], np.float64).T
-        / 1e3
+        / M_PER_KM
     )
 
     # --- bus lines with round-trip times; check stops are connected ----------------------

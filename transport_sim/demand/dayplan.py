@@ -38,6 +38,7 @@ from transport_sim.fleets.specs import AVAILABILITY, ship_kwh_per_km
 from transport_sim.io import largest_remainder
 from transport_sim.kernels.dispatch import TaxiRequests
 from transport_sim.kernels.state import FleetState, SpecTable
+from transport_sim.units import KPH_PER_MPS, M_PER_KM, SECONDS_PER_MINUTE
 
 if TYPE_CHECKING:
     from transport_sim.charging.private_cars import BackgroundCars
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from transport_sim.fleets.specs import FleetDefinition, PowertrainSpec
     from transport_sim.scenario.settings import Scenario
 
-KWH_PER_M = 1.0 / 1000.0
+KWH_PER_M = 1.0 / M_PER_KM
 #: Truck classes by rated payload: below URBAN_PAYLOAD_T they run urban delivery tours
 #: from the logistics hubs and plants; from LONG_HAUL_PAYLOAD_T they haul through the
 #: expressway gateways; in between, regional trips between hubs, plants and towns.
@@ -228,7 +229,7 @@ def build_day_plan(  # noqa: PLR0912
                     context.taxi_targets,
                     context.taxi_weights,
                     profile,
-                    cls.stop_dwell_min * 60.0,
+                    cls.stop_dwell_min * SECONDS_PER_MINUTE,
                 )
             else:
                 kind = 0 if payload[ci] >= LONG_HAUL_PAYLOAD_T else 1
@@ -274,7 +275,7 @@ def build_day_plan(  # noqa: PLR0912
         )
         routes = ship_routes(context, names, [ship.classes[n].sailing_km for n in names])
         sailings = np.array([ship.classes[n].sailings_per_day * factor for n in names])
-        dwell = np.full(len(names), ship.operation.turnaround_min * 60.0)
+        dwell = np.full(len(names), ship.operation.turnaround_min * SECONDS_PER_MINUTE)
         port_node = {
             int(t): int(n) for t, n in zip(context.port_targets, context.port_nodes, strict=True)
         }
@@ -356,7 +357,7 @@ def build_day_plan(  # noqa: PLR0912
             state.battery_kwh[v] = spec.battery_kwh if spec.is_bev else 0.0
             state.soc_kwh[v] = state.battery_kwh[v]
             state.max_charge_kw[v] = spec.max_charge_kw
-            state.max_speed_mps[v] = speed_kph / 3.6
+            state.max_speed_mps[v] = speed_kph / KPH_PER_MPS
             size_class[v] = list(fspec.classes).index(cname)
         fleet_ranges[fi] = (v0, v0 + n)
         bev_ranges[fi] = (v0, v0 + int(bev.sum()))
@@ -409,7 +410,7 @@ def ship_routes(
     out: list[list[tuple[int, int]]] = []
     for km in sailing_km:
         pairs = [
-            (abs(dist[j, i] / 1000.0 - km), int(tg[i]), int(tg[j]))
+            (abs(dist[j, i] / M_PER_KM - km), int(tg[i]), int(tg[j]))
             for i in range(len(tg))
             for j in range(len(tg))
             if i != j and np.isfinite(dist[j, i]) and np.isfinite(dist[i, j])

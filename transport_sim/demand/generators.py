@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER, LEG_TRIP_END
+from transport_sim.units import SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 if TYPE_CHECKING:
     from transport_sim.fleets.specs import BusOperation
 
-HOUR_S = 3600.0
+HOUR_S = SECONDS_PER_HOUR
 
 
 class TargetRegistry:
@@ -131,7 +132,7 @@ def round_trip_s(
         float(time_s[stop_targets[i - 1], stop_nodes[i]]) for i in range(len(stop_nodes) - 1, 0, -1)
     )
     dwell = 2 * (len(stop_nodes) - 1) * op.dwell_s_per_stop
-    return out + back + dwell + 2 * op.layover_min * 60.0
+    return out + back + dwell + 2 * op.layover_min * SECONDS_PER_MINUTE
 
 
 def buses_needed(lines: list[BusLine], headway_s: float) -> int:
@@ -145,7 +146,7 @@ def headway_for_fleet(lines: list[BusLine], n_buses: int, op: BusOperation) -> f
     The fleet file's peak headway is the target; the headway stretches when the fleet is
     smaller than needed and shrinks (to at least 2 min) when it is larger.
     """
-    lo, hi = 120.0, 4 * 3600.0
+    lo, hi = 120.0, 4 * HOUR_S
     if buses_needed(lines, lo) <= n_buses:
         return lo
     for _ in range(60):
@@ -203,7 +204,7 @@ def bus_day(
         cycle = np.concatenate([out[1:], out[-2::-1]])
         ends = np.zeros(cycle.size, bool)
         ends[[out.size - 2, cycle.size - 1]] = True  # terminal B, then back at terminal A
-        c_dwell = np.where(ends, op.layover_min * 60.0, op.dwell_s_per_stop)
+        c_dwell = np.where(ends, op.layover_min * SECONDS_PER_MINUTE, op.dwell_s_per_stop)
         c_flags = np.where(ends, LEG_TRIP_END | LEG_LAYOVER | LEG_CHARGE_OK, 0).astype(np.int8)
         for b in range(n_line):
             t0 = start_s + b * headway_s
@@ -340,7 +341,7 @@ def truck_day(
     od_weight: np.ndarray,
     od_origin_node: np.ndarray,
     hourly_profile: np.ndarray,
-    unload_s: float = 3600.0,
+    unload_s: float = HOUR_S,
 ) -> LegBlock:
     """One simulated truck per loaded trip: origin -> destination (loaded) -> back (empty).
 

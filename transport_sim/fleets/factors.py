@@ -26,6 +26,7 @@ import numpy as np
 from transport_sim.codes import CARRIER_UNITS, FLEETS
 from transport_sim.errors import FleetError, describe
 from transport_sim.scenario.settings import EMISSION_STANDARDS, HYDROGEN_PATHWAYS
+from transport_sim.units import MJ_PER_KWH
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -223,7 +224,6 @@ ZERO_EMISSION_STANDARD = "zev"
 #: Light-truck size class name (light-duty standards apply).
 LIGHT_TRUCK_CLASS = "light"
 
-MJ_PER_KWH = 3.6
 
 
 # ======================================================================================

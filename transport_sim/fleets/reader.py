@@ -10,7 +10,6 @@ what is accepted.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,6 @@ from transport_sim.codes import CARRIER_UNITS, FLEETS, ROAD_CLASSES
 from transport_sim.errors import FleetError, describe
 from transport_sim.fleets.factors import lower_heating_value_kwh
 from transport_sim.fleets.specs import (
-    HOURS_PER_DAY,
     MAX_VINTAGE_YEAR,
     MIN_VINTAGE_YEAR,
     OD_TYPES,
@@ -44,9 +42,10 @@ from transport_sim.fleets.specs import (
     allowed_powertrains,
     carrier_of,
 )
-from transport_sim.io import is_finite_number
+from transport_sim.scenario import schema
 from transport_sim.scenario.curves import Curve
 from transport_sim.scenario.settings import deep_merge
+from transport_sim.units import HOURS_PER_DAY, T_PER_MT
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -79,15 +78,7 @@ def load_fleets(path: Path, overrides: Mapping[str, Any] | None = None) -> Fleet
         outside [0, 1] or shares not summing to 1, a negative number, a fleet of zero
         vehicles, or a number without a source.
     """
-    if not path.exists():
-        raise FleetError(describe(path, "fleet_file", str(path), "file not found"))
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        problem = f"cannot be read: {exc}"
-        raise FleetError(describe(path, "fleet_file", str(path), problem)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FleetError(f"{path}: malformed TOML: {exc}") from None
+    data = schema.read_toml(path, "fleet_file", FleetError)
     overridden: frozenset[str] = frozenset()
     if overrides:
         if not isinstance(overrides, dict):
@@ -108,16 +99,39 @@ class _Context:
     path: Path
     overridden: frozenset[str]
 
-    def fail(self, dotted: str, value: object, problem: str) -> FleetError:
+    def label(self, dotted: str) -> str:
+        """Return the file label of ``dotted``: notes when a scenario overrode it."""
         touched = any(
             o == dotted or o.startswith(dotted + ".") or dotted.startswith(o + ".")
             for o in self.overridden
         )
-        where = f"{self.path} (with fleet_overrides)" if touched else str(self.path)
-        return FleetError(describe(where, dotted, value, problem))
+        return f"{self.path} (with fleet_overrides)" if touched else str(self.path)
+
+    def where(self, dotted: str) -> schema.Where:
+        """Return the schema location of ``dotted`` (errors are :class:`FleetError`)."""
+        return schema.Where(self.path, dotted, FleetError, self.label)
+
+    def fail(self, dotted: str, value: object, problem: str) -> FleetError:
+        return self.where(dotted).fail(value, problem)  # type: ignore[return-value]
 
 
 _REQUIRED = object()
+
+#: Accepted Weibull lifetime parameters (mean in years, shape).  Vehicle survival curves
+#: have shapes of about 2-6 and mean lives of 5-40 years; these wider bounds accept any
+#: plausible fleet while keeping Gamma(1 + 1/shape) and (age / scale) ** shape finite.
+LIFETIME_MEAN_YEARS: tuple[float, float] = (1.0, 100.0)
+LIFETIME_SHAPE: tuple[float, float] = (0.5, 20.0)
+
+#: Largest base-year stock accepted per fleet.  Estimate: the largest city bus fleets in
+#: China are of order 10^4 vehicles and buses are simulated one for one (no
+#: ``vehicle_scale``), so 100,000 buses bounds any real city while refusing typos such as
+#: 1e8 that would exhaust memory; taxis and trucks (scaled by ``run.vehicle_scale``) of a
+#: prefecture-level city are of order 10^4-10^5, bounded at 1,000,000; reservoir ships at
+#: 100,000.
+MAX_STOCK: Mapping[str, int] = MappingProxyType(
+    {"bus": 100_000, "taxi": 1_000_000, "truck": 1_000_000, "ship": 100_000}
+)
 
 
 class _Reader:
@@ -148,51 +162,33 @@ class _Reader:
     def has(self, key: str) -> bool:
         return key in self.data
 
+    def where(self, key: str) -> schema.Where:
+        """Return the schema location of ``key`` in this table."""
+        return self.ctx.where(self.path(key))
+
+    def _check(self, key: str, kind: schema.Kind, default: object) -> Any:
+        value = self._get(key, default)
+        if value is default and default is not _REQUIRED:
+            return value
+        return kind.convert(value, self.where(key))
+
     def number(
         self, key: str, *, lo: float = 0.0, hi: float | None = None, default: object = _REQUIRED,
         positive: bool = False,
     ) -> float:
-        value = self._get(key, default)
-        if value is default and default is not _REQUIRED:
-            return float(value)  # type: ignore[arg-type]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:  # noqa: PLR0124
-            raise self.fail(key, value, "expected a number")
-        number = float(value)
-        if positive and number <= 0:
-            raise self.fail(key, value, "must be > 0")
-        if number < lo:
-            raise self.fail(key, value, f"must be >= {lo:g}" if lo else "must not be negative")
-        if hi is not None and number > hi:
-            raise self.fail(key, value, f"must be <= {hi:g}")
-        return number
+        kind = schema.Number(lo=lo, hi=hi, lo_open=positive and lo <= 0)
+        return float(self._check(key, kind, default))
 
     def integer(
         self, key: str, *, lo: int = 0, hi: int | None = None, default: object = _REQUIRED
     ) -> int:
-        value = self._get(key, default)
-        if value is default and default is not _REQUIRED:
-            return int(value)  # type: ignore[call-overload]
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, value, "expected an integer")
-        if value < lo:
-            raise self.fail(key, value, f"must be >= {lo}")
-        if hi is not None and value > hi:
-            raise self.fail(key, value, f"must be <= {hi}")
-        return value
+        return int(self._check(key, schema.Integer(lo, hi), default))
 
     def share(self, key: str, default: object = _REQUIRED) -> float:
-        value = self._get(key, default)
-        if value is default and default is not _REQUIRED:
-            return float(value)  # type: ignore[arg-type]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-            raise self.fail(key, value, "expected a share in [0, 1]")
-        return float(value)
+        return float(self._check(key, schema.Share(), default))
 
     def string(self, key: str, default: object = _REQUIRED) -> str:
-        value = self._get(key, default)
-        if not isinstance(value, str):
-            raise self.fail(key, value, "expected a string")
-        return value
+        return self._check(key, schema.String(), default)
 
     def sub(self, key: str, default: object = _REQUIRED) -> _Reader | None:
         value = self._get(key, default)
@@ -204,35 +200,20 @@ class _Reader:
         return self._get(key, default)
 
     def shares(self, key: str, allowed: Sequence[str]) -> dict[str, float]:
-        table = self.raw(key)
-        if not isinstance(table, dict) or not table:
-            raise self.fail(key, table, "expected a table of name = share")
-        out: dict[str, float] = {}
-        for name, value in table.items():
-            if name not in allowed:
-                raise self.ctx.fail(
-                    f"{self.path(key)}.{name}", value,
-                    f"unknown name; accepted: {', '.join(allowed)}",
-                )
-            if not is_finite_number(value) or not 0 <= value <= 1:
-                raise self.ctx.fail(f"{self.path(key)}.{name}", value, "expected a share in [0, 1]")
-            out[name] = float(value)
-        total = sum(out.values())
-        if abs(total - 1.0) > SHARE_SUM_TOLERANCE:
-            raise self.fail(key, table, f"shares sum to {total:.6g}, must sum to 1")
-        return out
+        return self._check(key, schema.ShareMix(tuple(allowed), curves=False), _REQUIRED)
 
     def profile(self, key: str, length: int = HOURS_PER_DAY) -> tuple[float, ...]:
+        what = f"{length} non-negative numbers (relative weights), not all 0"
+        kind = schema.ListOf(schema.Number(lo=0.0), length=length, what=what)
         values = self.raw(key)
-        ok = isinstance(values, list) and len(values) == length and all(
-            not isinstance(v, bool) and isinstance(v, (int, float)) and v >= 0 for v in values
-        )
-        if not ok or sum(values) <= 0:  # type: ignore[arg-type]
-            raise self.fail(
-                key, values, f"expected {length} non-negative numbers (relative weights), not all 0"
-            )
-        total = float(sum(values))  # type: ignore[arg-type]
-        return tuple(float(v) / total for v in values)  # type: ignore[union-attr]
+        try:
+            weights = kind.convert(values, self.where(key))
+        except FleetError:
+            raise self.fail(key, values, f"expected {what}") from None
+        total = float(sum(weights))
+        if total <= 0:
+            raise self.fail(key, values, f"expected {what}")
+        return tuple(w / total for w in weights)
 
     def finish(self) -> None:
         unknown = [k for k in self.data if k not in self.accepted]
@@ -399,8 +380,9 @@ def _parse_age(
         default = _REQUIRED if parent is None else getattr(parent, key)
         return reader(key, default=default, **kw)
 
-    mean = pick("lifetime_mean_years", r.number, positive=True)
-    shape = pick("lifetime_shape", r.number, positive=True)
+    (mean_lo, mean_hi), (shape_lo, shape_hi) = LIFETIME_MEAN_YEARS, LIFETIME_SHAPE
+    mean = pick("lifetime_mean_years", r.number, lo=mean_lo, hi=mean_hi)
+    shape = pick("lifetime_shape", r.number, lo=shape_lo, hi=shape_hi)
     max_age = pick("max_age_years", r.integer, lo=1, hi=100)
     pv = _parse_vintages(r, "purchases_by_vintage", parent.purchases_by_vintage if parent else None)
     r.finish()
@@ -415,20 +397,12 @@ def _parse_vintages(
     raw = r.raw(key, default=_REQUIRED if default is None else None)
     if raw is None:
         return default  # type: ignore[return-value]
-    if not isinstance(raw, dict) or not raw:
-        raise r.fail(key, raw, "expected a {year = relative purchases} table")
-    out: dict[int, float] = {}
-    for year_key, weight in raw.items():
-        try:
-            year = int(year_key)
-        except (TypeError, ValueError):
-            raise r.fail(key, raw, f"key {year_key!r} is not a year") from None
-        if not MIN_VINTAGE_YEAR <= year <= MAX_VINTAGE_YEAR:
-            raise r.fail(key, raw, f"year {year} outside {MIN_VINTAGE_YEAR}..{MAX_VINTAGE_YEAR}")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-            raise r.fail(key, raw, f"weight of {year} must be a non-negative number")
-        out[year] = float(weight)
-    return MappingProxyType(dict(sorted(out.items())))
+    kind = schema.YearCurve(
+        lo=0.0, first_year=MIN_VINTAGE_YEAR, last_year=MAX_VINTAGE_YEAR,
+        constant=False, ordered=False,
+    )
+    curve = kind.convert(raw, r.where(key))
+    return MappingProxyType(dict(zip(curve.years, curve.values, strict=True)))
 
 
 def _check_vintage_window(age: AgeSpec, base_year: int, r: _Reader, key: str) -> None:
@@ -484,12 +458,13 @@ def _parse_operation(fleet: str, r: _Reader) -> Operation:
 
 def _hours(r: _Reader, key: str) -> tuple[int, ...]:
     values = r.raw(key)
-    ok = isinstance(values, list) and all(
-        isinstance(v, int) and not isinstance(v, bool) and 0 <= v < HOURS_PER_DAY for v in values
-    )
-    if not ok or len(set(values)) != len(values):  # type: ignore[arg-type]
-        raise r.fail(key, values, "expected a list of distinct hours 0..23")
-    return tuple(sorted(values))  # type: ignore[arg-type]
+    what = "a list of distinct hours 0..23"
+    kind = schema.ListOf(schema.Integer(0, HOURS_PER_DAY - 1), distinct=True, what=what)
+    try:
+        hours = kind.convert(values, r.where(key))
+    except FleetError:
+        raise r.fail(key, values, f"expected {what}") from None
+    return tuple(sorted(hours))
 
 
 #: Class-level keys accepted per fleet (besides the common ones).
@@ -518,7 +493,7 @@ def _parse_fleet(name: str, r: _Reader, base_year: int) -> FleetSpec:
     stock_value = r.raw("stock")
     if isinstance(stock_value, int) and not isinstance(stock_value, bool) and stock_value == 0:
         raise r.fail("stock", 0, "a fleet of zero vehicles; expected an integer >= 1")
-    stock = r.integer("stock", lo=1)
+    stock = r.integer("stock", lo=1, hi=MAX_STOCK[name])
     operating_days = r.number("operating_days_per_year", positive=True, hi=366)
     holiday = r.number("holiday_activity_factor")
     max_speed = r.number("max_speed_kph", positive=True)
@@ -652,25 +627,7 @@ def _optional_curve(r: _Reader, key: str) -> Curve | None:
     value = r.raw(key, default=None)
     if value is None:
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not 0 <= value <= 1:
-            raise r.fail(key, value, "expected a share in [0, 1] or a {year = share} table")
-        return Curve.constant(float(value))
-    if not isinstance(value, dict) or not value:
-        raise r.fail(key, value, "expected a share in [0, 1] or a {year = share} table")
-    points: list[tuple[int, float]] = []
-    for year_key, share in value.items():
-        try:
-            year = int(year_key)
-        except (TypeError, ValueError):
-            raise r.fail(key, value, f"curve key {year_key!r} is not a year") from None
-        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-            raise r.fail(key, value, f"value for {year} must be a share in [0, 1]")
-        points.append((year, float(share)))
-    years = [p[0] for p in points]
-    if years != sorted(set(years)):
-        raise r.fail(key, value, "curve years must be distinct and increasing")
-    return Curve(tuple(years), tuple(p[1] for p in points))
+    return schema.YearCurve(0.0, 1.0).convert(value, r.where(key))
 
 
 #: Energy keys per carrier unit: per-km tables for road vehicles.
@@ -757,20 +714,13 @@ def _parse_powertrain(
 def _road_energy(r: _Reader, key: str, to_kwh_per_km: float) -> tuple[float, ...]:
     value = r.raw(key)
     where = r.path(key)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value <= 0:
-            raise r.fail(key, value, "must be > 0")
-        per_class = {c: float(value) for c in ROAD_CLASSES if c != "water"}
+    positive = schema.Number(lo=0.0, lo_open=True)
+    if schema.is_number(value):
+        per_class = {c: positive.convert(value, r.where(key)) for c in ROAD_CLASSES if c != "water"}
     elif isinstance(value, dict):
         accepted = (*ROAD_CLASS_GROUPS, *(c for c in ROAD_CLASSES if c != "water"))
-        for k, v in value.items():
-            if k not in accepted:
-                raise r.ctx.fail(
-                    f"{where}.{k}", v,
-                    f"unknown road class or group; accepted: {', '.join(accepted)}",
-                )
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-                raise r.ctx.fail(f"{where}.{k}", v, "must be a number > 0")
+        schema.check_keys(value, accepted, r.where(key), "unknown road class or group")
+        value = {k: positive.convert(v, r.where(key).at(k)) for k, v in value.items()}
         for group in ("urban", "highway"):
             if group not in value:
                 raise r.ctx.fail(
@@ -794,7 +744,7 @@ def _parse_freight(r: _Reader, truck: FleetSpec) -> FreightSpec:
     if rail >= 1.0:
         raise r.fail("base_rail_share", rail, "must be < 1 (road carries the rest)")
     spec = FreightSpec(
-        road_tonnage_t_per_year=road_mt * 1e6,
+        road_tonnage_t_per_year=road_mt * T_PER_MT,
         base_rail_share=rail,
         average_haul_km=r.number("average_haul_km", positive=True),
         empty_trip_share=r.share("empty_trip_share"),

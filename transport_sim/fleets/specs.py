@@ -22,6 +22,7 @@ from transport_sim.fleets.factors import lower_heating_value_kwh
 from transport_sim.io import largest_remainder
 from transport_sim.scenario.curves import Curve
 from transport_sim.scenario.settings import CONVENTIONAL_POWERTRAINS
+from transport_sim.units import HOURS_PER_DAY  # noqa: F401 - still importable from specs
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 
 SHARE_SUM_TOLERANCE = 1e-6
-HOURS_PER_DAY = 24
 MIN_VINTAGE_YEAR = 1950
 MAX_VINTAGE_YEAR = 2100
 

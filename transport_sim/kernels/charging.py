@@ -72,6 +72,7 @@ from transport_sim.codes import (
 )
 from transport_sim.errors import KernelError
 from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER
+from transport_sim.units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
 if TYPE_CHECKING:
     from transport_sim.kernels.state import FleetState, KernelGraph, SpecTable, Targets
@@ -103,8 +104,6 @@ PLAN_MARGIN: Final = 1.15
 EXPECTED_SESSION_S: Final = 1800.0
 #: A remaining need below this is treated as "target reached" (rounding guard).
 DONE_EPS_KWH: Final = 1e-9
-SECONDS_PER_HOUR: Final = 3600.0
-HOURS_PER_DAY: Final = 24
 #: ``arrived[v]`` value the movement kernel writes when a vehicle reaches its detour target.
 ARRIVED_AT_DETOUR: Final = 2
 #: Trucks look at most this many edges ahead for a service area (loop guard).

@@ -42,8 +42,9 @@ from transport_sim.kernels.charging import (
     ROAD_EXPRESSWAY,
 )
 from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER
+from transport_sim.units import SECONDS_PER_HOUR
 
-_HOUR_S = 3600.0
+_HOUR_S = SECONDS_PER_HOUR
 
 
 def charge_curve_reference(

@@ -22,11 +22,10 @@ from transport_sim.kernels.charging import (
 )
 from transport_sim.kernels.dispatch import _dispatch_tick
 from transport_sim.kernels.movement import _advance_tick
+from transport_sim.units import SECONDS_PER_HOUR
 
 if TYPE_CHECKING:
     from transport_sim.sim.model import TransportModel
-
-SECONDS_PER_HOUR = 3600.0
 
 
 @njit(cache=True, nogil=True)

@@ -59,6 +59,7 @@ from transport_sim.codes import (
 from transport_sim.errors import KernelError
 from transport_sim.kernels.energy import battery_limited_distance_m, energy_for_distance_kwh
 from transport_sim.kernels.state import LEG_TRIP_END, FleetState, KernelGraph, SpecTable, Targets
+from transport_sim.units import M_PER_KM
 
 __all__ = [
     "ARRIVED_DETOUR",
@@ -348,14 +349,14 @@ def _advance_tick(  # noqa: PLR0912 - one flat loop over flat arrays
                 odo_m += d_m
                 drawn_kwh += e_kwh
                 soc = 0.0
-                carried_tkm += payload_t * d_m / 1000.0
+                carried_tkm += payload_t * d_m / M_PER_KM
                 new_status = STATUS_STRANDED
                 break
             odo_m += d_m
             drawn_kwh += e_kwh
             if bev:
                 soc -= e_kwh
-            carried_tkm += payload_t * d_m / 1000.0
+            carried_tkm += payload_t * d_m / M_PER_KM
             if not reached:
                 p_m = p_m + d_m
                 break

@@ -42,6 +42,7 @@ from transport_sim.kernels.movement import (
     END_OF_EDGE_EPS_M,
 )
 from transport_sim.kernels.state import LEG_TRIP_END, FleetState, KernelGraph, SpecTable, Targets
+from transport_sim.units import M_PER_KM
 
 __all__ = [
     "advance_tick_reference",
@@ -213,14 +214,14 @@ def _drive_reference(  # noqa: PLR0911, PLR0912 - one readable story
             state.odometer_m[v] += step
             state.energy_kwh[v] += energy
             state.soc_kwh[v] = 0.0
-            state.tkm[v] += payload_t * step / 1000.0
+            state.tkm[v] += payload_t * step / M_PER_KM
             state.status[v] = STATUS_STRANDED
             return KERNEL_OK
         state.odometer_m[v] += step
         state.energy_kwh[v] += energy
         if is_bev:
             state.soc_kwh[v] -= energy
-        state.tkm[v] += payload_t * step / 1000.0
+        state.tkm[v] += payload_t * step / M_PER_KM
         if not reaches_head:
             state.pos_m[v] = pos + step
             return KERNEL_OK

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from transport_sim.codes import N_ROAD_CLASSES
+from transport_sim.units import KPH_PER_MPS
 
 __all__ = ["GraphArrays", "graph_arrays_from_edges", "merge_graph_arrays"]
 
@@ -208,7 +209,7 @@ def graph_arrays_from_edges(
         edge_head=head[order],
         edge_length_m=length_m,
         edge_speed_kph=speed_kph,
-        edge_travel_time_s=length_m / (speed_kph / 3.6),
+        edge_travel_time_s=length_m / (speed_kph / KPH_PER_MPS),
         edge_class=np.asarray(edge_class, dtype=np.int8)[order],
         edge_name=names,
     )

@@ -15,6 +15,7 @@ from transport_sim.network.core import Network
 from transport_sim.network.load import load_network
 from transport_sim.network.plot import draw_network
 from transport_sim.network.tags import POI_KINDS
+from transport_sim.units import M_PER_KM
 
 __all__ = ["network_build", "network_info", "network_plot", "network_summary"]
 
@@ -75,7 +76,7 @@ def network_info(path: Path | None) -> str:
     lines.append(f"loaded from cache: {'yes' if net.from_cache else 'no (built now)'}")
     lines.append(
         f"roads: {g.n_nodes:,} nodes, {g.n_edges:,} directed edges, "
-        f"{g.total_length_m() / 1000:,.1f} km of directed edges"
+        f"{g.total_length_m() / M_PER_KM:,.1f} km of directed edges"
     )
     km = net.road_km_by_class()
     for name in ROAD_CLASSES:

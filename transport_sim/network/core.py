@@ -22,6 +22,7 @@ from transport_sim.network.records import (
     Port,
     ServiceArea,
 )
+from transport_sim.units import M_PER_KM
 
 __all__ = ["Network"]
 
@@ -130,4 +131,4 @@ class Network:
         """Road length in km per road class (directed edges: a two-way road counts twice)."""
         g = self.roads
         km = np.bincount(g.edge_class, weights=g.edge_length_m, minlength=len(ROAD_CLASSES))
-        return {name: float(km[i]) / 1000.0 for i, name in enumerate(ROAD_CLASSES)}
+        return {name: float(km[i]) / M_PER_KM for i, name in enumerate(ROAD_CLASSES)}

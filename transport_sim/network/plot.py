@@ -10,6 +10,7 @@ import numpy as np
 from transport_sim.codes import ROAD_CLASSES
 from transport_sim.network.core import Network
 from transport_sim.network.records import EdgeGeometry
+from transport_sim.units import M_PER_KM
 
 __all__ = ["draw_network"]
 
@@ -61,7 +62,7 @@ def draw_network(network: Network, out_png: Path, *, dpi: int = 150) -> Path:
                 _segments(network.road_geometry, edges),
                 colors=[_COLOUR[code]],
                 linewidths=_WIDTH_PT[code],
-                label=f"{ROAD_CLASSES[code]} ({roads.total_length_m(code) / 1000:.0f} km)",
+                label=f"{ROAD_CLASSES[code]} ({roads.total_length_m(code) / M_PER_KM:.0f} km)",
                 zorder=2 + (len(_WIDTH_PT) - code) * 0.1,
             )
         )

@@ -30,6 +30,7 @@ from transport_sim.network.geo import NodeSnapper
 from transport_sim.network.osm_read import OsmExtract
 from transport_sim.network.records import BuildOptions, EdgeGeometry, Gateway
 from transport_sim.network.speeds import edge_speed_kph
+from transport_sim.units import M_PER_KM
 
 __all__ = ["RoadBuild", "build_roads"]
 
@@ -201,7 +202,7 @@ def build_roads(extract: OsmExtract, options: BuildOptions) -> RoadBuild:
     for u, v, data in graph.edges(data=True):
         if u not in index or v not in index:
             edges_dropped += 1
-            km_dropped += float(data.get("length", 0.0)) / 1000.0
+            km_dropped += float(data.get("length", 0.0)) / M_PER_KM
             continue
         highway = _first(data.get("highway"))
         tails.append(index[u])

@@ -23,6 +23,7 @@ from transport_sim.network.arrays import GraphArrays, graph_arrays_from_edges
 from transport_sim.network.geo import NodeSnapper, haversine_m
 from transport_sim.network.osm_read import OsmExtract, RawFeature
 from transport_sim.network.records import BuildOptions, EdgeGeometry, Port
+from transport_sim.units import M_PER_KM
 
 __all__ = ["WaterBuild", "build_water"]
 
@@ -84,7 +85,7 @@ def build_water(
     in_main = labels == main
     seg_out = ~in_main[seg_a]
     nodes_dropped = int((~in_main).sum())
-    km_dropped = float(seg_len[seg_out].sum()) / 1000.0
+    km_dropped = float(seg_len[seg_out].sum()) / M_PER_KM
 
     # ports: nearest water node of the main component
     snapper = NodeSnapper(lon, lat, np.flatnonzero(in_main))

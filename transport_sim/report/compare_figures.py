@@ -27,6 +27,7 @@ from transport_sim.report.style import (
     save_figure,
     set_suptitle,
 )
+from transport_sim.units import T_PER_KT
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -63,7 +64,7 @@ def fig_compare_co2(runs: Sequence[ComparedRun], lab: Labeller) -> Figure:
     axes = fig.subplots(1, 2, sharey=True)
     for ax, column, key in zip(axes, ("co2_ttw_t", "co2_wtw_t"), ("ttw", "wtw"), strict=True):
         for run in runs:
-            total = rt.co2_by_year(run.annual)[column] / 1e3
+            total = rt.co2_by_year(run.annual)[column] / T_PER_KT
             _line(ax, total.index, total.to_numpy(), run)
             year = int(total.idxmax())
             ax.plot([year], [total.loc[year]], marker="v", markersize=10, color=run.color,
@@ -86,7 +87,7 @@ def fig_compare_co2_by_fleet(runs: Sequence[ComparedRun], lab: Labeller) -> Figu
     axes = np.atleast_1d(fig.subplots(1, len(fleets), squeeze=False)).ravel()
     for ax, fleet in zip(axes, fleets, strict=True):
         for run in runs:
-            table = rt.co2_by_year_fleet(run.annual, "co2_wtw_t") / 1e3
+            table = rt.co2_by_year_fleet(run.annual, "co2_wtw_t") / T_PER_KT
             if fleet in table.columns:
                 _line(ax, table.index, table[fleet].to_numpy(), run)
         ax.set_title(lab.name(fleet))

@@ -50,6 +50,7 @@ from transport_sim.report.style import (
     set_suptitle,
     site_label,
 )
+from transport_sim.units import KWH_PER_GWH, T_PER_KT
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -66,7 +67,7 @@ def fig_co2_by_fleet(annual: pd.DataFrame, info: RunInfo, lab: Labeller) -> Figu
     handles: list[Any] = []
     labels: list[str] = []
     for ax, column, key in zip(axes, ("co2_ttw_t", "co2_wtw_t"), ("ttw", "wtw"), strict=True):
-        table = rt.co2_by_year_fleet(annual, column) / 1e3
+        table = rt.co2_by_year_fleet(annual, column) / T_PER_KT
         fleets = ordered(table.columns, FLEET_ORDER)
         years = table.index.to_numpy()
         polys = ax.stackplot(years, *(table[f].to_numpy() for f in fleets),
@@ -215,7 +216,7 @@ def fig_final_energy(annual: pd.DataFrame, info: RunInfo, lab: Labeller) -> Figu
     """Draw final energy by carrier, GWh/yr, as stacked areas."""
     fig = new_figure(10, 5.5)
     ax = fig.subplots()
-    table = energy_kwh_by_carrier(annual) / 1e6
+    table = energy_kwh_by_carrier(annual) / KWH_PER_GWH
     table = table.loc[:, table.sum() > 0]
     years = table.index.to_numpy()
     polys = ax.stackplot(years, *(table[c].to_numpy() for c in table.columns),

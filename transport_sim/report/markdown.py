@@ -33,6 +33,7 @@ from transport_sim.results.folder import (
     check_writable,
     marker,
 )
+from transport_sim.units import TKM_PER_MTKM
 
 REPORT_FILE: Final = "report.md"
 COMPARE_CSV: Final = "compare.csv"
@@ -454,8 +455,8 @@ def _target_details(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.Data
     rail = rt.rail_shares(annual, scenario)
     rail_rows = [[str(y), fmt_share(rail.loc[y, "rail_tonnage_share"]),
                   fmt_share(rail.loc[y, "rail_tkm_share"]),
-                  fmt_num(rail.loc[y, "rail_tkm"] / 1e6, 1),
-                  fmt_num(rail.loc[y, "truck_tkm"] / 1e6, 1)] for y in rail.index]
+                  fmt_num(rail.loc[y, "rail_tkm"] / TKM_PER_MTKM, 1),
+                  fmt_num(rail.loc[y, "truck_tkm"] / TKM_PER_MTKM, 1)] for y in rail.index]
     sa = (rt.service_area_sites(chargers, scenario, years) if not chargers.empty
           else pd.DataFrame(columns=["coverage", "sites", "plugs"]))
     old = rt.old_diesel_trucks(stock)

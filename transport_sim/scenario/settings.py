@@ -24,22 +24,16 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
-import tomllib
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transport_sim.codes import DAY_TYPES, FLEETS, NEV_POWERTRAINS, POWERTRAINS
+from transport_sim.codes import DAY_TYPES, FLEETS, NEV_POWERTRAINS
 from transport_sim.errors import ScenarioError, describe
+from transport_sim.scenario import schema
 from transport_sim.scenario.curves import Curve
-
-SECONDS_PER_DAY = 86_400
-MIN_YEAR = 2000
-MAX_YEAR = 2100
-SHARE_SUM_TOLERANCE = 1e-6
+from transport_sim.units import SECONDS_PER_DAY
 
 #: Conventional (non-NEV) powertrains each fleet may buy.
 CONVENTIONAL_POWERTRAINS: dict[str, tuple[str, ...]] = {
@@ -340,18 +334,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def read_toml(path: Path, what: str = "scenario") -> dict[str, Any]:
     """Read a TOML file, turning I/O and syntax errors into one-line :class:`ScenarioError`."""
-    if not path.exists():
-        raise ScenarioError(describe(path, what, str(path), "file not found"))
-    if path.is_dir():
-        raise ScenarioError(describe(path, what, str(path), "is a folder, expected a TOML file"))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(describe(path, what, str(path), f"cannot be read: {exc}")) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: malformed TOML: {exc}") from None
+    return schema.read_toml(path, what, ScenarioError)
 
 
 def _read_toml_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
@@ -383,6 +366,7 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
             isinstance(value, dict)
             and isinstance(out.get(key), dict)
             and not _is_curve_table(value)
+            and not (not value and _is_curve_table(out[key]))  # {} over a curve: an error
         ):
             out[key] = deep_merge(out[key], value)
         else:
@@ -402,199 +386,15 @@ def scenario_from_dict(data: dict[str, Any], source: Path | None = None) -> Scen
         raise ScenarioError(
             describe(source, "scenario", None, "missing [scenario] table (needs at least name)")
         )
-    scen = _build(Scenario, data, "", source)
+    scen = schema.build_dataclass(Scenario, data, schema.Where(source))
     scen = dataclasses.replace(scen, source=source)
     _check_cross_fields(scen)
     return scen
 
 
-def _build(cls: type, data: Any, prefix: str, source: Path | None) -> Any:
-    if not isinstance(data, dict):
-        raise ScenarioError(describe(source, prefix or "<root>", data, "expected a table"))
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.metadata.get("kind") != "internal"}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        where = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
-        raise ScenarioError(
-            describe(source, where, data[unknown[0]], f"unknown key; accepted: {', '.join(fields)}")
-        )
-    hints = typing.get_type_hints(cls)
-    kwargs: dict[str, Any] = {}
-    for name, fld in fields.items():
-        if name not in data:
-            continue
-        path = f"{prefix}.{name}" if prefix else name
-        kwargs[name] = _convert(fld, hints[name], data[name], path, source)
-    return cls(**kwargs)
-
-
-def _convert(fld: dataclasses.Field, hint: Any, value: Any, path: str, source: Path | None) -> Any:  # noqa: PLR0911, PLR0912
-    meta = fld.metadata
-    kind = meta["kind"]
-    lo, hi = meta.get("lo"), meta.get("hi")
-
-    def fail(problem: str) -> ScenarioError:
-        return ScenarioError(describe(source, path, value, problem))
-
-    if kind == "section":
-        return _build(_section_type(hint), value, path, source)
-    if kind in ("str", "name", "path"):
-        if not isinstance(value, str):
-            raise fail("expected a string")
-        if kind == "name" and (not value or not all(c.isalnum() or c in "-_" for c in value)):
-            raise fail("use letters, digits, '-' and '_' only")
-        if kind == "path" and not value:
-            raise fail("expected a file path")
-        return value
-    if kind in ("int", "year"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise fail("expected an integer")
-        if kind == "year" and not MIN_YEAR <= value <= MAX_YEAR:
-            raise fail(f"expected a year in {MIN_YEAR}..{MAX_YEAR}")
-        _check_range(value, lo, hi, fail)
-        return value
-    if kind in ("float", "tick", "share"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise fail("expected a number")
-        number = float(value)
-        if math.isnan(number):  # NaN
-            raise fail("expected a number, got NaN")
-        if kind == "share":
-            lo, hi = 0.0, 1.0
-        if kind == "tick" and (number <= 0 or number > 3600 or SECONDS_PER_DAY % number != 0):
-            raise fail("the tick must be > 0 s, <= 3600 s and divide the day (86400 s)")
-        _check_range(number, lo, hi, fail)
-        return number
-    if kind in ("curve", "share_curve"):
-        if kind == "share_curve":
-            lo, hi = 0.0, 1.0
-        return _to_curve(value, lo, hi, fail)
-    if kind in ("choice", "choice_or_none"):
-        choices = meta["choices"]
-        if not isinstance(value, str) or value not in choices:
-            raise fail(f"expected one of: {', '.join(choices)}")
-        return value
-    if kind == "year_or_none":
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not MIN_YEAR <= value <= MAX_YEAR
-        ):
-            raise fail(f"expected a year in {MIN_YEAR}..{MAX_YEAR}")
-        return value
-    if kind == "choices":
-        choices = meta["choices"]
-        if not isinstance(value, list) or not value:
-            raise fail(f"expected a non-empty list drawn from: {', '.join(choices)}")
-        bad = [v for v in value if v not in choices]
-        if bad:
-            raise fail(f"unknown entry {bad[0]!r}; accepted: {', '.join(choices)}")
-        if len(set(value)) != len(value):
-            raise fail("entries must not repeat")
-        return tuple(value)
-    if kind in ("mix", "mix_or_none"):
-        return _to_mix(value, meta.get("choices"), path, source)
-    if kind == "table":
-        if not isinstance(value, dict):
-            raise fail("expected a table")
-        return value
-    msg = f"unknown field kind {kind!r} for {path}"
-    raise AssertionError(msg)
-
-
-def _section_type(hint: Any) -> type:
-    if isinstance(hint, type):
-        return hint
-    for arg in typing.get_args(hint):
-        if isinstance(arg, type) and arg is not types.NoneType:
-            return arg
-    msg = f"cannot resolve section type {hint!r}"
-    raise AssertionError(msg)
-
-
-def _check_range(
-    number: float, lo: float | None, hi: float | None, fail: typing.Callable[[str], Exception]
-) -> None:
-    if lo is not None and number < lo:
-        raise fail(f"must be >= {lo}")
-    if hi is not None and number > hi:
-        raise fail(f"must be <= {hi}")
-
-
-def _to_curve(
-    value: Any,
-    lo: float | None,
-    hi: float | None,
-    fail: typing.Callable[[str], Exception],
-) -> Curve:
-    if isinstance(value, Curve):
-        value = value.to_toml()
-    if isinstance(value, bool):
-        raise fail("expected a number or a {year = value} table")
-    if isinstance(value, (int, float)):
-        _check_range(float(value), lo, hi, fail)
-        return Curve.constant(float(value))
-    if not isinstance(value, dict) or not value:
-        raise fail("expected a number or a {year = value} table")
-    points: list[tuple[int, float]] = []
-    for key, val in value.items():
-        try:
-            year = int(key)
-        except (TypeError, ValueError):
-            raise fail(f"curve key {key!r} is not a year") from None
-        if not MIN_YEAR <= year <= MAX_YEAR:
-            raise fail(f"curve year {year} outside {MIN_YEAR}..{MAX_YEAR}")
-        if isinstance(val, bool) or not isinstance(val, (int, float)) or math.isnan(val):
-            raise fail(f"curve value for {year} is not a number")
-        _check_range(float(val), lo, hi, fail)
-        points.append((year, float(val)))
-    years = [p[0] for p in points]
-    if years != sorted(years):
-        raise fail("curve years must be given in increasing order")
-    if len(set(years)) != len(years):
-        raise fail("curve years must not repeat")
-    return Curve(tuple(years), tuple(p[1] for p in points))
-
-
-def _to_mix(
-    value: Any,
-    choices: tuple[str, ...] | None,
-    path: str,
-    source: Path | None,
-) -> dict[str, Curve]:
-    if not isinstance(value, dict) or not value:
-        raise ScenarioError(describe(source, path, value, "expected a table of name = share"))
-    mix: dict[str, Curve] = {}
-    allowed = choices if choices is not None else POWERTRAINS
-    for key, val in value.items():
-        sub = f"{path}.{key}"
-        if key not in allowed:
-            raise ScenarioError(
-                describe(source, sub, val, f"unknown name; accepted: {', '.join(allowed)}")
-            )
-
-        def fail(problem: str, sub: str = sub, val: Any = val) -> ScenarioError:
-            return ScenarioError(describe(source, sub, val, problem))
-
-        mix[key] = _to_curve(val, 0.0, 1.0, fail)
-    check_mix_sums(mix, path, source)
-    return mix
-
-
 def check_mix_sums(mix: dict[str, Curve], path: str, source: Path | None) -> None:
-    """Raise :class:`ScenarioError` unless the shares sum to 1 in every year.
-
-    Piecewise-linear curves sum to a piecewise-linear function whose breakpoints are the
-    union of theirs, so checking those years checks every year.
-    """
-    years = sorted({y for c in mix.values() for y in c.breakpoints()})
-    for year in years:
-        total = sum(c.at(year) for c in mix.values())
-        if abs(total - 1.0) > SHARE_SUM_TOLERANCE:
-            shown = {k: round(c.at(year), 6) for k, c in mix.items()}
-            raise ScenarioError(
-                describe(source, path, shown, f"shares sum to {total:.6g} in {year}, must sum to 1")
-            )
+    """Raise :class:`ScenarioError` unless the shares sum to 1 in every year."""
+    schema.check_mix_sums(mix, schema.Where(source, path))
 
 
 def _check_cross_fields(scen: Scenario) -> None:
@@ -609,15 +409,7 @@ def _check_cross_fields(scen: Scenario) -> None:
                 f"years reversed: end_year must be >= start_year ({run.start_year})",
             )
         )
-    if SECONDS_PER_DAY % run.report_interval_s != 0 or run.report_interval_s % run.tick_s != 0:
-        raise ScenarioError(
-            describe(
-                src,
-                "run.report_interval_s",
-                run.report_interval_s,
-                f"must be a multiple of tick_s ({run.tick_s}) and divide the day",
-            )
-        )
+    schema.check_rules(scen, SCENARIO_RULES, schema.Where(src))
     for fleet in FLEETS:
         pol = scen.policy.fleet(fleet)
         mix = pol.conventional_mix
@@ -672,6 +464,43 @@ def _check_cross_fields(scen: Scenario) -> None:
         )
 
 
+def _report_interval_problem(scen: Scenario) -> str | None:
+    run = scen.run
+    if SECONDS_PER_DAY % run.report_interval_s != 0:
+        return "must divide the day (86400 s)"
+    if run.report_interval_s % run.tick_s != 0 and run.tick_s < run.report_interval_s:
+        return f"must be a multiple of run.tick_s ({run.tick_s:g} s)"
+    return None
+
+
+def _tick_problem(scen: Scenario) -> str | None:
+    run = scen.run
+    if SECONDS_PER_DAY % run.report_interval_s == 0 and run.tick_s > run.report_interval_s:
+        return (
+            f"longer than run.report_interval_s ({run.report_interval_s:g} s); set "
+            "report_interval_s to a multiple of the tick"
+        )
+    return None
+
+
+#: Rules across fields, checked once every field is valid (first broken rule reported).
+SCENARIO_RULES: tuple[schema.Rule, ...] = (
+    schema.Rule("run.report_interval_s", _report_interval_problem),
+    schema.Rule("run.tick_s", _tick_problem),
+    schema.Rule(
+        "charging.charger_efficiency",
+        lambda s: None if s.charging.charger_efficiency > 0 else
+        "expected an efficiency in (0, 1]: at 0 no energy reaches the battery",
+    ),
+    schema.Rule(
+        "charging.charge_to_soc",
+        lambda s: None if s.charging.charge_to_soc > s.charging.charge_below_soc else
+        f"must be above charging.charge_below_soc ({s.charging.charge_below_soc:g}): "
+        "vehicles would leave the plug before reaching the level that sends them to charge",
+    ),
+)
+
+
 def _internal(fld: dataclasses.Field) -> bool:
     return fld.metadata.get("kind") == "internal"
 
@@ -699,7 +528,7 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any, source: Path | No
                 target[part] = value
                 return
             if fld.metadata["kind"] == "section":
-                node = _section_type(typing.get_type_hints(node)[part])
+                node = schema.section_type(typing.get_type_hints(node)[part])
                 target = target.setdefault(part, {})
                 continue
             if fld.metadata["kind"] in ("table", "mix", "mix_or_none"):

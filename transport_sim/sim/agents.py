@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from transport_sim.codes import FLEETS, POWERTRAINS, SITE_KINDS, STATUS_NAMES
+from transport_sim.units import M_PER_KM
 
 if TYPE_CHECKING:
     from transport_sim.sim.model import TransportModel
@@ -58,7 +59,7 @@ class Vehicle(mesa.Agent):
     @property
     def odometer_km(self) -> float:
         """Distance driven (sailed) today, km."""
-        return float(self._state.odometer_m[self.index]) / 1000.0
+        return float(self._state.odometer_m[self.index]) / M_PER_KM
 
     @property
     def energy_kwh(self) -> float:

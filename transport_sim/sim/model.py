@@ -32,6 +32,7 @@ from transport_sim.kernels.charging import TAPER_FLOOR, ChargingState, charging_
 from transport_sim.kernels.day import _run_ticks, run_ticks_args
 from transport_sim.kernels.state import time_of_day_factors
 from transport_sim.sim.agents import AGENT_CLASSES, ChargingSite, Vehicle
+from transport_sim.units import M_PER_KM, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from transport_sim.scenario.settings import Scenario
     from transport_sim.sim.prepare import Prepared
 
-SECONDS_PER_DAY = 86_400.0
 
 #: Default time-of-day speed factors (share of free-flow speed) for urban road classes:
 #: morning and evening peaks slow arterials and local streets.  Estimate (no Shiyan
@@ -85,8 +85,8 @@ class DaySettings:
             charge_to_soc=ch.charge_to_soc,
             taper_start_soc=ch.taper_start_soc,
             charger_efficiency=ch.charger_efficiency,
-            taxi_max_wait_s=float(taxi_op.max_wait_min) * 60.0,
-            taxi_max_pickup_s=float(taxi_op.max_pickup_min) * 60.0,
+            taxi_max_wait_s=float(taxi_op.max_wait_min) * SECONDS_PER_MINUTE,
+            taxi_max_pickup_s=float(taxi_op.max_pickup_min) * SECONDS_PER_MINUTE,
             taxi_pickup_dwell_s=float(taxi_op.pickup_dwell_s),
             taxi_dropoff_dwell_s=float(taxi_op.dropoff_dwell_s),
         )
@@ -152,13 +152,13 @@ class TransportModel(mesa.Model):
             ChargingSite(self, s)
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                "time_h": lambda m: m.time_s / 3600.0,
+                "time_h": lambda m: m.time_s / SECONDS_PER_HOUR,
                 "moving": lambda m: m.count_status(STATUS_MOVING),
                 "queued": lambda m: m.count_status(STATUS_QUEUED),
                 "charging": lambda m: m.count_status(STATUS_CHARGING),
                 "stranded": lambda m: m.count_status(STATUS_STRANDED),
                 "energy_kwh": lambda m: float(m.state.energy_kwh[: m.plan.n_vehicles].sum()),
-                "vkm": lambda m: float(m.state.odometer_m[: m.plan.n_vehicles].sum()) / 1000.0,
+                "vkm": lambda m: float(m.state.odometer_m[: m.plan.n_vehicles].sum()) / M_PER_KM,
                 "requests_assigned": lambda m: int(m.dispatch_totals[0]),
                 "requests_unserved": lambda m: int(m.dispatch_totals[1]),
             }
@@ -336,13 +336,13 @@ class TransportModel(mesa.Model):
                 "spec": st.spec[:n],
                 "sim_vehicles": 1,
                 "trips": st.trips[:n],
-                "vkm": st.odometer_m[:n] / 1000.0,
+                "vkm": st.odometer_m[:n] / M_PER_KM,
                 "tkm": st.tkm[:n],
                 "energy_kwh": st.energy_kwh[:n],
                 "grid_kwh": st.grid_kwh[:n],
                 "charged_kwh": st.charged_kwh[:n],
                 "stranded": (st.status[:n] == STATUS_STRANDED).astype(np.int64),
-                "wait_h": st.wait_s[:n] / 3600.0,
+                "wait_h": st.wait_s[:n] / SECONDS_PER_HOUR,
             }
         )
         out = frame.groupby("spec", sort=True).sum().reset_index()

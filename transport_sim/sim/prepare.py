@@ -54,6 +54,7 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
     from transport_sim.kernels.cache import configure_numba_cache
     from transport_sim.network import load_network
     from transport_sim.policy.turnover import simulate_stock
+    from transport_sim.scenario.sanity import warn_tick, warn_vehicle_scale
 
     configure_numba_cache()  # before the first kernel compiles (context builds call kernels)
     timings: dict[str, float] = {}
@@ -73,6 +74,9 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
         f"network: {network.roads.n_nodes} road nodes, {network.roads.n_edges} edges"
         f"{' (schematic)' if network.schematic else ''}",
     )
+    # valid but statistically meaningless settings: one warning each, naming the cost
+    warn_vehicle_scale(scenario, {f: fleet_def.fleet(f).stock for f in ("taxi", "truck")})
+    warn_tick(scenario, network.roads.edge_travel_time_s)
     t0 = time.perf_counter()
     context = build_context(network, fleet_def.fleet("bus").operation)
     timings["context_s"] = time.perf_counter() - t0

@@ -47,6 +47,7 @@ import numpy as np
 
 from transport_sim.errors import ScenarioError, describe
 from transport_sim.io import is_number
+from transport_sim.scenario import schema
 from transport_sim.scenario.curves import Curve
 
 ParameterKind = Literal["real", "integer", "categorical"]
@@ -62,6 +63,32 @@ BASE_TOKEN = "{base}"
 #: Keys accepted in a ``[[parameter]]`` table.
 PARAMETER_KEYS: tuple[str, ...] = (
     "name", "path", "kind", "values", "range", "transform", "template", "target",
+)
+#: Longest list of values one parameter may take (a grid multiplies these lengths).
+MAX_VALUES = 10_000
+
+#: The ``[[parameter]]`` table, declared once (see :mod:`transport_sim.scenario.schema`);
+#: rules between its keys are checked by :func:`parse_parameter`.
+PARAMETER_SCHEMA = schema.Record(
+    {
+        "name": schema.String(
+            name=True, extra="._-", max_length=schema.MAX_NAME_LENGTH,
+            what="a column name: letters, digits, '.', '_', '-'",
+        ),
+        "path": schema.String(
+            nonempty=True, max_length=200,
+            what="a dotted field, e.g. policy.bus.nev_share_of_new",
+        ),
+        "kind": schema.Enum(PARAMETER_KINDS),
+        "values": schema.ListOf(
+            schema.Anything(), nonempty=True, what="a non-empty list", max_length=MAX_VALUES,
+        ),
+        "range": schema.ListOf(schema.Number(), length=2, what="[lo, hi] (two numbers)"),
+        "transform": schema.Enum(TRANSFORMS),
+        "template": schema.Anything(),
+        "target": schema.Number(),
+    },
+    unknown="unknown key",
 )
 
 
@@ -285,16 +312,11 @@ def parse_parameter(  # noqa: PLR0912
     def fail(key: str, value: object, problem: str) -> ScenarioError:
         return ScenarioError(describe(source, f"{where}.{key}", value, problem))
 
-    unknown = sorted(set(data) - set(PARAMETER_KEYS))
-    if unknown:
-        accepted = ", ".join(PARAMETER_KEYS)
-        raise fail(unknown[0], data[unknown[0]], f"unknown key; accepted: {accepted}")
+    PARAMETER_SCHEMA.convert(data, schema.Where(source, where))
     path = data.get("path")
-    if not isinstance(path, str) or not path or any(not p for p in path.split(".")):
+    if path is None or any(not p for p in path.split(".")):
         raise fail("path", path, "expected a dotted field, e.g. policy.bus.nev_share_of_new")
     name = data.get("name", path)
-    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "._-" for c in name):
-        raise fail("name", name, "expected a column name: letters, digits, '.', '_', '-'")
     values = data.get("values")
     bounds = data.get("range")
     if values is not None and bounds is not None:
@@ -302,14 +324,13 @@ def parse_parameter(  # noqa: PLR0912
     if values is None and bounds is None:
         raise fail("values", None, "missing: give values = [...] (grid) or range = [lo, hi]")
     transform = data.get("transform", "template" if "template" in data else "set")
-    if transform not in TRANSFORMS:
-        raise fail("transform", transform, f"expected one of: {', '.join(TRANSFORMS)}")
     template = data.get("template")
     if (template is not None) != (transform == "template"):
         raise fail("template", template, 'template = ... goes with transform = "template" only')
+    bad = schema.first_nonfinite(template, "template")
+    if bad is not None:
+        raise fail(bad, template, "expected finite numbers (no nan or inf)")
     target = data.get("target", 1.0)
-    if not is_number(target) or math.isnan(target):
-        raise fail("target", target, "expected a number")
     if "target" in data and transform != "transition_year":
         raise fail("target", target, 'target applies to transform = "transition_year" only')
 
@@ -320,9 +341,15 @@ def parse_parameter(  # noqa: PLR0912
         transform == "template" and _template_uses_value_key(template)
     )
     if values is not None:
-        if not isinstance(values, list) or not values:
-            raise fail("values", values, "expected a non-empty list")
-        labels = [canonical_json(v) for v in values]
+        bad = schema.first_nonfinite(values, "values")
+        if bad is not None:
+            raise fail(bad, values, "expected finite values (no nan or inf)")
+        try:
+            labels = [canonical_json(v) for v in values]
+        except (TypeError, ValueError):
+            raise fail(
+                "values", values, "expected numbers, strings, booleans, lists or tables (no dates)"
+            ) from None
         if len(set(labels)) != len(labels):
             raise fail("values", values, "values must not repeat")
         inferred = (
@@ -342,11 +369,6 @@ def parse_parameter(  # noqa: PLR0912
     else:
         if design == "grid":
             raise fail("range", bounds, "grid designs need values = [...], not a range")
-        if (
-            not isinstance(bounds, list) or len(bounds) != 2
-            or not all(is_number(b) and not math.isnan(b) for b in bounds)
-        ):
-            raise fail("range", bounds, "expected [lo, hi] (two numbers)")
         kind = kind or ("integer" if year_key else "real")
         if kind == "categorical":
             raise fail("kind", kind, "categorical parameters need values = [...], not a range")

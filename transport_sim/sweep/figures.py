@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from transport_sim.units import T_PER_KT
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -113,7 +115,7 @@ def plot_trajectories(results: SweepResults, annual: pd.DataFrame, folder: Path)
         annual.groupby(["run", "year"], as_index=False)["co2_wtw_t"].sum()
         .merge(results.design[design_cols], on="run", how="left")
     )
-    per_run["co2_wtw_kt"] = per_run["co2_wtw_t"] / 1000.0
+    per_run["co2_wtw_kt"] = per_run["co2_wtw_t"] / T_PER_KT
     params = _parameters(results)
     written: list[Path] = []
     fig, axes = _figure(len(params))

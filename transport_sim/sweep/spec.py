@@ -19,6 +19,7 @@ import numpy as np
 from transport_sim.accounting.outcomes import OUTCOME_NAMES
 from transport_sim.errors import ScenarioError, describe
 from transport_sim.io import file_sha256
+from transport_sim.scenario import schema
 from transport_sim.scenario.settings import (
     Scenario,
     deep_merge,
@@ -57,6 +58,36 @@ SWEEP_KEYS: tuple[str, ...] = (
 TOP_KEYS: tuple[str, ...] = ("sweep", "overrides", "parameter")
 #: Fields a sweep parameter may not set (seeds come from the replications).
 RESERVED_PATHS: tuple[str, ...] = ("run.seed",)
+#: Most replications per design point accepted.  The standard error of a mean over
+#: replications falls as 1/sqrt(R): 10,000 replications give 1 % of one run's spread,
+#: far below any use, and every replication is a full model run.
+MAX_REPLICATIONS = 10_000
+#: Largest LHS sample size / Sobol base sample accepted (2^20; each point is R runs).
+MAX_SAMPLES = 2**20
+
+#: The ``[sweep]`` table, declared once (see :mod:`transport_sim.scenario.schema`).
+SWEEP_SCHEMA = schema.Record(
+    {
+        "name": schema.String(name=True, max_length=schema.MAX_NAME_LENGTH),
+        "description": schema.String(),
+        "base": schema.String(
+            nonempty=True, what="the base scenario file, relative to the sweep"
+        ),
+        "design": schema.Enum(DESIGN_KINDS),
+        "samples": schema.Integer(1, MAX_SAMPLES, what="samples = a positive integer"),
+        "second_order": schema.Bool(),
+        "replications": schema.Integer(1, MAX_REPLICATIONS),
+        "seed": schema.Integer(0),
+        "outcomes": schema.ListOf(
+            schema.Member(OUTCOME_NAMES, "outcome"), nonempty=True, distinct=True,
+            what="a non-empty list of summary columns",
+        ),
+        "tables": schema.ListOf(
+            schema.Member(RUN_TABLES, "table"), distinct=True,
+            what="a list of tables including 'annual'",
+        ),
+    }
+)
 
 
 
@@ -241,9 +272,7 @@ def _check_path(path: str) -> str | None:
     node: Any = Scenario
     parts = path.split(".")
     for i, part in enumerate(parts):
-        fields = {
-            f.name: f for f in dataclasses.fields(node) if f.metadata.get("kind") != "internal"
-        }
+        fields = schema.public_fields(node)
         if part not in fields:
             where = ".".join(parts[:i]) or "the scenario"
             return f"no field {part!r} in {where}; accepted: {', '.join(fields)}"
@@ -254,8 +283,7 @@ def _check_path(path: str) -> str | None:
             return None  # free-form below (fleet_overrides, mixes): checked by the values
         if kind != "section":
             return f"{'.'.join(parts[: i + 1])} is a value, not a table"
-        hint = typing.get_type_hints(node)[part]
-        node = hint if isinstance(hint, type) else typing.get_args(hint)[0]
+        node = schema.section_type(typing.get_type_hints(node)[part])
     return None
 
 
@@ -289,72 +317,43 @@ def sweep_from_dict(  # noqa: PLR0912
     def fail(where: str, value: object, problem: str) -> ScenarioError:
         return ScenarioError(describe(source, where, value, problem))
 
-    unknown = sorted(set(data) - set(TOP_KEYS))
-    if unknown:
-        raise fail(unknown[0], data[unknown[0]], f"unknown table; accepted: {', '.join(TOP_KEYS)}")
-    head = data.get("sweep")
-    if not isinstance(head, dict):
-        raise fail("sweep", head, "missing [sweep] table (needs at least name and base)")
-    unknown = sorted(set(head) - set(SWEEP_KEYS))
-    if unknown:
-        raise fail(
-            f"sweep.{unknown[0]}", head[unknown[0]],
-            f"unknown key; accepted: {', '.join(SWEEP_KEYS)}",
-        )
-    name = head.get("name")
-    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_" for c in name):
-        raise fail("sweep.name", name, "expected a name: letters, digits, '-' and '_'")
+    top = schema.Where(source)
+    schema.check_keys(data, TOP_KEYS, top, "unknown table")
+    if not isinstance(data.get("sweep"), dict):
+        problem = "missing [sweep] table (needs at least name and base)"
+        raise fail("sweep", data.get("sweep"), problem)
+    head = SWEEP_SCHEMA.convert(data["sweep"], top.at("sweep"))
+    if "name" not in head:
+        raise fail("sweep.name", None, "expected a name: letters, digits, '-' and '_'")
+    name = head["name"]
     description = head.get("description", "")
-    if not isinstance(description, str):
-        raise fail("sweep.description", description, "expected a string")
-    base_rel = head.get("base")
-    if not isinstance(base_rel, str) or not base_rel:
-        raise fail("sweep.base", base_rel, "expected the base scenario file, relative to the sweep")
+    if "base" not in head:
+        raise fail("sweep.base", None, "expected the base scenario file, relative to the sweep")
+    base_rel = head["base"]
     folder = source.parent if source is not None else Path.cwd()
     base_path = (folder / base_rel).resolve()
     if not base_path.is_file():
         raise fail("sweep.base", base_rel, f"base scenario not found ({base_path})")
 
     kind = head.get("design", "grid")
-    if kind not in DESIGN_KINDS:
-        raise fail("sweep.design", kind, f"expected one of: {', '.join(DESIGN_KINDS)}")
     samples = head.get("samples")
     if kind == "grid":
         if samples is not None:
             raise fail("sweep.samples", samples, "grid designs take no samples (lhs/sobol only)")
         samples = 0
-    elif isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+    elif samples is None:
         raise fail("sweep.samples", samples, f"{kind} designs need samples = a positive integer")
     elif kind == "sobol" and samples & (samples - 1):
         raise fail("sweep.samples", samples, "sobol (Saltelli) designs need a power of 2")
     second_order = head.get("second_order", True)
-    if not isinstance(second_order, bool):
-        raise fail("sweep.second_order", second_order, "expected true or false")
     if "second_order" in head and kind != "sobol":
         raise fail("sweep.second_order", second_order, "applies to sobol designs only")
     replications = head.get("replications", 1)
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise fail("sweep.replications", replications, "expected an integer >= 1")
     seed = head.get("seed", DEFAULT_SEED)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise fail("sweep.seed", seed, "expected an integer >= 0")
-    outcomes = head.get("outcomes", list(DEFAULT_OUTCOMES))
-    if not isinstance(outcomes, list) or not outcomes:
-        raise fail("sweep.outcomes", outcomes, "expected a non-empty list of summary columns")
-    for outcome in outcomes:
-        if outcome not in OUTCOME_NAMES:
-            raise fail(
-                "sweep.outcomes", outcome,
-                f"unknown outcome; accepted: {', '.join(OUTCOME_NAMES)}",
-            )
-    tables = head.get("tables", list(DEFAULT_TABLES))
-    if not isinstance(tables, list) or "annual" not in tables:
+    outcomes = list(head.get("outcomes", DEFAULT_OUTCOMES))
+    tables = list(head.get("tables", DEFAULT_TABLES))
+    if "annual" not in tables:
         raise fail("sweep.tables", tables, "expected a list of tables including 'annual'")
-    for table in tables:
-        if table not in RUN_TABLES:
-            raise fail("sweep.tables", table, f"unknown table; accepted: {', '.join(RUN_TABLES)}")
-    if len(set(tables)) != len(tables) or len(set(outcomes)) != len(outcomes):
-        raise fail("sweep.tables", tables, "entries must not repeat")
 
     base = load_scenario(base_path)
     overrides = data.get("overrides", {})
