@@ -18,7 +18,7 @@ import pandas as pd
 
 from transport_sim import __version__
 from transport_sim.codes import FLEETS
-from transport_sim.results.folder import Results, check_writable, marker, write_results
+from transport_sim.results.folder import Results, marker, prepare_output, write_results
 from transport_sim.scenario.settings import Scenario, load_scenario
 from transport_sim.sim.prepare import Prepared, day_seeds, log_progress, prepare, simulate_day
 
@@ -186,8 +186,8 @@ def run(
         scenario = load_scenario(Path(scenario_or_path or default_scenario_path()))
     if overrides:
         scenario = scenario.with_overrides({k.replace("__", "."): v for k, v in overrides.items()})
-    if out is not None:
-        check_writable(Path(out), overwrite=overwrite)
+    if out is not None:  # milliseconds: a bad --out fails before hours of simulation
+        prepare_output(Path(out), overwrite=overwrite)
     results = run_tables(scenario, seed, progress=progress)
     if out is None:
         return results

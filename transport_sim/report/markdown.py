@@ -32,6 +32,7 @@ from transport_sim.results.folder import (
     atomic_folder,
     check_writable,
     marker,
+    remove_stale_partials,
 )
 
 REPORT_FILE: Final = "report.md"
@@ -162,8 +163,9 @@ def compare_results(dirs: Sequence[Path], out: Path, *, overwrite: bool = False,
     if not dirs:
         raise ResultsError(describe(None, "compare", [], "give at least one results folder"))
     out = Path(out)
+    check_writable(out, overwrite=overwrite, can_overwrite=False)  # before reading the runs
     loaded = [load_results(Path(d)) for d in dirs]
-    check_writable(out, overwrite=overwrite, can_overwrite=False)
+    remove_stale_partials(out)
     names = display_names(loaded)
     table = compare_table(loaded, names)
     runs = [
