@@ -114,6 +114,12 @@ def run_tables(
             )
     days = pd.concat(day_rows, ignore_index=True)
     annual = annual_table(days, prep)
+    stock = prep.stock
+    dropped = list(scenario.run.drop_fleets)
+    if dropped:  # fleets left out on purpose get no rows (not zeros that look like data)
+        annual = annual[~annual["fleet"].isin(dropped)].reset_index(drop=True)
+        if "fleet" in stock.columns:
+            stock = stock[~stock["fleet"].isin(dropped)].reset_index(drop=True)
     chargers = pd.concat(charger_frames, ignore_index=True)
     meta = {
         **marker("run"),
@@ -128,6 +134,7 @@ def run_tables(
         "years": [years.start, years.stop - 1],
         "day_types": list(scenario.run.day_types),
         "tick_s": scenario.run.tick_s,
+        "dropped_fleets": dropped,
         "timings_s": {
             **prep.timings,
             "simulation_s": t_sim,
@@ -140,7 +147,7 @@ def run_tables(
         "chargers": chargers,
         "charger_hourly": pd.concat(hourly_frames, ignore_index=True),
         "timeseries": pd.concat(series, ignore_index=True),
-        "stock": prep.stock,
+        "stock": stock,
     }
     return Results(tables=tables, meta=meta, scenario_toml=scenario.to_dict())
 

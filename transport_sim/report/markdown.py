@@ -357,6 +357,10 @@ def _headline(annual: pd.DataFrame, meta: Mapping[str, Any]) -> str:
         f"- **WTW CO2 peak: {peak_year}, {fmt_t(peak_t)} t**{_peak_note(annual, peak_year)}",
         f"- TTW CO2 peak: {ttw_year}, {fmt_t(ttw_t)} t{_peak_note(annual, ttw_year)}",
     ]
+    if meta.get("dropped_fleets"):
+        dropped = ", ".join(str(f) for f in meta["dropped_fleets"])
+        lines.append(f"- **Fleets dropped: {dropped}** (`[run] drop_fleets`: the network cannot "
+                     "carry them); every total above and below leaves them out.")
     if "peak_year" in meta and int(meta["peak_year"]) != peak_year:
         lines.append(f"- Warning: run.json says peak_year = {meta['peak_year']}; "
                      "annual.parquet gives the year above.")

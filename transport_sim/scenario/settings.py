@@ -102,6 +102,14 @@ class RunSettings:
     vehicle_scale: float = _f(
         1.0, "float", "fraction of each fleet simulated on the representative day", lo=1e-4, hi=1.0
     )
+    drop_fleets: tuple[str, ...] = _f(
+        (),
+        "choices",
+        "fleets left out because the network cannot carry them (no bus lines, water, ...); "
+        "they get no rows in the tables and the report says so",
+        choices=FLEETS,
+        allow_empty=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -484,7 +492,7 @@ def _convert(fld: dataclasses.Field, hint: Any, value: Any, path: str, source: P
         return value
     if kind == "choices":
         choices = meta["choices"]
-        if not isinstance(value, list) or not value:
+        if not isinstance(value, list) or (not value and not meta.get("allow_empty")):
             raise fail(f"expected a non-empty list drawn from: {', '.join(choices)}")
         bad = [v for v in value if v not in choices]
         if bad:

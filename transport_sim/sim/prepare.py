@@ -51,6 +51,7 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
     from transport_sim.fleets.reader import load_fleets_for
     from transport_sim.network import load_network
     from transport_sim.policy.turnover import simulate_stock
+    from transport_sim.sim.fleet_needs import check_network_serves
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -63,6 +64,7 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
     timings["fleets_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     network = load_network(scenario.network_path)
+    check_network_serves(scenario, network)  # a fleet the network cannot carry: one line
     timings["network_s"] = time.perf_counter() - t0
     log_progress(
         progress,
