@@ -223,7 +223,8 @@ class ChargingSettings:
     depot_plugs_per_bus: float = _f(0.5, "float", "depot plugs per BEV bus", lo=0.0, hi=2.0)
     depot_power_kw: float = _f(150.0, "float", "bus depot / terminal plug power, kW", lo=1.0)
     urban_hubs: int = _f(
-        60, "int", "urban public charging hubs (taxis, delivery trucks); pilot: 300 by 2028", lo=0
+        60, "int", "urban public charging hubs (taxis, delivery trucks); pilot: 300 by 2028; "
+        "more hubs than the network's candidate locations share them, busiest first", lo=0
     )
     urban_hub_plugs: int = _f(8, "int", "plugs per urban hub", lo=1, hi=500)
     urban_power_kw: float = _f(120.0, "float", "urban hub plug power, kW", lo=1.0)
