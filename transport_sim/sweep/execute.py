@@ -432,8 +432,9 @@ def sweep(
 
     with contextlib.ExitStack() as stack:
         serial = scheduler == "serial" or workers == 0
+        remote = not serial and scheduler not in (None, "local")
         client = None
-        if not serial:  # connect (or start the local cluster) before the folder exists
+        if remote:  # a bad or unreachable address fails before the folder exists
             client = stack.enter_context(_dask_client(workers, scheduler, progress=progress))
         prepare_folder(folder, spec, planned, resume=resume)
         finished = folder.finished(spec.tables)
@@ -451,6 +452,8 @@ def sweep(
             bar.update(ok=outcome.ok)
 
         bar.show(force=True)
+        if pending and not serial and client is None:  # a local cluster only when needed
+            client = stack.enter_context(_dask_client(workers, scheduler, progress=progress))
         if pending and client is None:
             fn = run_fn or functools.partial(run_model, cache=PreparedCache())
             _run_serial(pending, fn, spec.tables, on_done)
