@@ -181,3 +181,42 @@ def test_cli_bad_scheduler_is_a_user_error(folder: Path) -> None:
     with pytest.raises(TransportSimError):
         run_sweep_cli(args)
     assert not (folder / "out").exists()
+
+
+@pytest.mark.parametrize("damage", ["sweep_json_garbage", "sweep_json_fields", "design"])
+def test_plot_of_a_damaged_sweep_folder_is_one_line(
+    folder: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from transport_sim.cli import main
+
+    out = folder / "out"
+    sweep(write(folder, GRID), out, scheduler="serial", run_fn=synthetic_run, max_runs=1)
+    if damage == "sweep_json_garbage":
+        (out / "sweep.json").write_text("{not json", encoding="utf-8")
+    elif damage == "sweep_json_fields":
+        (out / "sweep.json").write_text('{"package": "transport_sim"}', encoding="utf-8")
+    else:
+        (out / "design.parquet").write_bytes(b"")
+    assert main(["plot", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_a_damaged_summary_is_rebuilt_when_read(folder: Path) -> None:
+    out = folder / "out"
+    sweep(write(folder, GRID), out, scheduler="serial", run_fn=synthetic_run)
+    (out / "summary.parquet").write_bytes(b"")
+    assert read_sweep(out).n_finished == 4
+    pd.read_parquet(out / "summary.parquet")
+
+
+def test_plot_of_a_read_only_sweep_folder_is_one_line(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transport_sim.sweep import figures
+
+    out = folder / "out"
+    sweep(write(folder, GRID), out, scheduler="serial", run_fn=synthetic_run, max_runs=1)
+    monkeypatch.setattr(figures.os, "access", lambda path, mode: False)
+    with pytest.raises(ResultsError, match="not writable"):
+        figures.plot_sweep(out)

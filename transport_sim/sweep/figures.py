@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from transport_sim.errors import ResultsError, describe
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -299,6 +301,9 @@ def plot_sweep(path: Path) -> list[Path]:
     """
     from transport_sim.sweep.folder import read_sweep
 
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ResultsError(describe(None, "sweep", str(path),
+                                    "folder is not writable: the figures cannot be drawn into it"))
     results = read_sweep(path)
     folder = Path(path) / "figures"
     if results.summary.empty:

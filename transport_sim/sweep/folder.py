@@ -317,8 +317,8 @@ def consolidate(path: str | os.PathLike[str]) -> SweepResults:
     limit that an earlier session finished).
     """
     folder = SweepFolder(Path(path))
-    info = json.loads((folder.path / "sweep.json").read_text(encoding="utf-8"))
-    design = pd.read_parquet(folder.path / "design.parquet")
+    info = _read_info(folder.path)
+    design = _read_design(folder.path)
     finished = folder.finished(info.get("tables", ()))
     done = design[design["run_id"].isin(finished)]
     ids = list(dict.fromkeys(done["run_id"]))
@@ -413,25 +413,57 @@ class SweepResults:
         return done.merge(frame, on="run_id", how="inner").sort_values("run", kind="stable")
 
 
+#: Fields of ``sweep.json`` that reading and drawing a sweep folder rely on.
+SWEEP_JSON_FIELDS = ("name", "design", "parameters", "outcomes", "n_points", "second_order")
+
+
+def _read_info(path: Path) -> dict[str, Any]:
+    """Return ``sweep.json`` of sweep folder ``path``, or raise a one-line ResultsError."""
+    info_file = path / "sweep.json"
+    try:
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problem = f"unreadable: {' '.join(str(exc).split())}"
+        raise ResultsError(describe(info_file, "sweep.json", "", problem)) from None
+    missing = [] if isinstance(info, dict) else list(SWEEP_JSON_FIELDS)
+    missing = missing or [f for f in SWEEP_JSON_FIELDS if f not in info]
+    if missing:
+        raise ResultsError(describe(
+            info_file, "fields", missing[:3],
+            "missing: not a sweep folder of this version of transport_sim"))
+    return info
+
+
+def _read_design(path: Path) -> pd.DataFrame:
+    """Return ``design.parquet`` of sweep folder ``path``, or raise a one-line ResultsError."""
+    try:
+        return pd.read_parquet(path / "design.parquet")
+    except (OSError, ValueError) as exc:
+        problem = f"unreadable: {' '.join(str(exc).split())}"
+        raise ResultsError(describe(path / "design.parquet", "design", "", problem)) from None
+
+
 def read_sweep(path: str | os.PathLike[str]) -> SweepResults:
     """Read a sweep folder written by :func:`sweep`.
+
+    ``summary.parquet`` and ``failures.parquet`` are rebuilt from the per-run files when
+    they are missing or unreadable.
 
     Raises
     ------
     ResultsError
-        If ``path`` is not a sweep folder.
+        If ``path`` is not a sweep folder, or its ``sweep.json`` or ``design.parquet`` is
+        unreadable (one line).
     """
     path = Path(path)
     if not (path / "sweep.json").is_file() or not (path / "design.parquet").is_file():
         raise ResultsError(describe(None, "sweep", str(path), "not a sweep folder (no sweep.json)"))
-    if not (path / "summary.parquet").is_file():
+    info = _read_info(path)
+    design = _read_design(path)
+    try:
+        summary = pd.read_parquet(path / "summary.parquet")
+        failures = pd.read_parquet(path / "failures.parquet")
+    except (OSError, ValueError):  # missing or damaged: rebuilt from the per-run files
         return consolidate(path)
-    return SweepResults(
-        path=path,
-        info=json.loads((path / "sweep.json").read_text(encoding="utf-8")),
-        design=pd.read_parquet(path / "design.parquet"),
-        summary=pd.read_parquet(path / "summary.parquet"),
-        failures=pd.read_parquet(path / "failures.parquet"),
-    )
-
-
+    return SweepResults(path=path, info=info, design=design, summary=summary,
+                        failures=failures)
