@@ -44,6 +44,7 @@ def no_simulation(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         (["run", "--seed", "-1"], "--seed = -1", ">= 0"),
         (["run", "--years", "2024:2150"], "--years = '2024:2150'", "2100"),
         (["run", "--years", "2030:2024"], "--years = '2030:2024'", "reversed"),
+        (["run", "--years", "2030:2031"], "--years = '2030:2031'", "base year 2024"),
         (["run", "--tick-s", "7"], "--tick-s = 7.0", "divide the day"),
         (["run", "--vehicle-scale", "0"], "--vehicle-scale = 0.0", ""),
         (["size-chargers", "--year", "2150", "--max-wait-p95-min", "5"], "--year = 2150", "2100"),

@@ -268,6 +268,18 @@ def apply_flags(
                                      f"together give an invalid scenario: {exc}")) from None
 
 
+def _check_start_year(scenario: Scenario, years: tuple[int, int]) -> None:
+    """Blame ``--years`` (not the scenario file) when it does not start in the base year."""
+    from transport_sim.fleets.reader import load_fleets_for
+
+    base = load_fleets_for(scenario).base_year
+    if years[0] != base:
+        raise ScenarioError(describe(
+            None, "--years", f"{years[0]}:{years[1]}",
+            f"must start in the fleet file's base year {base} ({scenario.fleet_path.name}), "
+            f"e.g. --years {base}:{max(base, years[1])}"))
+
+
 def _timestamped(name: str) -> Path:
     """Return ``results/<name>-<timestamp>`` (a long name is shortened, see paths)."""
     from transport_sim.paths import timestamped_results_dir
@@ -280,6 +292,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from transport_sim.scenario.settings import load_scenario
 
     scenario = apply_flags(load_scenario(_scenario_path(args.scenario)), _run_flags(args))
+    if args.years is not None:
+        _check_start_year(scenario, args.years)
     out = args.out if args.out is not None else _timestamped(scenario.name)
     results = run(
         scenario,
