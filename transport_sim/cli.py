@@ -1,23 +1,45 @@
 """The ``transport-sim`` command.
 
-User errors (subclasses of :class:`~transport_sim.errors.TransportSimError`) are printed
-as one line on stderr with exit code 2; anything else is a bug and keeps its traceback.
-Heavy modules are imported inside the command handlers so that ``--help`` is instant.
+User errors (subclasses of :class:`~transport_sim.errors.TransportSimError`) and
+command-line usage errors are printed as one line on stderr with exit code 2; values typed
+on the command line are blamed on their flag, not on the scenario file.  Warnings are
+printed once each, on one line.  SIGINT exits with 130 and SIGTERM with 143 after the
+temporary output is removed.  Anything else is a bug and keeps its traceback.  Heavy
+modules are imported inside the command handlers so that ``--help`` is instant.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from transport_sim import __version__
 from transport_sim.errors import ScenarioError, TransportSimError, describe
+from transport_sim.results.signals import Terminated, signals_as_exceptions
+
+if TYPE_CHECKING:
+    from transport_sim.scenario.settings import Scenario
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
+EXIT_SIGINT = 130
+SECONDS_PER_DAY = 86400
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` as one line and exit with code 2."""
+        text = " ".join(message.split())
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {text} (see {self.prog} --help)\n")
 
 
 def _years(text: str) -> tuple[int, int]:
@@ -31,7 +53,7 @@ def _years(text: str) -> tuple[int, int]:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``transport-sim`` (all sub-commands)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="transport-sim",
         description="Agent-based simulation of transport decarbonisation policies for Shiyan.",
     )
@@ -95,7 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 success, 2 user error)."""
+    """Run the command line; return the exit code.
+
+    0 success, 1 a sweep with failed runs, 2 user error, 130 interrupted (SIGINT),
+    143 terminated (SIGTERM).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -106,13 +132,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_numba_cache()  # before any kernel is compiled (the folder is keyed by sources)
     _print_warnings_on_one_line()
     try:
-        return _dispatch(args, parser)
+        with signals_as_exceptions(), _one_line_warnings():
+            return _dispatch(args, parser)
     except TransportSimError as exc:
-        print(f"transport-sim: error: {exc}", file=sys.stderr)
+        print(f"transport-sim: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("transport-sim: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_SIGINT
+    except Terminated as exc:
+        print(f"transport-sim: terminated by {exc.signal_name}", file=sys.stderr)
+        return int(exc.code)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Show each distinct warning once, as one line ``transport-sim: warning: ...``."""
+    seen: set[str] = set()
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        text = " ".join(str(message).split())
+        if text in seen:
+            return
+        seen.add(text)
+        print(f"transport-sim: warning: {text}", file=sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # de-duplicated above, by text
+        for noisy in (DeprecationWarning, PendingDeprecationWarning, FutureWarning,
+                      ResourceWarning, ImportWarning):
+            warnings.simplefilter("ignore", noisy)  # library internals, not the user's
+        warnings.showwarning = show
+        yield
 
 
 def _print_warnings_on_one_line() -> None:
@@ -152,34 +204,117 @@ def _scenario_path(path: Path | None) -> Path:
     return path if path is not None else default_scenario_path()
 
 
-def _run_overrides(args: argparse.Namespace) -> dict[str, object]:
-    overrides: dict[str, object] = {}
+def _run_flags(args: argparse.Namespace) -> list[tuple[str, object, dict[str, object]]]:
+    """Return the scenario overrides typed on the command line: (flag, typed value, fields)."""
+    flags: list[tuple[str, object, dict[str, object]]] = []
     if args.seed is not None:
-        overrides["run.seed"] = args.seed
+        flags.append(("--seed", args.seed, {"run.seed": args.seed}))
     if args.years is not None:
-        overrides["run.start_year"], overrides["run.end_year"] = args.years
+        start, end = args.years
+        flags.append(("--years", f"{start}:{end}", {"run.start_year": start, "run.end_year": end}))
     if args.tick_s is not None:
-        overrides["run.tick_s"] = args.tick_s
+        flags.append(("--tick-s", args.tick_s, {"run.tick_s": args.tick_s}))
     if args.vehicle_scale is not None:
-        overrides["run.vehicle_scale"] = args.vehicle_scale
-    return overrides
+        flags.append(("--vehicle-scale", args.vehicle_scale,
+                      {"run.vehicle_scale": args.vehicle_scale}))
+    return flags
+
+
+def _problem_of(exc: ScenarioError, fields: dict[str, object]) -> str:
+    """Return the part of a scenario error after ``<field> = <value>:`` for one of ``fields``."""
+    text = str(exc)
+    for path in fields:
+        head = f"{path} = "
+        at = text.find(head)
+        if at >= 0 and ": " in text[at + len(head):]:
+            return text[at + len(head):].split(": ", 1)[1]
+    return f"gives an invalid scenario: {text}"
+
+
+def _report_interval_for(scenario: Scenario, tick_s: float) -> float | None:
+    """Return a report interval that fits ``tick_s`` if the scenario's does not, else ``None``.
+
+    The interval becomes the smallest multiple of the tick that is at least the
+    scenario's interval and divides the day (the tick itself divides the day).
+    """
+    interval = scenario.run.report_interval_s
+    if not (math.isfinite(tick_s) and tick_s > 0 and SECONDS_PER_DAY % tick_s == 0):
+        return None  # the tick itself is refused, with the flag named
+    if SECONDS_PER_DAY % interval == 0 and interval % tick_s == 0:
+        return None
+    k = max(1, math.ceil(interval / tick_s))
+    while SECONDS_PER_DAY % (k * tick_s) != 0:
+        k += 1
+    return float(k * tick_s)
+
+
+def apply_flags(
+    scenario: Scenario, flags: Sequence[tuple[str, object, dict[str, object]]]
+) -> Scenario:
+    """Apply command-line overrides to ``scenario``, blaming a bad value on its flag.
+
+    Each flag is applied on its own first, so that its error names the flag
+    (``--seed = -1: must be >= 0``) instead of the scenario file the user did not edit.
+    ``--tick-s`` also moves ``run.report_interval_s`` to a multiple of the new tick when
+    the scenario's interval does not fit it (said in a one-line note).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the flag.
+    """
+    merged: dict[str, object] = {}
+    for flag, typed, typed_fields in flags:
+        fields = dict(typed_fields)
+        if "run.tick_s" in fields:
+            tick_s = float(fields["run.tick_s"])  # type: ignore[arg-type]
+            interval = _report_interval_for(scenario, tick_s)
+            if interval is not None:
+                fields["run.report_interval_s"] = interval
+                print(f"transport-sim: note: run.report_interval_s = {interval:g} s "
+                      f"(the scenario's {scenario.run.report_interval_s:g} s is not a multiple "
+                      f"of --tick-s {typed})", file=sys.stderr)
+        try:
+            scenario.with_overrides(fields)
+        except ScenarioError as exc:
+            raise ScenarioError(describe(None, flag, typed, _problem_of(exc, fields))) from None
+        merged.update(fields)
+    if not merged:
+        return scenario
+    try:
+        return scenario.with_overrides(merged)
+    except ScenarioError as exc:
+        typed_flags = " ".join(f"{flag} {typed}" for flag, typed, _ in flags)
+        raise ScenarioError(describe(None, "command-line flags", typed_flags,
+                                     f"together give an invalid scenario: {exc}")) from None
+
+
+def _check_start_year(scenario: Scenario, years: tuple[int, int]) -> None:
+    """Blame ``--years`` (not the scenario file) when it does not start in the base year."""
+    from transport_sim.fleets.reader import load_fleets_for
+
+    base = load_fleets_for(scenario).base_year
+    if years[0] != base:
+        raise ScenarioError(describe(
+            None, "--years", f"{years[0]}:{years[1]}",
+            f"must start in the fleet file's base year {base} ({scenario.fleet_path.name}), "
+            f"e.g. --years {base}:{max(base, years[1])}"))
 
 
 def _timestamped(name: str) -> Path:
-    from transport_sim.paths import default_results_dir
+    """Return ``results/<name>-<timestamp>`` (a long name is shortened, see paths)."""
+    from transport_sim.paths import timestamped_results_dir
 
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return default_results_dir() / f"{name}-{stamp}"
+    return timestamped_results_dir(name, datetime.now().strftime("%Y%m%d-%H%M%S"))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from transport_sim.pipeline.run import run
     from transport_sim.scenario.settings import load_scenario
 
-    scenario = load_scenario(_scenario_path(args.scenario))
-    overrides = _run_overrides(args)
-    if overrides:
-        scenario = scenario.with_overrides(overrides)
+    scenario = apply_flags(load_scenario(_scenario_path(args.scenario)), _run_flags(args))
+    if args.years is not None:
+        _check_start_year(scenario, args.years)
     out = args.out if args.out is not None else _timestamped(scenario.name)
     results = run(
         scenario,
@@ -209,10 +344,12 @@ def _cmd_size_chargers(args: argparse.Namespace) -> int:
     from transport_sim.scenario.settings import load_scenario
 
     scenario = load_scenario(_scenario_path(args.scenario))
-    if not scenario.run.start_year <= args.year <= max(scenario.run.end_year, args.year):
+    if args.year < scenario.run.start_year:
         raise ScenarioError(
             describe(None, "--year", args.year, f"must be >= start_year {scenario.run.start_year}")
         )
+    if args.year > scenario.run.end_year:
+        scenario = apply_flags(scenario, [("--year", args.year, {"run.end_year": args.year})])
     out = args.out if args.out is not None else _timestamped(f"{scenario.name}-sizing-{args.year}")
     path = size_chargers(
         scenario,

@@ -182,3 +182,33 @@ def is_number(value: object) -> bool:
 def is_finite_number(value: object) -> bool:
     """Tell whether ``value`` is a finite real number (int or float, not bool)."""
     return is_number(value) and math.isfinite(float(value))  # type: ignore[arg-type]
+
+
+def output_problem(path: Path, *, folder: bool) -> str | None:  # noqa: PLR0911
+    """Say why ``path`` cannot be written as a file (or a folder), or return ``None``.
+
+    A cheap check to run before expensive work: an existing ``path`` must be of the
+    right kind (a file, or a folder), and the nearest existing parent must be a
+    writable folder (it may be created below that).  Permissions are judged with
+    :func:`os.access`, which a superuser always passes.
+    """
+    path = Path(path)
+    if path.exists():
+        if folder and not path.is_dir():
+            return "exists and is not a folder"
+        if not folder and path.is_dir():
+            return "is a folder; give a file name"
+        target = path if folder else path.parent
+        if not os.access(target, os.W_OK | os.X_OK):
+            return f"folder {target} is not writable"
+        if not folder and not os.access(path, os.W_OK):
+            return "file is not writable"
+        return None
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is a file, not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"folder {parent} is not writable"
+    return None

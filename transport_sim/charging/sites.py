@@ -306,6 +306,31 @@ def _site_id(cand: CandidateLike, kind: int, seen: dict[str, int]) -> str:
     return f"{base}#{seen[base]}"
 
 
+def hub_slots(weights: np.ndarray, count: int) -> list[tuple[int, int]]:
+    """Place ``count`` urban hubs on candidates: ``(candidate index, hubs there)`` pairs.
+
+    The candidates with the highest weight get a hub first.  When more hubs are asked
+    than there are candidate locations (300 pilot hubs, 64 taxi-zone centres on the
+    network), the locations host several hubs each, again busiest first (round robin in
+    weight order), so every hub asked for is simulated with its plugs: a location with
+    ``k`` hubs is one site with ``k`` times the plugs (sites cannot share an access node).
+    Candidates of infinite weight (the logistics depots that always get a site) are
+    never doubled.  Pairs come in weight order.
+    """
+    if count <= 0 or weights.size == 0:
+        return []
+    order = np.argsort(-weights, kind="stable")
+    hubs = {int(i): 1 for i in order[:count]}
+    public = [int(i) for i in order if np.isfinite(weights[i])]
+    left = count - len(hubs)
+    if left > 0 and not public:
+        msg = f"{count} urban hubs asked, but no public hub location to host more than {len(hubs)}"
+        raise ValueError(msg)
+    for k in range(max(0, left)):
+        hubs[public[k % len(public)]] += 1
+    return list(hubs.items())
+
+
 def build_sites(
     depots: Sequence[CandidateLike],
     urban: Sequence[CandidateLike],
@@ -367,10 +392,11 @@ def build_sites(
     ]
     rows = [r for r in rows if r.plugs >= 1]  # no BEV bus assigned: no chargers
     weights = np.array([c.weight for c in urban], np.float64)
-    rows.extend(
-        row(urban[i], KIND_URBAN, settings.urban_hub_plugs, settings.urban_power_kw)
-        for i in np.argsort(-weights, kind="stable")[: settings.urban_hubs]
-    )
+    for i, n_hubs in hub_slots(weights, settings.urban_hubs):
+        hub = row(urban[i], KIND_URBAN, n_hubs * settings.urban_hub_plugs, settings.urban_power_kw)
+        if n_hubs > 1:  # a location hosting several of the hubs asked for
+            hub = replace(hub, name=f"{hub.name} ({n_hubs} hubs)")
+        rows.append(hub)
     covered = select_covered_service_areas(
         service_areas, settings.service_area_coverage.at(year), settings.coverage_order,
         distances_km=service_area_distances_km,

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 from transport_sim.codes import ROAD_CLASSES
+from transport_sim.errors import NetworkDataError, describe
+from transport_sim.io import output_problem, write_text_atomic
 from transport_sim.network.cache import (
     cache_entry_path,
     default_cache_dir,
@@ -127,20 +129,53 @@ def network_build(path: Path | None, out_dir: Path | None = None) -> Path:
     ``<name>.json`` (a readable summary), and the ``.npz`` path is returned; otherwise
     the cache entry's path is returned.
     """
+    if out_dir is not None:  # before the (possibly long) build
+        problem = output_problem(Path(out_dir), folder=True)
+        if problem is not None:
+            raise NetworkDataError(describe(None, "--out", str(out_dir), problem))
     net = load_network(path)
     if out_dir is None:
         return cache_entry_path(default_cache_dir(), net.sha256, net.options)
     out_dir = Path(out_dir)
-    out = write_network_file(net, out_dir / f"{_stem(net.source)}.npz")
-    summary = out_dir / f"{_stem(net.source)}.json"
-    tmp = summary.with_name(f".{summary.name}.tmp")
-    tmp.write_text(
-        json.dumps(network_summary(net), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-    tmp.replace(summary)
+    try:
+        out = write_network_file(net, out_dir / f"{_stem(net.source)}.npz")
+        write_text_atomic(
+            out_dir / f"{_stem(net.source)}.json",
+            json.dumps(network_summary(net), ensure_ascii=False, indent=2) + "\n",
+        )
+    except OSError as exc:
+        problem = f"cannot write: {exc}"
+        raise NetworkDataError(describe(None, "--out", str(out_dir), problem)) from None
+    return out
+
+
+def plot_target(path: Path | None, out: Path) -> Path:
+    """Return the PNG file ``network plot --out OUT`` writes, or raise a one-line error.
+
+    An existing folder gets ``<network name>.png`` inside it; a name without a suffix
+    gets ``.png``; any other suffix than ``.png`` is refused (the map is a PNG).  The
+    file's folder must be writable; this is checked before the network is loaded.
+    """
+    out = Path(out)
+    if out.is_dir():
+        stem = _stem(path) if path is not None else "shiyan_schematic"
+        out = out / f"{stem}.png"
+    elif out.suffix == "":
+        out = out.with_name(out.name + ".png")
+    elif out.suffix.lower() != ".png":
+        raise NetworkDataError(describe(None, "--out", str(out),
+                                        "the map is written as PNG: give a .png file or a folder"))
+    problem = output_problem(out, folder=False)
+    if problem is not None:
+        raise NetworkDataError(describe(None, "--out", str(out), problem))
     return out
 
 
 def network_plot(path: Path | None, out_png: Path) -> Path:
-    """Draw a network map to ``out_png`` (150 dpi) and return the path."""
-    return draw_network(load_network(path), Path(out_png))
+    """Draw a network map (150 dpi) and return the PNG file written (see :func:`plot_target`)."""
+    target = plot_target(path, Path(out_png))
+    try:
+        return draw_network(load_network(path), target)
+    except OSError as exc:
+        problem = f"cannot write: {exc}"
+        raise NetworkDataError(describe(None, "--out", str(target), problem)) from None

@@ -8,6 +8,7 @@ from typing import Final
 import numpy as np
 
 from transport_sim.codes import ROAD_CLASSES
+from transport_sim.io import save_png_atomic
 from transport_sim.network.core import Network
 from transport_sim.network.records import EdgeGeometry
 from transport_sim.units import M_PER_KM
@@ -175,5 +176,5 @@ def draw_network(network: Network, out_png: Path, *, dpi: int = 150) -> Path:
             weight="bold",
             zorder=10,
         )
-    fig.savefig(out_png, dpi=dpi)
+    save_png_atomic(fig, out_png, dpi=dpi)  # PNG whatever the suffix; never half a file
     return out_png

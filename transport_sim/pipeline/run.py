@@ -18,7 +18,7 @@ import pandas as pd
 
 from transport_sim import __version__
 from transport_sim.codes import FLEETS
-from transport_sim.results.folder import Results, check_writable, marker, write_results
+from transport_sim.results.folder import Results, marker, prepare_output, write_results
 from transport_sim.scenario.settings import Scenario, load_scenario
 from transport_sim.sim.prepare import Prepared, day_seeds, log_progress, prepare, simulate_day
 
@@ -116,6 +116,12 @@ def run_tables(
             )
     days = pd.concat(day_rows, ignore_index=True)
     annual = annual_table(days, prep)
+    stock = prep.stock
+    dropped = list(scenario.run.drop_fleets)
+    if dropped:  # fleets left out on purpose get no rows (not zeros that look like data)
+        annual = annual[~annual["fleet"].isin(dropped)].reset_index(drop=True)
+        if "fleet" in stock.columns:
+            stock = stock[~stock["fleet"].isin(dropped)].reset_index(drop=True)
     chargers = pd.concat(charger_frames, ignore_index=True)
     meta = {
         **marker("run"),
@@ -130,6 +136,7 @@ def run_tables(
         "years": [years.start, years.stop - 1],
         "day_types": list(scenario.run.day_types),
         "tick_s": scenario.run.tick_s,
+        "dropped_fleets": dropped,
         "timings_s": {
             **prep.timings,
             "simulation_s": t_sim,
@@ -142,7 +149,7 @@ def run_tables(
         "chargers": chargers,
         "charger_hourly": pd.concat(hourly_frames, ignore_index=True),
         "timeseries": pd.concat(series, ignore_index=True),
-        "stock": prep.stock,
+        "stock": stock,
     }
     return Results(tables=tables, meta=meta, scenario_toml=scenario.to_dict())
 
@@ -188,8 +195,8 @@ def run(
         scenario = load_scenario(Path(scenario_or_path or default_scenario_path()))
     if overrides:
         scenario = scenario.with_overrides({k.replace("__", "."): v for k, v in overrides.items()})
-    if out is not None:
-        check_writable(Path(out), overwrite=overwrite)
+    if out is not None:  # milliseconds: a bad --out fails before hours of simulation
+        prepare_output(Path(out), overwrite=overwrite)
     results = run_tables(scenario, seed, progress=progress)
     if out is None:
         return results

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from transport_sim.errors import ScenarioError, describe
-from transport_sim.results.folder import atomic_folder, check_writable, marker
+from transport_sim.results.folder import atomic_folder, marker, prepare_output
 
 if TYPE_CHECKING:
     from transport_sim.scenario.settings import Scenario
@@ -57,8 +57,7 @@ def size_chargers(
         raise ScenarioError(describe(None, "--max-wait-p95-min", max_wait_p95_min, "must be > 0"))
     if year not in scenario.years:
         scenario = scenario.with_overrides({"run.end_year": max(year, scenario.run.end_year)})
-    out = Path(out)
-    check_writable(out, overwrite=overwrite)
+    out = prepare_output(Path(out), overwrite=overwrite)  # before any simulation
     prep = prepare(scenario)
     seq = day_seeds(scenario.run.seed, scenario.years, (day_type,))[(year, day_type)]
     model = simulate_day(prep, year, day_type, seq)

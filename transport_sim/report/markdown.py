@@ -32,6 +32,7 @@ from transport_sim.results.folder import (
     atomic_folder,
     check_writable,
     marker,
+    remove_stale_partials,
 )
 from transport_sim.units import TKM_PER_MTKM
 
@@ -127,7 +128,46 @@ def plot_folder(folder: Path, *, lang: str = "en") -> list[Path]:
     if is_sweep_folder(folder):
         raise ResultsError(describe(None, "results", str(folder),
                                     "is a sweep folder; draw it with transport_sim.sweep.figures"))
-    return render_figures_and_report(folder, load_results(folder), lang=lang)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ResultsError(describe(None, "results", str(folder),
+                                    "folder is not writable: the figures cannot be drawn into it"))
+    results = load_results(folder)
+    check_plot_schema(folder, results)
+    try:
+        return render_figures_and_report(folder, results, lang=lang)
+    except OSError as exc:
+        problem = f"cannot write the figures: {' '.join(str(exc).split())}"
+        raise ResultsError(describe(None, "results", str(folder), problem)) from None
+
+
+#: The results-folder schema :func:`plot_folder` draws (``"schema"`` in ``run.json``).
+PLOT_SCHEMA: Final = 1
+#: Columns the report and the figures read, by table.
+PLOT_COLUMNS: Final = {
+    "annual": ("year", "fleet", "powertrain", "vehicles", "vkm", "tkm", "energy_kwh",
+               "electricity_kwh", "co2_ttw_t", "co2_wtw_t", "nox_t", "pm_t", "stranded",
+               "charge_wait_h"),
+    "stock": ("year", "fleet", "powertrain", "vehicles"),
+    "chargers": ("year", "day_type", "site_id", "kind", "plugs", "sessions", "utilisation",
+                 "wait_p95_min"),
+}
+
+
+def check_plot_schema(folder: Path, results: Results) -> None:
+    """Raise :class:`ResultsError` (one line) unless ``results`` has the schema plots read."""
+    schema = results.meta.get("schema", PLOT_SCHEMA)
+    if schema != PLOT_SCHEMA:
+        raise ResultsError(describe(folder / "run.json", "schema", schema,
+                                    f"this version of transport_sim draws schema {PLOT_SCHEMA}"))
+    for table, columns in PLOT_COLUMNS.items():
+        if table not in results.tables:
+            continue  # required tables are checked by load_results
+        missing = [c for c in columns if c not in results.tables[table].columns]
+        if missing:
+            raise ResultsError(describe(
+                folder / f"{table}.parquet", "columns", missing[:3],
+                "missing: not a results folder of this version of transport_sim "
+                "(re-run the scenario to draw it)"))
 
 
 def compare_results(dirs: Sequence[Path], out: Path, *, overwrite: bool = False,
@@ -163,8 +203,9 @@ def compare_results(dirs: Sequence[Path], out: Path, *, overwrite: bool = False,
     if not dirs:
         raise ResultsError(describe(None, "compare", [], "give at least one results folder"))
     out = Path(out)
+    check_writable(out, overwrite=overwrite, can_overwrite=False)  # before reading the runs
     loaded = [load_results(Path(d)) for d in dirs]
-    check_writable(out, overwrite=overwrite, can_overwrite=False)
+    remove_stale_partials(out)
     names = display_names(loaded)
     table = compare_table(loaded, names)
     runs = [
@@ -356,6 +397,10 @@ def _headline(annual: pd.DataFrame, meta: Mapping[str, Any]) -> str:
         f"- **WTW CO2 peak: {peak_year}, {fmt_t(peak_t)} t**{_peak_note(annual, peak_year)}",
         f"- TTW CO2 peak: {ttw_year}, {fmt_t(ttw_t)} t{_peak_note(annual, ttw_year)}",
     ]
+    if meta.get("dropped_fleets"):
+        dropped = ", ".join(str(f) for f in meta["dropped_fleets"])
+        lines.append(f"- **Fleets dropped: {dropped}** (`[run] drop_fleets`: the network cannot "
+                     "carry them); every total above and below leaves them out.")
     if "peak_year" in meta and int(meta["peak_year"]) != peak_year:
         lines.append(f"- Warning: run.json says peak_year = {meta['peak_year']}; "
                      "annual.parquet gives the year above.")

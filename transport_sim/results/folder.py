@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ import pandas as pd
 import tomli_w
 
 from transport_sim.errors import ResultsError, describe
+from transport_sim.results.signals import signals_as_exceptions
 
 RESOLVED_SCENARIO = "scenario.resolved.toml"
 RUN_JSON = "run.json"
@@ -165,6 +167,12 @@ def check_writable(out: Path, *, overwrite: bool, can_overwrite: bool = True) ->
     words the refusal of an existing folder without suggesting that flag.
     """
     out = Path(out)
+    if len(out.name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        raise ResultsError(describe(
+            None, "--out", str(out),
+            f"folder name is {len(out.name.encode('utf-8', 'surrogateescape'))} bytes long; "
+            f"at most {MAX_NAME_BYTES} (file systems allow 255 and the tool adds a suffix "
+            "while writing): choose a shorter name"))
     if out.exists() or out.is_symlink():
         if out.is_symlink() or not out.is_dir():
             raise ResultsError(describe(None, "--out", str(out), "exists and is not a folder"))
@@ -201,58 +209,104 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_partials(out: Path) -> list[Path]:
-    """Remove ``.<name>.partial-<pid>-*`` folders beside ``out`` left by dead processes.
+#: Temporary siblings of a folder being written: ``.<name>.partial-<pid>-<hex>`` (the new
+#: content) and ``.<name>.old-<pid>-<hex>`` (the folder being replaced).
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|old)-(?P<pid>\d+)-[0-9a-f]{8}$")
+#: Longest final folder name accepted (bytes); the temporary sibling adds up to 40.
+MAX_NAME_BYTES = 200
 
-    Returns the folders removed.  Partial folders of live processes are kept.
+
+def remove_stale_partials(out: Path) -> list[Path]:
+    """Clean the temporary folders that dead processes left beside ``out``.
+
+    Every ``.<name>.partial-<pid>-<hex>`` folder in ``out``'s parent whose process is
+    no longer alive is removed, whatever ``<name>`` is (results folders with timestamped
+    names would otherwise pile up).  A ``.<name>.old-<pid>-<hex>`` folder (a folder being
+    replaced when its writer died) is removed when ``<name>`` exists again, and renamed
+    back to ``<name>`` otherwise, so an interrupted ``--overwrite`` never loses the old
+    results.  Temporary folders of live processes are kept.
+
+    Returns
+    -------
+    list of Path
+        The temporary folders removed or restored.
+    """
+    parent = Path(out).parent
+    cleaned: list[Path] = []
+    try:
+        candidates = [p for p in parent.iterdir() if p.name.startswith(".")]
+    except OSError:
+        return cleaned
+    for cand in sorted(candidates):
+        match = _TEMP_NAME.match(cand.name)
+        if match is None or not cand.is_dir() or cand.is_symlink():
+            continue
+        if _pid_alive(int(match["pid"])):
+            continue
+        final = parent / match["name"]
+        if match["kind"] == "old" and not final.exists():
+            with contextlib.suppress(OSError):
+                cand.rename(final)
+                cleaned.append(cand)
+            continue
+        shutil.rmtree(cand, ignore_errors=True)
+        if not cand.exists():
+            cleaned.append(cand)
+    return cleaned
+
+
+def prepare_output(out: Path, *, overwrite: bool, can_overwrite: bool = True) -> Path:
+    """Check ``out`` before any simulation and clean stale temporary folders beside it.
+
+    Runs :func:`check_writable` (milliseconds) and :func:`remove_stale_partials`; call it
+    before the expensive work so that a bad ``--out`` fails at once.
+
+    Returns
+    -------
+    Path
+        ``out``.
     """
     out = Path(out)
-    removed = []
-    if not out.parent.is_dir():
-        return removed
-    for cand in out.parent.glob(f".{out.name}.partial-*"):
-        try:
-            pid = int(cand.name.rsplit(".partial-", 1)[1].split("-", 1)[0])
-        except (IndexError, ValueError):
-            continue
-        if not _pid_alive(pid):
-            shutil.rmtree(cand, ignore_errors=True)
-            removed.append(cand)
-    return removed
+    check_writable(out, overwrite=overwrite, can_overwrite=can_overwrite)
+    remove_stale_partials(out)
+    return out
 
 
 @contextlib.contextmanager
 def atomic_folder(out: Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary sibling folder that becomes ``out`` when the block succeeds.
 
-    On an exception the temporary folder is removed and ``out`` is left untouched.
+    On an exception, SIGINT or SIGTERM (see
+    :func:`~transport_sim.results.signals.signals_as_exceptions`) the temporary folder is
+    removed and ``out`` is left untouched.
     """
     out = Path(out)
     check_writable(out, overwrite=overwrite)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ResultsError(describe(None, "--out", str(out), f"cannot create: {exc}")) from None
-    remove_stale_partials(out)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if out.exists():
+    with signals_as_exceptions():
         try:
-            check_writable(out, overwrite=overwrite)
-        except ResultsError:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ResultsError(describe(None, "--out", str(out), f"cannot create: {exc}")) from None
+        remove_stale_partials(out)
+        tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp = out.parent / f".{out.name}.partial-{tag}"
+        try:
+            tmp.mkdir()
+        except OSError as exc:
+            raise ResultsError(describe(None, "--out", str(out), f"cannot create: {exc}")) from None
+        old = out.parent / f".{out.name}.old-{tag}"
+        try:
+            yield tmp
+            if out.exists():
+                check_writable(out, overwrite=overwrite)
+                out.rename(old)
+            tmp.rename(out)
+        except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            if old.exists() and not out.exists():  # interrupted between the two renames
+                old.rename(out)
             raise
-        old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-        out.rename(old)
-        tmp.rename(out)
         shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(out)
 
 
 def read_results(path: Path) -> Results:

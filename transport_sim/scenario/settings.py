@@ -96,6 +96,14 @@ class RunSettings:
     vehicle_scale: float = _f(
         1.0, "float", "fraction of each fleet simulated on the representative day", lo=1e-4, hi=1.0
     )
+    drop_fleets: tuple[str, ...] = _f(
+        (),
+        "choices",
+        "fleets left out because the network cannot carry them (no bus lines, water, ...); "
+        "they get no rows in the tables and the report says so",
+        choices=FLEETS,
+        allow_empty=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -209,7 +217,8 @@ class ChargingSettings:
     depot_plugs_per_bus: float = _f(0.5, "float", "depot plugs per BEV bus", lo=0.0, hi=2.0)
     depot_power_kw: float = _f(150.0, "float", "bus depot / terminal plug power, kW", lo=1.0)
     urban_hubs: int = _f(
-        60, "int", "urban public charging hubs (taxis, delivery trucks); pilot: 300 by 2028", lo=0
+        60, "int", "urban public charging hubs (taxis, delivery trucks); pilot: 300 by 2028; "
+        "more hubs than the network's candidate locations share them, busiest first", lo=0
     )
     urban_hub_plugs: int = _f(8, "int", "plugs per urban hub", lo=1, hi=500)
     urban_power_kw: float = _f(120.0, "float", "urban hub plug power, kW", lo=1.0)

@@ -55,6 +55,7 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
     from transport_sim.network import load_network
     from transport_sim.policy.turnover import simulate_stock
     from transport_sim.scenario.sanity import warn_tick, warn_vehicle_scale
+    from transport_sim.sim.fleet_needs import check_network_serves
 
     configure_numba_cache()  # before the first kernel compiles (context builds call kernels)
     timings: dict[str, float] = {}
@@ -68,6 +69,7 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
     timings["fleets_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     network = load_network(scenario.network_path)
+    check_network_serves(scenario, network)  # a fleet the network cannot carry: one line
     timings["network_s"] = time.perf_counter() - t0
     log_progress(
         progress,

@@ -47,14 +47,18 @@ point of a curve); ``transition_year`` makes the curve
 ``{<start_year> = <base value then>, <value> = <target>}``; ``template`` substitutes
 ``"{value}"`` (a value, or a curve year key) and ``"{base}"`` (the base curve's value in
 that year).  Every parameter path and the extreme values of every parameter are checked
-against the base scenario when the sweep is loaded; every run's scenario is validated
-before the first run starts.  Errors are one-line :class:`~transport_sim.errors.ScenarioError`
-messages naming the file, the field and the value.
+against the base scenario when the sweep is loaded; every planned run's scenario is
+validated before the first run starts.  Errors are one-line
+:class:`~transport_sim.errors.ScenarioError` messages naming the file, the field and the
+value.
 
 Seeds: ``SeedSequence(seed)`` child 0 seeds the LHS/Sobol sampler; child ``1 + r`` gives
 the seed of replication ``r``, the same for every design point (common random numbers,
 so differences between points are not sampling noise).  Runs are ordered point by
-point, all replications of a point together; ``max_runs`` keeps the first runs.
+point, all replications of a point together; ``max_runs`` keeps the first runs.  Runs
+are built lazily (:meth:`Sweep.iter_runs`), so ``max_runs = N`` builds N runs even when
+the design has ``replications = 10**9``; ``sweep.json`` gives the total ``n_runs`` by
+arithmetic and a hash of the definition (``definition_sha256``) that needs no run.
 
 Run ids
 -------
@@ -70,8 +74,9 @@ Folder layout
 
     OUT/sweep.resolved.toml      the sweep with every default filled in (loadable)
     OUT/sweep.json               definition, parameters, resolved base scenario, sizes
-    OUT/design.parquet           one row per design run: run, run_id, point,
-                                 replication, seed, <parameters>
+    OUT/design.parquet           one row per design run enumerated so far (all of them
+                                 once a session ran without ``max_runs``): run,
+                                 run_id, point, replication, seed, <parameters>
     OUT/runs/<table>/run_id=<id>/part-0.parquet   each run's tables (hive-partitioned)
     OUT/runs/summary/run_id=<id>/part-0.parquet   its summary row: written last, so its
                                                   presence marks a finished run
@@ -87,7 +92,10 @@ Folder layout
 Every file is written to a temporary name and renamed (``os.replace``), so a crash or a
 killed worker loses only unfinished runs.  The client writes results as runs complete
 (``as_completed``); workers only compute.  With ``resume`` a sweep skips every run whose
-summary partition exists and refuses a folder written by a different design.
+summary partition and kept tables are readable Parquet files (a 0-byte or damaged file
+makes the run unfinished: it is run again) and refuses a folder written by a different
+design.  ``--out`` is checked, and a ``--scheduler`` address validated and connected to,
+before the sweep folder is created.
 
 Execution
 ---------

@@ -31,6 +31,7 @@ from transport_sim.sweep.folder import (
     RunOutcome,
     SweepFolder,
     SweepResults,
+    check_folder,
     consolidate,
     json_default,
     prepare_folder,
@@ -279,8 +280,46 @@ def _dask_client(
                 print(f"dask dashboard: {client.dashboard_link}", file=sys.stderr)
             yield client
         return
-    with Client(scheduler) as client:
+    address = _check_address(scheduler)
+    try:
+        client = Client(address, timeout=SCHEDULER_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ScenarioError(describe(
+            None, "--scheduler", scheduler,
+            f"cannot connect within {SCHEDULER_TIMEOUT_S} s: {' '.join(str(exc).split())}",
+        )) from None
+    with client:
         yield client
+
+
+#: Seconds to wait for a scheduler given by address.
+SCHEDULER_TIMEOUT_S = 10
+#: Address schemes dask.distributed connects over.
+SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+
+
+def _check_address(address: str) -> str:
+    """Return a scheduler address, or raise a one-line error saying what is wrong with it."""
+    from urllib.parse import urlsplit
+
+    text = address.strip()
+    if "://" not in text:
+        text = f"tcp://{text}"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise ScenarioError(describe(None, "--scheduler", address,
+                                     f"not an address: {exc}; e.g. tcp://host:8786")) from None
+    if parts.scheme not in SCHEDULER_SCHEMES:
+        raise ScenarioError(describe(
+            None, "--scheduler", address,
+            f"unknown scheme {parts.scheme!r}; accepted: {', '.join(SCHEDULER_SCHEMES)}, "
+            "or 'local' / 'serial'"))
+    if parts.scheme != "inproc" and (not parts.hostname or port is None):
+        raise ScenarioError(describe(None, "--scheduler", address,
+                                     "expected HOST:PORT, e.g. tcp://127.0.0.1:8786"))
+    return text
 
 
 def _run_serial(pending: Sequence[RunSpec], run_fn: RunFn, tables: Sequence[str],
@@ -381,42 +420,47 @@ def sweep(
     if workers is not None and workers < 0:
         raise ScenarioError(describe(None, "--workers", workers, "expected an integer >= 0"))
     if out is None:
-        from transport_sim.paths import default_results_dir
+        from transport_sim.paths import timestamped_results_dir
 
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        out = default_results_dir() / f"{spec.name}-{stamp}"
-    runs = spec.runs()
+        out = timestamped_results_dir(spec.name, time.strftime("%Y%m%d-%H%M%S"))
     folder = SweepFolder(Path(out))
-    prepare_folder(folder, spec, runs, resume=resume)
-
-    planned = runs if max_runs is None else runs[:max_runs]
+    check_folder(folder.path, spec, resume=resume)  # milliseconds, before anything runs
+    planned = spec.runs(max_runs)  # only the runs this session may run are built
     unique = list({r.run_id: r for r in planned[::-1]}.values())  # first of each id ...
     unique.sort(key=lambda r: r.run)  # ... in design order
-    finished = folder.finished()
-    pending = [r for r in unique if r.run_id not in finished]
-    bar = _Progress(spec.name, len(unique), len(unique) - len(pending), enabled=progress)
     names = spec.parameter_names
 
-    def on_done(run: RunSpec, outcome: RunOutcome) -> None:
-        if outcome.ok:
-            try:
-                folder.write_run(run.run_id, outcome)
-            except Exception as exc:  # e.g. a table pyarrow cannot store
-                outcome = RunOutcome.from_exception(exc)
-        if not outcome.ok:
-            folder.write_failure(run, names, outcome)
-        bar.update(ok=outcome.ok)
+    with contextlib.ExitStack() as stack:
+        serial = scheduler == "serial" or workers == 0
+        remote = not serial and scheduler not in (None, "local")
+        client = None
+        if remote:  # a bad or unreachable address fails before the folder exists
+            client = stack.enter_context(_dask_client(workers, scheduler, progress=progress))
+        prepare_folder(folder, spec, planned, resume=resume)
+        finished = folder.finished(spec.tables)
+        pending = [r for r in unique if r.run_id not in finished]
+        bar = _Progress(spec.name, len(unique), len(unique) - len(pending), enabled=progress)
 
-    bar.show(force=True)
-    if pending:
-        if scheduler == "serial" or workers == 0:
+        def on_done(run: RunSpec, outcome: RunOutcome) -> None:
+            if outcome.ok:
+                try:
+                    folder.write_run(run.run_id, outcome)
+                except Exception as exc:  # e.g. a table pyarrow cannot store
+                    outcome = RunOutcome.from_exception(exc)
+            if not outcome.ok:
+                folder.write_failure(run, names, outcome)
+            bar.update(ok=outcome.ok)
+
+        bar.show(force=True)
+        if pending and not serial and client is None:  # a local cluster only when needed
+            client = stack.enter_context(_dask_client(workers, scheduler, progress=progress))
+        if pending and client is None:
             fn = run_fn or functools.partial(run_model, cache=PreparedCache())
             _run_serial(pending, fn, spec.tables, on_done)
-        else:
-            with _dask_client(workers, scheduler, progress=progress) as client:
-                if run_fn is None:
-                    client.register_plugin(PreparedCachePlugin())
-                _run_dask(client, pending, run_fn or run_model, spec.tables, on_done)
+        elif pending:
+            if run_fn is None:
+                client.register_plugin(PreparedCachePlugin())
+            _run_dask(client, pending, run_fn or run_model, spec.tables, on_done)
     results = consolidate(folder.path)
     if figures:
         from transport_sim.sweep.figures import plot_sweep

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from transport_sim.errors import ResultsError, describe
 from transport_sim.units import T_PER_KT
 
 if TYPE_CHECKING:
@@ -301,6 +302,9 @@ def plot_sweep(path: Path) -> list[Path]:
     """
     from transport_sim.sweep.folder import read_sweep
 
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ResultsError(describe(None, "sweep", str(path),
+                                    "folder is not writable: the figures cannot be drawn into it"))
     results = read_sweep(path)
     folder = Path(path) / "figures"
     if results.summary.empty:

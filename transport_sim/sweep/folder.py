@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import traceback
@@ -75,16 +74,23 @@ class SweepFolder:
         """Return the error record of run ``run_id``."""
         return self.path / "errors" / f"{run_id}.json"
 
-    def finished(self) -> set[str]:
-        """Return the ids of finished runs (those with a summary partition)."""
+    def finished(self, tables: Sequence[str] = ()) -> set[str]:
+        """Return the ids of finished runs.
+
+        A run is finished when its summary partition and the partitions of ``tables``
+        are readable Parquet files; a 0-byte, truncated or unreadable file (a full disk,
+        a copy cut short) makes the run unfinished, so ``--resume`` runs it again.
+        """
         folder = self.path / "runs" / SUMMARY_DIR
         if not folder.is_dir():
             return set()
-        return {
-            p.name.removeprefix("run_id=")
-            for p in folder.glob("run_id=*")
-            if (p / "part-0.parquet").is_file()
-        }
+        done = set()
+        for part in folder.glob("run_id=*"):
+            rid = part.name.removeprefix("run_id=")
+            files = [part / "part-0.parquet", *(self.part(t, rid) for t in tables)]
+            if all(_readable_parquet(f) for f in files):
+                done.add(rid)
+        return done
 
     def write_run(self, run_id: str, outcome: RunOutcome) -> None:
         """Write a finished run: tables, meta, then the summary (the completion mark)."""
@@ -126,6 +132,19 @@ class SweepFolder:
         return pa.concat_tables(parts, promote_options="permissive").to_pandas()
 
 
+def _readable_parquet(path: Path) -> bool:
+    """Tell whether ``path`` is a Parquet file whose footer can be read."""
+    import pyarrow.parquet as pq
+
+    try:
+        if path.stat().st_size < 12:  # "PAR1" + footer length + "PAR1"
+            return False
+        pq.read_metadata(path)
+    except (OSError, ValueError):  # pyarrow raises ArrowInvalid (a ValueError) on garbage
+        return False
+    return True
+
+
 def _design_frame(spec: Sweep, runs: Sequence[RunSpec]) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
@@ -149,13 +168,19 @@ def _design_frame(spec: Sweep, runs: Sequence[RunSpec]) -> pd.DataFrame:
     return frame
 
 
-def definition_sha256(spec: Sweep, runs: Sequence[RunSpec]) -> str:
-    """Return the hash that identifies what a sweep folder holds (its run ids and tables)."""
-    payload = canonical_json({"run_ids": [r.run_id for r in runs], "tables": list(spec.tables)})
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def definition_sha256(spec: Sweep) -> str:
+    """Return the hash that identifies what a sweep folder holds.
+
+    See :meth:`~transport_sim.sweep.spec.Sweep.definition_sha256`.
+    """
+    return spec.definition_sha256()
 
 
-def _sweep_json(spec: Sweep, runs: Sequence[RunSpec]) -> dict[str, Any]:
+#: Replication seeds listed in ``sweep.json`` (the rest follow from ``seed``).
+SEEDS_LISTED = 1000
+
+
+def _sweep_json(spec: Sweep) -> dict[str, Any]:
     from transport_sim import __version__
 
     return {
@@ -171,31 +196,37 @@ def _sweep_json(spec: Sweep, runs: Sequence[RunSpec]) -> dict[str, Any]:
         "seed": spec.seed,
         "design_seed": spec.design.seed,
         "replications": spec.replications,
-        "replication_seeds": list(spec.replication_seeds()),
+        "replication_seeds": list(spec.replication_seeds(limit=SEEDS_LISTED)),
         "parameters": [p.to_dict() for p in spec.parameters],
         "outcomes": list(spec.outcomes),
         "tables": list(spec.tables),
-        "n_points": len({r.point for r in runs}),
-        "n_runs": len(runs),
-        "n_unique_runs": len({r.run_id for r in runs}),
-        "definition_sha256": definition_sha256(spec, runs),
+        "n_points": spec.n_points,
+        "n_runs": spec.n_runs,
+        "definition_sha256": definition_sha256(spec),
         "base_scenario": spec.base.to_dict(),
     }
 
 
-def prepare_folder(folder: SweepFolder, spec: Sweep, runs: Sequence[RunSpec], *,
-                   resume: bool) -> None:
-    """Create (or, with ``resume``, check and reuse) the sweep folder and its definition files.
+def check_folder(out: Path, spec: Sweep, *, resume: bool) -> None:
+    """Check that the sweep folder ``out`` may be written, without writing anything.
+
+    Cheap enough to run before connecting to a scheduler or running anything: ``out``
+    is not a file, its nearest existing parent is a writable folder, and an existing
+    non-empty ``out`` is resumed only with ``resume`` and only if it holds this sweep.
 
     Raises
     ------
     ResultsError
-        If the folder exists and ``resume`` is false, is not a sweep folder, or was
-        written by a different design.
+        One line naming ``--out``.
     """
-    import tomli_w
+    from transport_sim.results.folder import MAX_NAME_BYTES
 
-    out = folder.path
+    out = Path(out)
+    if len(out.name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        raise ResultsError(describe(None, "--out", str(out),
+                                    f"folder name longer than {MAX_NAME_BYTES} bytes"))
+    if out.is_symlink() and not out.is_dir():
+        raise ResultsError(describe(None, "--out", str(out), "exists and is not a folder"))
     if out.exists() and not out.is_dir():
         raise ResultsError(describe(None, "--out", str(out), "exists and is not a folder"))
     if out.is_dir() and any(out.iterdir()):
@@ -212,24 +243,71 @@ def prepare_folder(folder: SweepFolder, spec: Sweep, runs: Sequence[RunSpec], *,
             )
         try:
             old = json.loads(info_file.read_text(encoding="utf-8")).get("definition_sha256")
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
             problem = f"unreadable: {exc}"
             raise ResultsError(describe(info_file, "sweep.json", "", problem)) from None
-        if old != definition_sha256(spec, runs):
+        if old != definition_sha256(spec):
             raise ResultsError(
                 describe(None, "--out", str(out),
-                         "was written by a different sweep design (other runs or tables); "
-                         "resume it with its own sweep file or choose a new --out")
+                         "was written by a different sweep design (other runs or tables, or a "
+                         "version of transport_sim before 0.3); resume it with its own sweep "
+                         "file or choose a new --out")
             )
-    out.mkdir(parents=True, exist_ok=True)
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise ResultsError(describe(None, "--out", str(out), "folder is not writable"))
+        return
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ResultsError(describe(None, "--out", str(out), f"{parent} is a file, not a folder"))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ResultsError(describe(None, "--out", str(out), f"folder {parent} is not writable"))
+
+
+def prepare_folder(folder: SweepFolder, spec: Sweep, runs: Sequence[RunSpec], *,
+                   resume: bool) -> None:
+    """Create (or, with ``resume``, check and reuse) the sweep folder and its definition files.
+
+    ``runs`` are the runs this session plans; ``design.parquet`` lists them together
+    with every run an earlier session listed (a sweep run with ``max_runs`` lists only
+    the runs enumerated so far).
+
+    Raises
+    ------
+    ResultsError
+        If the folder exists and ``resume`` is false, is not a sweep folder, or was
+        written by a different design.
+    """
+    import tomli_w
+
+    out = folder.path
+    check_folder(out, spec, resume=resume)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsError(describe(None, "--out", str(out), f"cannot create: {exc}")) from None
+    design = _design_frame(spec, runs)
+    old_design = out / "design.parquet"
+    if old_design.is_file():
+        try:
+            earlier = pd.read_parquet(old_design)
+        except (OSError, ValueError):
+            earlier = None  # rewritten from this session's runs
+        if earlier is not None and len(earlier) and list(earlier.columns) == list(design.columns):
+            design = (
+                pd.concat([earlier.astype(design.dtypes.to_dict()), design], ignore_index=True)
+                .drop_duplicates("run", keep="last")
+                .sort_values("run", kind="stable")
+                .reset_index(drop=True)
+            )
     write_text_atomic(
         out / "sweep.resolved.toml",
         "# Fully resolved sweep (every default filled in); loadable with load_sweep().\n"
         + tomli_w.dumps(spec.to_dict()),
     )
-    write_text_atomic(out / "sweep.json",
-                      json.dumps(_sweep_json(spec, runs), indent=1, default=str))
-    write_parquet_atomic(_design_frame(spec, runs), out / "design.parquet")
+    write_text_atomic(out / "sweep.json", json.dumps(_sweep_json(spec), indent=1, default=str))
+    write_parquet_atomic(design, out / "design.parquet")
 
 
 def consolidate(path: str | os.PathLike[str]) -> SweepResults:
@@ -239,9 +317,9 @@ def consolidate(path: str | os.PathLike[str]) -> SweepResults:
     limit that an earlier session finished).
     """
     folder = SweepFolder(Path(path))
-    info = json.loads((folder.path / "sweep.json").read_text(encoding="utf-8"))
-    design = pd.read_parquet(folder.path / "design.parquet")
-    finished = folder.finished()
+    info = _read_info(folder.path)
+    design = _read_design(folder.path)
+    finished = folder.finished(info.get("tables", ()))
     done = design[design["run_id"].isin(finished)]
     ids = list(dict.fromkeys(done["run_id"]))
 
@@ -262,7 +340,12 @@ def consolidate(path: str | os.PathLike[str]) -> SweepResults:
         file = folder.error_file(rid)
         if rid in finished or not file.is_file():
             continue
-        record = json.loads(file.read_text(encoding="utf-8"))
+        try:
+            record = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            record = {"error_type": "unreadable", "message": f"{file} cannot be read"}
+        if not isinstance(record, dict):
+            record = {"error_type": "unreadable", "message": f"{file} is not an error record"}
         failed_rows.append({"run_id": rid, "error_type": record.get("error_type", ""),
                             "message": record.get("message", "")})
     errors = pd.DataFrame(failed_rows, columns=["run_id", "error_type", "message"]).astype(
@@ -309,8 +392,8 @@ class SweepResults:
 
     @property
     def n_runs(self) -> int:
-        """Runs in the design."""
-        return len(self.design)
+        """Runs in the design (also those a ``max_runs`` limit left unlisted)."""
+        return int(self.info.get("n_runs", len(self.design)))
 
     @property
     def n_finished(self) -> int:
@@ -330,25 +413,57 @@ class SweepResults:
         return done.merge(frame, on="run_id", how="inner").sort_values("run", kind="stable")
 
 
+#: Fields of ``sweep.json`` that reading and drawing a sweep folder rely on.
+SWEEP_JSON_FIELDS = ("name", "design", "parameters", "outcomes", "n_points", "second_order")
+
+
+def _read_info(path: Path) -> dict[str, Any]:
+    """Return ``sweep.json`` of sweep folder ``path``, or raise a one-line ResultsError."""
+    info_file = path / "sweep.json"
+    try:
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problem = f"unreadable: {' '.join(str(exc).split())}"
+        raise ResultsError(describe(info_file, "sweep.json", "", problem)) from None
+    missing = [] if isinstance(info, dict) else list(SWEEP_JSON_FIELDS)
+    missing = missing or [f for f in SWEEP_JSON_FIELDS if f not in info]
+    if missing:
+        raise ResultsError(describe(
+            info_file, "fields", missing[:3],
+            "missing: not a sweep folder of this version of transport_sim"))
+    return info
+
+
+def _read_design(path: Path) -> pd.DataFrame:
+    """Return ``design.parquet`` of sweep folder ``path``, or raise a one-line ResultsError."""
+    try:
+        return pd.read_parquet(path / "design.parquet")
+    except (OSError, ValueError) as exc:
+        problem = f"unreadable: {' '.join(str(exc).split())}"
+        raise ResultsError(describe(path / "design.parquet", "design", "", problem)) from None
+
+
 def read_sweep(path: str | os.PathLike[str]) -> SweepResults:
     """Read a sweep folder written by :func:`sweep`.
+
+    ``summary.parquet`` and ``failures.parquet`` are rebuilt from the per-run files when
+    they are missing or unreadable.
 
     Raises
     ------
     ResultsError
-        If ``path`` is not a sweep folder.
+        If ``path`` is not a sweep folder, or its ``sweep.json`` or ``design.parquet`` is
+        unreadable (one line).
     """
     path = Path(path)
     if not (path / "sweep.json").is_file() or not (path / "design.parquet").is_file():
         raise ResultsError(describe(None, "sweep", str(path), "not a sweep folder (no sweep.json)"))
-    if not (path / "summary.parquet").is_file():
+    info = _read_info(path)
+    design = _read_design(path)
+    try:
+        summary = pd.read_parquet(path / "summary.parquet")
+        failures = pd.read_parquet(path / "failures.parquet")
+    except (OSError, ValueError):  # missing or damaged: rebuilt from the per-run files
         return consolidate(path)
-    return SweepResults(
-        path=path,
-        info=json.loads((path / "sweep.json").read_text(encoding="utf-8")),
-        design=pd.read_parquet(path / "design.parquet"),
-        summary=pd.read_parquet(path / "summary.parquet"),
-        failures=pd.read_parquet(path / "failures.parquet"),
-    )
-
-
+    return SweepResults(path=path, info=info, design=design, summary=summary,
+                        failures=failures)

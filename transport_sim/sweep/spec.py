@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
+import math
 import os
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -176,16 +178,39 @@ class Sweep:
         """Column names of the parameters."""
         return tuple(p.name for p in self.parameters)
 
-    def replication_seeds(self) -> tuple[int, ...]:
-        """Return the seed of each replication (children ``1..R`` of the root sequence)."""
-        return tuple(
-            int(np.random.SeedSequence(self.seed, spawn_key=(1 + r,)).generate_state(1)[0])
-            for r in range(self.replications)
-        )
+    def replication_seed(self, replication: int) -> int:
+        """Return the seed of replication ``replication`` (child ``1 + r`` of the root)."""
+        state = np.random.SeedSequence(self.seed, spawn_key=(1 + replication,)).generate_state(1)
+        return int(state[0])
+
+    def replication_seeds(self, limit: int | None = None) -> tuple[int, ...]:
+        """Return the seed of each replication (at most the first ``limit``)."""
+        count = self.replications if limit is None else min(limit, self.replications)
+        return tuple(self.replication_seed(r) for r in range(count))
 
     def points(self) -> list[tuple[Any, ...]]:
         """Return the design points (tuples of parameter values)."""
         return self.design.points(self.parameters)
+
+    def iter_points(self) -> Iterator[tuple[Any, ...]]:
+        """Yield the design points in order; a grid is enumerated lazily."""
+        if self.design.kind == "grid" and self.parameters:
+            return itertools.product(*(p.levels() for p in self.parameters))
+        return iter(self.points())
+
+    @property
+    def n_points(self) -> int:
+        """Number of design points (computed, not enumerated)."""
+        if not self.parameters:
+            return 1
+        if self.design.kind == "grid":
+            return math.prod(len(p.levels()) for p in self.parameters)
+        return self.design.n_points(len(self.parameters))
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs: design points x replications (computed, not enumerated)."""
+        return self.n_points * self.replications
 
     def point_overrides(
         self, values: Sequence[Any], base_values: Sequence[Any] | None = None
@@ -203,19 +228,34 @@ class Sweep:
             for p, v, b in zip(self.parameters, values, base_values, strict=True)
         }
 
-    def runs(self) -> list[RunSpec]:
-        """Return every run of the design, validated, in design order.
+    def runs(self, limit: int | None = None) -> list[RunSpec]:
+        """Return every run of the design (at most the first ``limit``), validated, in order.
 
         Raises
         ------
         ScenarioError
             If a design point gives an invalid scenario (naming the point's values).
         """
-        seeds = self.replication_seeds()
+        return list(self.iter_runs(limit))
+
+    def iter_runs(self, limit: int | None = None) -> Iterator[RunSpec]:
+        """Yield the runs of the design in order, building each only when it is reached.
+
+        A design point's scenario is built and validated once, when its first run is
+        reached; ``limit`` stops after that many runs, so the first runs of a design with
+        ``replications = 10**9`` cost what they say.
+
+        Raises
+        ------
+        ScenarioError
+            If a design point gives an invalid scenario (naming the point's values).
+        """
+        if limit is not None and limit <= 0:
+            return
         hashes: dict[Path, str] = {}
         base_values = [base_field_value(self.base, p.path) for p in self.parameters]
-        out: list[RunSpec] = []
-        for point, values in enumerate(self.points()):
+        run = 0
+        for point, values in enumerate(self.iter_points()):
             try:
                 scen = self.base.with_overrides(self.point_overrides(values, base_values))
             except ScenarioError as exc:
@@ -223,16 +263,39 @@ class Sweep:
                 raise ScenarioError(
                     describe(self.source, f"design point {point}", shown, f"invalid: {exc}")
                 ) from None
-            for rep, seed in enumerate(seeds):
+            for rep in range(self.replications):
+                seed = self.replication_seed(rep)
                 run_scen = dataclasses.replace(scen, run=dataclasses.replace(scen.run, seed=seed))
-                out.append(
-                    RunSpec(
-                        run=len(out), point=point, replication=rep, seed=seed,
-                        values=tuple(values), run_id=run_id_of(run_scen, seed, hashes),
-                        scenario=run_scen,
-                    )
+                yield RunSpec(
+                    run=run, point=point, replication=rep, seed=seed,
+                    values=tuple(values), run_id=run_id_of(run_scen, seed, hashes),
+                    scenario=run_scen,
                 )
-        return out
+                run += 1
+                if limit is not None and run >= limit:
+                    return
+
+    def definition_sha256(self) -> str:
+        """Return a hash of what the runs of this sweep are, without enumerating them.
+
+        It covers the base scenario (input files by the SHA-256 of their contents, as
+        in run ids), the parameters, the design, the replications, the seed and the
+        kept tables; not the sweep's name, description or outcomes, which change no run.
+        """
+        hashes: dict[Path, str] = {}
+        base = self.base.to_dict(resolve_paths=True)
+        base["scenario"]["network"] = "sha256:" + file_sha256(self.base.network_path, hashes)
+        base["scenario"]["fleet_file"] = "sha256:" + file_sha256(self.base.fleet_path, hashes)
+        payload = canonical_json({
+            "base": base,
+            "parameters": [p.to_dict() for p in self.parameters],
+            "design": [self.design.kind, self.design.samples, self.design.seed,
+                       self.design.second_order],
+            "replications": self.replications,
+            "seed": self.seed,
+            "tables": list(self.tables),
+        })
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the resolved sweep as a TOML-ready dict (loadable by :func:`load_sweep`)."""
