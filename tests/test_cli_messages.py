@@ -41,7 +41,7 @@ def no_simulation(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.mark.parametrize(
     ("args", "flag", "needle"),
     [
-        (["run", "--seed", "-1"], "--seed = -1", ">= 0"),
+        (["run", "--seed", "-1"], "--seed = -1", "must not be negative"),
         (["run", "--years", "2024:2150"], "--years = '2024:2150'", "2100"),
         (["run", "--years", "2030:2024"], "--years = '2030:2024'", "reversed"),
         (["run", "--years", "2030:2031"], "--years = '2030:2031'", "base year 2024"),

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from transport_sim import __version__
+from transport_sim import __version__, units
 from transport_sim.errors import ScenarioError, TransportSimError, describe
 from transport_sim.results.signals import Terminated, signals_as_exceptions
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
 EXIT_SIGINT = 130
-SECONDS_PER_DAY = 86400
 
 
 class _Parser(argparse.ArgumentParser):
@@ -238,12 +237,12 @@ def _report_interval_for(scenario: Scenario, tick_s: float) -> float | None:
     scenario's interval and divides the day (the tick itself divides the day).
     """
     interval = scenario.run.report_interval_s
-    if not (math.isfinite(tick_s) and tick_s > 0 and SECONDS_PER_DAY % tick_s == 0):
+    if not (math.isfinite(tick_s) and tick_s > 0 and units.SECONDS_PER_DAY % tick_s == 0):
         return None  # the tick itself is refused, with the flag named
-    if SECONDS_PER_DAY % interval == 0 and interval % tick_s == 0:
+    if units.SECONDS_PER_DAY % interval == 0 and interval % tick_s == 0:
         return None
     k = max(1, math.ceil(interval / tick_s))
-    while SECONDS_PER_DAY % (k * tick_s) != 0:
+    while units.SECONDS_PER_DAY % (k * tick_s) != 0:
         k += 1
     return float(k * tick_s)
 

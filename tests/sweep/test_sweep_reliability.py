@@ -14,7 +14,7 @@ from sweep_support import synthetic_run
 from transport_sim.errors import ResultsError, ScenarioError, TransportSimError
 from transport_sim.sweep.execute import _check_address, run_sweep_cli, sweep
 from transport_sim.sweep.folder import SweepFolder, read_sweep
-from transport_sim.sweep.spec import load_sweep
+from transport_sim.sweep.spec import MAX_REPLICATIONS, load_sweep
 
 BASE = """\
 [scenario]
@@ -147,17 +147,19 @@ def test_out_that_is_or_lies_under_a_file_fails_before_running(folder: Path, whe
     assert blocker.read_text(encoding="utf-8") == "mine"
 
 
-def test_max_runs_costs_what_it_says_with_a_billion_replications(folder: Path) -> None:
-    path = write(folder, GRID.replace("replications = 2", "replications = 1_000_000_000"))
+def test_max_runs_costs_what_it_says_with_the_largest_replication_count(folder: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"sweep\.replications = 1000000000: must be <= "):
+        load_sweep(write(folder, GRID.replace("replications = 2", "replications = 1_000_000_000")))
+    path = write(folder, GRID.replace("replications = 2", f"replications = {MAX_REPLICATIONS}"))
     spec = load_sweep(path)
-    assert spec.n_runs == 2 * 10**9
+    assert spec.n_runs == 2 * MAX_REPLICATIONS
     out = folder / "out"
     counting = Counting()
     t0 = time.perf_counter()
     res = sweep(spec, out, scheduler="serial", run_fn=counting, max_runs=1)
     assert time.perf_counter() - t0 < 20
     assert counting.calls == 1
-    assert (res.n_finished, res.n_runs) == (1, 2 * 10**9)
+    assert (res.n_finished, res.n_runs) == (1, 2 * MAX_REPLICATIONS)
     assert len(pd.read_parquet(out / "design.parquet")) == 1
     again = sweep(spec, out, scheduler="serial", run_fn=counting, max_runs=3, resume=True)
     assert (counting.calls, again.n_finished) == (3, 3)

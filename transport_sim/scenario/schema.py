@@ -504,9 +504,10 @@ def check_keys(
 # ======================================================================================
 def _choices_list(meta: Mapping[str, Any]) -> Kind:
     choices = tuple(meta["choices"])
+    empty_ok = bool(meta.get("allow_empty", False))
     return ListOf(
-        Member(choices), nonempty=True, distinct=True,
-        what=f"a non-empty list drawn from: {', '.join(choices)}",
+        Member(choices), nonempty=not empty_ok, distinct=True,
+        what=f"a {'' if empty_ok else 'non-empty '}list drawn from: {', '.join(choices)}",
     )
 
 
