@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from transport_sim.charging.private_cars import BackgroundCars
     from transport_sim.charging.sites import ChargerSites
     from transport_sim.demand.context import RunContext
-    from transport_sim.fleets.specs import FleetDefinition, PowertrainSpec
+    from transport_sim.fleets.specs import FleetDefinition, FleetSpec, PowertrainSpec
     from transport_sim.scenario.settings import Scenario
 
 KWH_PER_M = 1.0 / 1000.0
@@ -82,7 +82,7 @@ class DayPlan:
     vehicle_scale: dict[str, float]
     n_vehicles: int  # simulated fleet vehicles (background customers excluded)
     fleet_ranges: np.ndarray  # int64[n_fleets, 2]: rows [begin, end) of each fleet
-    bev_ranges: np.ndarray  # int64[n_fleets, 2]: rows of each fleet's BEVs (first rows)
+    bev_rows: np.ndarray  # int64: rows of the battery-electric vehicles (charging decisions)
     stock: dict[tuple[str, str], int] = field(
         default_factory=dict
     )  # (fleet, powertrain) -> vehicles
@@ -161,13 +161,9 @@ def build_day_plan(  # noqa: PLR0912
         block = bus_day(context.bus_lines, n_bus, bus.operation, factor)
         blocks["bus"] = block
         pairs = allocate(cells, block.n_vehicles, bus_rng)
-        # operators put battery buses on the shorter lines first: the longest round trips
-        # (county lines) get the conventional buses while there are any
-        bev_first = sorted(pairs, key=lambda p: not bus.spec(p[0], p[1]).is_bev)
-        by_length = np.argsort(block.extra["round_trip_s"], kind="stable")
-        assign["bus"] = [("", "")] * len(pairs)
-        for vehicle, pair in zip(by_length, bev_first, strict=True):
-            assign["bus"][int(vehicle)] = pair
+        assign["bus"] = assign_bus_blocks(
+            pairs, block_energy_margin_kwh(block, bus, scenario, context), bus_rng
+        )
         per_vehicle["bus"] = 1.0
 
     # --- taxis --------------------------------------------------------------------------
@@ -299,6 +295,8 @@ def build_day_plan(  # noqa: PLR0912
         per_vehicle["ship"] = 1.0
 
     # --- assemble FleetState ------------------------------------------------------------
+    # tie-break ranks for dispatch: a random permutation from the run's generator
+    (rank_rng,) = rng.spawn(1)
     n_fleet = sum(b.n_vehicles for b in blocks.values())
     n_bg = 0 if background is None else background.n_cars
     n_legs = sum(int(b.leg_count.sum()) for b in blocks.values())
@@ -308,11 +306,10 @@ def build_day_plan(  # noqa: PLR0912
     spec_bev: list[bool] = []
     size_class = np.zeros(n_fleet + n_bg, np.int16)
     fleet_ranges = np.zeros((len(FLEETS), 2), np.int64)
-    bev_ranges = np.zeros((len(FLEETS), 2), np.int64)
+    bev_list: list[np.ndarray] = []
     v0, l0 = 0, 0
     for fi, fleet in enumerate(FLEETS):
         fleet_ranges[fi] = v0
-        bev_ranges[fi] = v0
         block = blocks.get(fleet)
         if block is None:
             continue
@@ -322,10 +319,10 @@ def build_day_plan(  # noqa: PLR0912
             msg = describe(fleet_def.path, fleet, None, "no stock to draw vehicles from")
             raise FleetError(msg)
         n, m = block.n_vehicles, int(block.leg_count.sum())
-        # rows of this fleet: battery-electric vehicles first (stable), so the charging
-        # decisions only visit the contiguous BEV rows of each fleet
+        # rows keep the block's order (never grouped by powertrain); the charging
+        # decisions visit the index list of battery-electric rows instead
         bev = np.array([fspec.spec(c, p).is_bev for c, p in pairs], bool)
-        order = np.argsort(~bev, kind="stable")
+        order = np.arange(n)
         sl, ll = slice(v0, v0 + n), slice(l0, l0 + m)
         begins = l0 + np.concatenate([[0], np.cumsum(block.leg_count)[:-1]]).astype(np.int32)
         state.fleet[sl] = fi
@@ -359,9 +356,11 @@ def build_day_plan(  # noqa: PLR0912
             state.max_speed_mps[v] = speed_kph / 3.6
             size_class[v] = list(fspec.classes).index(cname)
         fleet_ranges[fi] = (v0, v0 + n)
-        bev_ranges[fi] = (v0, v0 + int(bev.sum()))
+        bev_list.append(v0 + np.flatnonzero(bev & (state.battery_kwh[sl] > 0.0)))
         v0 += n
         l0 += m
+    state.dispatch_rank[:n_fleet] = rank_rng.permutation(n_fleet).astype(np.int32)
+    bev_rows = np.concatenate(bev_list).astype(np.int64) if bev_list else np.zeros(0, np.int64)
     if n_bg and background is not None and sites is not None:
         fill_background_rows(state, n_fleet, background, sites, scenario.charging.charge_to_soc)
         state.leg_begin[n_fleet:] = l0
@@ -391,9 +390,86 @@ def build_day_plan(  # noqa: PLR0912
         vehicle_scale=per_vehicle,
         n_vehicles=n_fleet,
         fleet_ranges=fleet_ranges,
-        bev_ranges=bev_ranges,
+        bev_rows=bev_rows,
         stock=stock_counts,
     )
+
+
+def line_round_trip_m(context: RunContext) -> np.ndarray:
+    """Shortest-path length of one round trip of every bus line (out and back), m."""
+    out = np.zeros(len(context.bus_lines))
+    dist = context.targets.dist_m
+    for i, line in enumerate(context.bus_lines):
+        st = np.asarray(line.stop_targets, np.int64)
+        nodes = context.targets.node[st]
+        fwd = sum(float(dist[st[j + 1], nodes[j]]) for j in range(len(st) - 1))
+        back = sum(float(dist[st[j - 1], nodes[j]]) for j in range(len(st) - 1, 0, -1))
+        out[i] = fwd + back
+    return out
+
+
+def block_km(block: LegBlock, context: RunContext) -> np.ndarray:
+    """Planned km of every bus block (cycles x the line's round trip), km."""
+    per_line = line_round_trip_m(context) / 1000.0
+    return block.extra["cycles"] * per_line[block.extra["line"]]
+
+
+def block_energy_margin_kwh(
+    block: LegBlock, bus: FleetSpec, scenario: Scenario, context: RunContext
+) -> dict[str, np.ndarray]:
+    """Energy left at the end of each bus block, per BEV bus spec, kWh (< 0: out of range).
+
+    The rule: a battery bus may take a block when its full battery above the reserve
+    (``charging.truck_reserve_soc``) plus what one terminal layover per round trip
+    tops up (layover x min(bus charge power, depot plug power) x charger efficiency)
+    covers the block's km at the spec's urban kWh/km.
+    """
+    km = block_km(block, context)
+    ch = scenario.charging
+    layover_h = bus.operation.layover_min / 60.0
+    out: dict[str, np.ndarray] = {}
+    for cname, cls in bus.classes.items():
+        for pt, spec in cls.powertrains.items():
+            if not spec.is_bev:
+                continue
+            kwh_per_km = max(spec.kwh_per_km_by_class)
+            topup = layover_h * min(spec.max_charge_kw, ch.depot_power_kw)
+            topup *= ch.charger_efficiency
+            usable = spec.battery_kwh * (1.0 - ch.truck_reserve_soc)
+            out[f"{cname}/{pt}"] = usable + block.extra["cycles"] * topup - km * kwh_per_km
+    return out
+
+
+def assign_bus_blocks(
+    pairs: list[tuple[str, str]],
+    margin_kwh: dict[str, np.ndarray],
+    rng: np.random.Generator,
+) -> list[tuple[str, str]]:
+    """Give the day's bus blocks to the buses in service, at random within range.
+
+    ``pairs`` are the (size class, powertrain) of the buses in service; ``margin_kwh``
+    the energy left at the end of each block per BEV spec (:func:`block_energy_margin_kwh`).
+    Battery buses draw their blocks at random among those in their range; conventional
+    buses take the remaining blocks at random.  Only when there are more battery buses
+    than blocks in range does a battery bus get a block beyond its range (it charges
+    at terminals or strands; the calibration table shows its km).
+    """
+    n = len(pairs)
+    out: list[tuple[str, str]] = [("", "")] * n
+    free = np.ones(n, bool)
+    bev = [i for i, (c, p) in enumerate(pairs) if f"{c}/{p}" in margin_kwh]
+    conv = [i for i in range(n) if f"{pairs[i][0]}/{pairs[i][1]}" not in margin_kwh]
+    for i in rng.permutation(bev):
+        c, p = pairs[int(i)]
+        ok = np.flatnonzero(free & (margin_kwh[f"{c}/{p}"] >= 0.0))
+        cand = ok if ok.size else np.flatnonzero(free)
+        b = int(cand[rng.integers(0, cand.size)])
+        out[b] = (c, p)
+        free[b] = False
+    rest = rng.permutation(np.flatnonzero(free))
+    for b, i in zip(rest, conv, strict=True):
+        out[int(b)] = pairs[i]
+    return out
 
 
 def ship_routes(

@@ -192,9 +192,11 @@ def bus_day(
     starts: list[int] = []
     counts: list[int] = []
     cycle_s: list[float] = []
+    line_of: list[int] = []
+    cycles: list[int] = []
     parts: list[tuple[np.ndarray, ...]] = []
     remaining = n_service
-    for line in lines:
+    for li, line in enumerate(lines):
         if remaining <= 0:
             break
         n_line = min(max(1, int(np.ceil(line.round_trip_s / headway_s))), remaining)
@@ -232,9 +234,15 @@ def bus_day(
             starts.append(line.depot_node)
             counts.append(k * cycle.size + 2)
             cycle_s.append(line.round_trip_s)
+            line_of.append(li)
+            cycles.append(k)
     n_legs = int(sum(counts))
     return LegBlock(
-        extra={"round_trip_s": np.asarray(cycle_s, np.float64)},
+        extra={
+            "round_trip_s": np.asarray(cycle_s, np.float64),
+            "line": np.asarray(line_of, np.int64),
+            "cycles": np.asarray(cycles, np.int64),
+        },
         start_node=np.asarray(starts, np.int32),
         leg_count=np.asarray(counts, np.int32),
         leg_target=np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32),

@@ -304,7 +304,13 @@ def dispatch_tick_reference(
             if not idle_taxi:
                 continue
             time = float(targets.time_s[origin, int(state.node[v])])
-            if time <= max_pickup_s and time < best_time:  # strict: lowest index wins ties
+            if time > max_pickup_s:
+                continue
+            rank = int(state.dispatch_rank[v])
+            # ties go to the lower drawn rank, never to the lower row
+            if time < best_time or (
+                time == best_time and rank < int(state.dispatch_rank[best_taxi])
+            ):
                 best_time, best_taxi = time, v
         if best_taxi < 0:
             continue

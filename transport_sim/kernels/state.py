@@ -143,6 +143,9 @@ class FleetState:
     max_speed_mps: np.ndarray  # float64, vehicle speed cap (ships: service speed)
     max_charge_kw: np.ndarray  # float64, highest charging power the vehicle accepts
     dispatchable: np.ndarray  # bool, True for taxis: IDLE (not DONE) when legs run out
+    # int32, tie-break rank among equally close idle taxis (lower wins); the day plan
+    # draws it from the run's generator so that row order never decides a dispatch
+    dispatch_rank: np.ndarray
     # position
     status: np.ndarray  # int8, codes.STATUS_*
     node: np.ndarray  # int32, node at which the vehicle stands, or tail of `edge`
@@ -196,6 +199,7 @@ class FleetState:
             max_speed_mps=np.full(n, 40.0, np.float64),
             max_charge_kw=np.zeros(n, np.float64),
             dispatchable=np.zeros(n, np.bool_),
+            dispatch_rank=np.arange(n, dtype=np.int32),
             status=np.full(n, STATUS_OFF, np.int8),
             node=np.zeros(n, np.int32),
             edge=np.full(n, -1, np.int32),

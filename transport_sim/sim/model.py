@@ -72,6 +72,8 @@ class DaySettings:
     taxi_max_pickup_s: float
     taxi_pickup_dwell_s: float
     taxi_dropoff_dwell_s: float
+    truck_reserve_soc: float
+    truck_min_gain_soc: float
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, taxi_op: object) -> DaySettings:
@@ -88,6 +90,8 @@ class DaySettings:
             taxi_max_pickup_s=float(taxi_op.max_pickup_min) * 60.0,
             taxi_pickup_dwell_s=float(taxi_op.pickup_dwell_s),
             taxi_dropoff_dwell_s=float(taxi_op.dropoff_dwell_s),
+            truck_reserve_soc=ch.truck_reserve_soc,
+            truck_min_gain_soc=ch.truck_min_gain_soc,
         )
 
 
