@@ -34,7 +34,7 @@ from transport_sim.demand.generators import (
     truck_day,
 )
 from transport_sim.errors import FleetError, describe
-from transport_sim.fleets.specs import AVAILABILITY, ship_kwh_per_km
+from transport_sim.fleets.specs import ship_kwh_per_km
 from transport_sim.io import largest_remainder
 from transport_sim.kernels.dispatch import TaxiRequests
 from transport_sim.kernels.state import FleetState, SpecTable
@@ -43,19 +43,15 @@ if TYPE_CHECKING:
     from transport_sim.charging.private_cars import BackgroundCars
     from transport_sim.charging.sites import ChargerSites
     from transport_sim.demand.context import RunContext
+    from transport_sim.fleets.calibration import Calibration
     from transport_sim.fleets.specs import FleetDefinition, FleetSpec, PowertrainSpec
     from transport_sim.scenario.settings import Scenario
 
 KWH_PER_M = 1.0 / 1000.0
-#: Truck classes by rated payload: below URBAN_PAYLOAD_T they run urban delivery tours
-#: from the logistics hubs and plants; from LONG_HAUL_PAYLOAD_T they haul through the
-#: expressway gateways; in between, regional trips between hubs, plants and towns.
-URBAN_PAYLOAD_T = 3.0
-LONG_HAUL_PAYLOAD_T = 20.0
-#: Estimate: a light truck runs two delivery tours a day of 4-8 drops each
-#: (fleet file: ~100 km/day of urban delivery rounds).
-TOURS_PER_LIGHT_TRUCK = 2
-STOPS_PER_TOUR = (4, 8)
+# Truck classes by rated payload (calibration file [demand]): below urban_payload_t they
+# run urban delivery tours from the logistics hubs and plants; from long_haul_payload_t
+# they haul through the expressway gateways; in between, regional trips between hubs,
+# plants and towns.
 
 
 @dataclass
@@ -86,6 +82,9 @@ class DayPlan:
     stock: dict[tuple[str, str], int] = field(
         default_factory=dict
     )  # (fleet, powertrain) -> vehicles
+    start_node: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, np.int32)
+    )  # int32[n_vehicles]: node each fleet vehicle starts the day at
 
 
 def stock_cells(stock: pd.DataFrame, year: int, fleet: str) -> list[tuple[str, str, int]]:
@@ -127,6 +126,8 @@ def build_day_plan(  # noqa: PLR0912
     rng: np.random.Generator,
     background: BackgroundCars | None = None,
     sites: ChargerSites | None = None,
+    *,
+    calibration: Calibration | None = None,
 ) -> DayPlan:
     """Build the representative day of ``year`` / ``day_type``.
 
@@ -142,7 +143,15 @@ def build_day_plan(  # noqa: PLR0912
     background, sites
         Private EV cars charging at service areas (rows appended after the fleets) and
         the year's charger sites they use.
+    calibration
+        Availability, demand parameters and fitted values (default: the scenario's
+        calibration file).
     """
+    if calibration is None:
+        from transport_sim.fleets.calibration import load_calibration
+
+        calibration = load_calibration(scenario, fleet_def)
+    avail, demand, fitted = calibration.availability, calibration.demand, calibration.fitted
     holiday = day_type == "holiday"
     scale = scenario.run.vehicle_scale
     # one independent stream per fleet (common random numbers): a lever that changes one
@@ -156,9 +165,21 @@ def build_day_plan(  # noqa: PLR0912
     bus = fleet_def.fleet("bus")
     cells = stock_cells(stock, year, "bus")
     factor = bus.holiday_activity_factor if holiday else 1.0
-    n_bus = round(sum(c[2] for c in cells) * AVAILABILITY["bus"])
+    n_bus = round(sum(c[2] for c in cells) * avail["bus"])
     if context.bus_lines and n_bus > 0:
-        block = bus_day(context.bus_lines, n_bus, bus.operation, factor)
+        target = [calibration.target("bus", c, "km_per_vehicle_day") for c in bus.classes]
+        known = [t for t in target if t is not None]
+        block_target_km = (
+            float(np.mean(known)) if known else bus.operation.daily_km
+        ) * fitted["bus_block_km_factor"]
+        block = bus_day(
+            context.bus_lines,
+            line_round_trip_m(context) / 1000.0,
+            n_bus,
+            bus.operation,
+            factor,
+            block_target_km,
+        )
         blocks["bus"] = block
         pairs = allocate(cells, block.n_vehicles, bus_rng)
         assign["bus"] = assign_bus_blocks(
@@ -170,7 +191,7 @@ def build_day_plan(  # noqa: PLR0912
     taxi = fleet_def.fleet("taxi")
     cells = stock_cells(stock, year, "taxi")
     n_stock = sum(c[2] for c in cells)
-    n_taxi = max(1, round(n_stock * AVAILABILITY["taxi"] * scale)) if n_stock else 0
+    n_taxi = max(1, round(n_stock * avail["taxi"] * scale)) if n_stock else 0
     op = taxi.operation
     factor = taxi.holiday_activity_factor if holiday else 1.0
     if n_taxi:
@@ -178,8 +199,10 @@ def build_day_plan(  # noqa: PLR0912
         ranks = taxi_rng.choice(len(context.taxi_nodes), size=n_taxi, p=w / w.sum())
         blocks["taxi"] = taxi_day(context.taxi_nodes[ranks])
         assign["taxi"] = allocate(cells, n_taxi, taxi_rng)
-        per_vehicle["taxi"] = n_stock * AVAILABILITY["taxi"] / n_taxi
-        expected = op.trips_per_taxi_per_day * n_taxi * factor
+        per_vehicle["taxi"] = n_stock * avail["taxi"] / n_taxi
+        # requests = target trips x the fitted request factor (requests that expire
+        # unserved are part of demand)
+        expected = op.trips_per_taxi_per_day * n_taxi * factor * fitted["taxi_request_factor"]
         arrays = taxi_requests(
             taxi_rng,
             expected,
@@ -188,6 +211,7 @@ def build_day_plan(  # noqa: PLR0912
             context.taxi_weights,
             context.targets.time_s,
             context.taxi_nodes,
+            demand["taxi_trip_decay_s"],
         )
     else:
         arrays = (np.zeros(0), np.zeros(0, np.int32), np.zeros(0, np.int32))
@@ -211,13 +235,13 @@ def build_day_plan(  # noqa: PLR0912
             trips = tonnes * shares[ci] / (payload[ci] * load[ci])
             if trips <= 0:
                 continue
-            if payload[ci] < URBAN_PAYLOAD_T:  # urban delivery tours from the hubs
+            if payload[ci] < demand["urban_payload_t"]:  # urban delivery tours from hubs
                 n_tours = int(np.floor(trips) + (truck_rng.uniform() < trips % 1.0))
                 part = delivery_tours(
                     truck_rng,
                     n_tours,
-                    TOURS_PER_LIGHT_TRUCK,
-                    STOPS_PER_TOUR,
+                    fitted["tours_per_light_truck"],
+                    (demand["stops_per_tour_min"], demand["stops_per_tour_max"]),
                     payload[ci] * load[ci],
                     context.hub_targets,
                     context.hub_nodes,
@@ -225,22 +249,28 @@ def build_day_plan(  # noqa: PLR0912
                     context.taxi_weights,
                     profile,
                     cls.stop_dwell_min * 60.0,
+                    context.targets.dist_m,
+                    context.targets.node,
                 )
             else:
-                kind = 0 if payload[ci] >= LONG_HAUL_PAYLOAD_T else 1
+                kind = 0 if payload[ci] >= demand["long_haul_payload_t"] else 1
                 sel = context.truck_od_kind == kind
                 if not sel.any():
                     sel = np.ones_like(sel)
+                target_empty = calibration.target("truck", cname, "empty_running_share")
+                backhaul = 0.0 if target_empty is None else max(0.0, 1.0 - 2.0 * target_empty)
                 part = truck_day(
                     truck_rng,
-                    np.array([tonnes * shares[ci]]),
-                    np.array([payload[ci] * load[ci]]),
-                    1.0,
+                    tonnes * shares[ci],
+                    payload[ci] * load[ci],
+                    calibration.round_trips(cname),
+                    backhaul,
                     context.truck_od_origin[sel],
                     context.truck_od_dest[sel],
                     context.truck_od_weight[sel],
                     context.truck_od_start_node[sel],
                     profile,
+                    cls.stop_dwell_min * 60.0,
                 )
             parts.append(part)
             part_class.append(ci)
@@ -264,7 +294,7 @@ def build_day_plan(  # noqa: PLR0912
         names = list(ship.classes)
         n_by_class = np.array(
             [
-                round(sum(c[2] for c in cells if c[0] == name) * AVAILABILITY["ship"])
+                round(sum(c[2] for c in cells if c[0] == name) * avail["ship"])
                 for name in names
             ]
         )
@@ -392,6 +422,7 @@ def build_day_plan(  # noqa: PLR0912
         fleet_ranges=fleet_ranges,
         bev_rows=bev_rows,
         stock=stock_counts,
+        start_node=state.node[:n_fleet].copy(),
     )
 
 

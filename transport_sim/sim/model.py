@@ -43,18 +43,18 @@ if TYPE_CHECKING:
 
 SECONDS_PER_DAY = 86_400.0
 
-#: Default time-of-day speed factors (share of free-flow speed) for urban road classes:
-#: morning and evening peaks slow arterials and local streets.  Estimate (no Shiyan
-#: speed data): peak-hour urban speeds in Chinese prefecture-level cities are ~60-75 %
-#: of free flow.
-URBAN_PEAK = {7: 0.7, 8: 0.65, 9: 0.8, 17: 0.75, 18: 0.65, 19: 0.8}
+def default_speed_factors(peak_factors: tuple[float, ...] | None = None) -> np.ndarray:
+    """Return the ``[24, n_road_classes]`` time-of-day speed factors.
 
-
-def default_speed_factors() -> np.ndarray:
-    """Return the ``[24, n_road_classes]`` time-of-day speed factors used by default."""
+    ``peak_factors`` (24 shares of free-flow speed, calibration file
+    ``demand.peak_speed_factors``) slow the provincial and urban road classes; ``None``
+    is free flow everywhere.
+    """
+    if peak_factors is None:
+        return time_of_day_factors({})
     hourly = {}
     for name in ("provincial", "arterial", "collector", "local"):
-        hourly[name] = [URBAN_PEAK.get(h, 1.0) for h in range(24)]
+        hourly[name] = [float(f) for f in peak_factors]
     return time_of_day_factors(hourly)
 
 

@@ -22,6 +22,7 @@ from transport_sim.scenario.settings import Scenario
 
 if TYPE_CHECKING:
     from transport_sim.demand.context import RunContext
+    from transport_sim.fleets.calibration import Calibration
     from transport_sim.fleets.specs import FleetDefinition
     from transport_sim.network import Network
     from transport_sim.sim.model import TransportModel
@@ -37,6 +38,15 @@ class Prepared:
     context: RunContext
     stock: pd.DataFrame
     timings: dict[str, float]
+    calibration: Calibration | None = None
+
+    def calibration_file(self) -> Calibration:
+        """Return the scenario's calibration (loaded on first use)."""
+        if self.calibration is None:
+            from transport_sim.fleets.calibration import load_calibration
+
+            self.calibration = load_calibration(self.scenario, self.fleet_def)
+        return self.calibration
 
 
 def log_progress(progress: bool, text: str) -> None:
@@ -48,6 +58,7 @@ def log_progress(progress: bool, text: str) -> None:
 def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
     """Load the network and fleets, build the shared context and the stock trajectory."""
     from transport_sim.demand.context import build_context
+    from transport_sim.fleets.calibration import load_calibration
     from transport_sim.fleets.reader import load_fleets_for
     from transport_sim.network import load_network
     from transport_sim.policy.turnover import simulate_stock
@@ -60,6 +71,7 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
             f"{scenario.source}: run.start_year = {scenario.run.start_year}: must equal the fleet "
             f"file's base year {fleet_def.base_year} ({fleet_def.path})"
         )
+    calibration = load_calibration(scenario, fleet_def)
     timings["fleets_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     network = load_network(scenario.network_path)
@@ -70,12 +82,17 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
         f"{' (schematic)' if network.schematic else ''}",
     )
     t0 = time.perf_counter()
-    context = build_context(network, fleet_def.fleet("bus").operation)
+    context = build_context(
+        network,
+        fleet_def.fleet("bus").operation,
+        taxi_area_radius_m=calibration.demand["taxi_area_radius_m"],
+        taxi_zone_weight=calibration.demand["taxi_zone_weight"],
+    )
     timings["context_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     stock = simulate_stock(scenario, fleet_def)
     timings["policy_s"] = time.perf_counter() - t0
-    return Prepared(scenario, network, fleet_def, context, stock, timings)
+    return Prepared(scenario, network, fleet_def, context, stock, timings, calibration)
 
 
 def day_seeds(
@@ -101,7 +118,7 @@ def simulate_day(
     from transport_sim.charging.year_sites import build_year_sites
     from transport_sim.demand.dayplan import build_day_plan
     from transport_sim.policy.turnover import freight_tonnage
-    from transport_sim.sim.model import DaySettings, TransportModel
+    from transport_sim.sim.model import DaySettings, TransportModel, default_speed_factors
 
     scen, fleet_def = prep.scenario, prep.fleet_def
     # independent streams for the charging cars, the day plan and the model itself, so
@@ -121,8 +138,12 @@ def simulate_day(
         rng_plan,
         background,
         sites,
+        calibration=prep.calibration_file(),
     )
     settings = DaySettings.from_scenario(scen, fleet_def.fleet("taxi").operation)
-    model = TransportModel(prep.context, plan, sites, settings, rng=rng_model)
+    speed = default_speed_factors(prep.calibration_file().demand["peak_speed_factors"])
+    model = TransportModel(
+        prep.context, plan, sites, settings, rng=rng_model, speed_factors=speed
+    )
     model.run_day(progress)
     return model
