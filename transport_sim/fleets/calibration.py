@@ -55,8 +55,8 @@ DEMAND_KEYS: Mapping[str, tuple[str, float, float | None]] = MappingProxyType(
     {
         "urban_payload_t": ("float", 0.0, None),
         "long_haul_payload_t": ("float", 0.0, None),
-        "stops_per_tour_min": ("int", 1.0, None),
-        "stops_per_tour_max": ("int", 1.0, None),
+        "stops_per_tour_min": ("int", 0.0, None),
+        "stops_per_tour_max": ("int", 0.0, None),
         "taxi_area_radius_m": ("float", 0.0, None),
         "taxi_trip_decay_s": ("float", 0.0, None),
         "taxi_zone_weight": ("float", 0.0, None),
