@@ -405,8 +405,8 @@ def truck_day(
     ``load_t``) -> origin; a share ``backhaul_share`` of the return legs carry a load
     back, the others run empty.  So round trips = tonnes / (load x (1 + backhaul)) and,
     for legs of equal length, the empty share of truck-km is ``(1 - backhaul) / 2``.
-    Each simulated truck runs ``round_trips_per_vehicle`` round trips (as one-way legs:
-    ``round(2 x round_trips)``, at least one) on one pair drawn by weight, so km per
+    ``round(2 x round trips / (2 x round_trips_per_vehicle))`` simulated trucks share
+    the one-way legs as evenly as possible, each on one pair drawn by weight, so km per
     truck follow the class's daily km when ``round_trips_per_vehicle`` is fitted to it.
 
     Parameters
@@ -433,12 +433,13 @@ def truck_day(
     """
     exact = tonnes_per_day / (load_t * (1.0 + backhaul_share)) if tonnes_per_day > 0 else 0.0
     n_round = int(np.floor(exact) + (rng.uniform() < exact % 1.0))
-    legs_per_truck = max(1, round(2.0 * round_trips_per_vehicle))
     n_legs_total = 2 * n_round
-    n = int(np.ceil(n_legs_total / legs_per_truck)) if n_round else 0
-    counts = np.full(n, legs_per_truck, np.int64)
-    if n:
-        counts[-1] = n_legs_total - legs_per_truck * (n - 1)
+    n = max(1, round(n_legs_total / (2.0 * round_trips_per_vehicle))) if n_round else 0
+    n = min(n, n_legs_total)
+    # the legs shared as evenly as possible (a fractional round-trip count mixes trucks
+    # with one leg more and one less; a truck with an odd count ends at a destination)
+    counts = np.full(n, n_legs_total // max(n, 1), np.int64)
+    counts[: n_legs_total - int(counts.sum())] += 1
     w = np.asarray(od_weight, np.float64)
     od = rng.choice(len(od_origin), size=n, p=w / w.sum())
     profile = np.asarray(hourly_profile, np.float64)
