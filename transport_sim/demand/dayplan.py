@@ -44,7 +44,12 @@ if TYPE_CHECKING:
     from transport_sim.charging.sites import ChargerSites
     from transport_sim.demand.context import RunContext
     from transport_sim.fleets.calibration import Calibration
-    from transport_sim.fleets.specs import FleetDefinition, FleetSpec, PowertrainSpec
+    from transport_sim.fleets.specs import (
+        FleetDefinition,
+        FleetSpec,
+        PowertrainSpec,
+        SizeClassSpec,
+    )
     from transport_sim.scenario.settings import Scenario
 
 KWH_PER_M = 1.0 / 1000.0
@@ -334,6 +339,7 @@ def build_day_plan(  # noqa: PLR0912
     spec_keys: list[tuple[str, str, str]] = []
     spec_rows: list[np.ndarray] = []
     spec_bev: list[bool] = []
+    spec_slope: list[float] = []
     size_class = np.zeros(n_fleet + n_bg, np.int16)
     fleet_ranges = np.zeros((len(FLEETS), 2), np.int64)
     bev_list: list[np.ndarray] = []
@@ -376,8 +382,14 @@ def build_day_plan(  # noqa: PLR0912
             speed_kph = fspec.classes[cname].service_speed_kph or spec.max_speed_kph
             if key not in spec_keys:
                 spec_keys.append(key)
-                spec_rows.append(_spec_row(spec, fleet, speed_kph))
+                per_m, slope = _spec_row(spec, fleet, speed_kph), 0.0
+                if fleet == "truck":
+                    per_m, slope = payload_split(
+                        per_m, fspec.classes[cname], pt, calibration, fleet_def
+                    )
+                spec_rows.append(per_m)
                 spec_bev.append(spec.is_bev)
+                spec_slope.append(slope)
             state.spec[v] = spec_keys.index(key)
             state.powertrain[v] = POWERTRAINS.index(pt)
             state.battery_kwh[v] = spec.battery_kwh if spec.is_bev else 0.0
@@ -401,6 +413,7 @@ def build_day_plan(  # noqa: PLR0912
             np.vstack(spec_rows) if spec_rows else np.zeros((1, N_ROAD_CLASSES))
         ),
         is_bev=np.asarray(spec_bev or [False], np.bool_),
+        kwh_per_m_per_t=np.asarray(spec_slope or [0.0], np.float64),
     )
     stock_counts = {
         (f, p): int(n)
@@ -424,6 +437,33 @@ def build_day_plan(  # noqa: PLR0912
         stock=stock_counts,
         start_node=state.node[:n_fleet].copy(),
     )
+
+
+def payload_split(
+    row_kwh_per_m: np.ndarray,
+    cls: SizeClassSpec,
+    powertrain: str,
+    calibration: Calibration,
+    fleet_def: FleetDefinition,
+) -> tuple[np.ndarray, float]:
+    """Split a truck spec's energy per metre into an empty value and a per-tonne slope.
+
+    The fleet file's value holds at the average load on board, ``payload x load factor
+    x (1 - empty-running share)`` (the class's target; half the loaded tonnes for
+    delivery tours, whose load falls from full to empty).  Returns
+    ``(empty kWh/m by road class, kWh/(m t))``.
+    """
+    slope_m = calibration.payload_slope_kwh_per_km_t(cls.name, powertrain) / 1000.0
+    empty = calibration.target("truck", cls.name, "empty_running_share")
+    on_board_t = cls.payload_t * cls.load_factor * (0.5 if empty is None else 1.0 - empty)
+    out = row_kwh_per_m - slope_m * on_board_t
+    if np.any(out[row_kwh_per_m > 0] <= 0.0):
+        msg = describe(
+            calibration.path, f"payload_energy.{cls.name}.{powertrain}", slope_m * 1000.0,
+            f"leaves no energy for an empty truck ({fleet_def.path} kWh/km too low)",
+        )
+        raise FleetError(msg)
+    return np.where(row_kwh_per_m > 0, out, 0.0), slope_m
 
 
 def line_round_trip_m(context: RunContext) -> np.ndarray:

@@ -14,6 +14,10 @@ scenario deep-merge onto it, so sweeps can vary every number in it.  It has four
 ``[demand]``
     Demand-shaping numbers that used to be Python literals (truck class thresholds,
     delivery-tour sizes, taxi area, trip-length decay, peak speed factors, ...).
+``[payload_energy.<truck class>]``
+    Extra final energy per km and tonne on board, per powertrain, kWh/(km t): a truck's
+    energy per km is the empty value + tonnes on board x this slope (the fleet file's
+    kWh/km is the value at the class's average load on board).
 ``[fitted]``
     The free parameters ``transport-sim calibrate`` fits so that the simulated base-year
     day reproduces the targets (bus block km factor, taxi request factor, truck round
@@ -97,6 +101,13 @@ class Calibration:
     demand: Mapping[str, Any]
     fitted: Mapping[str, Any]
     sources: Mapping[str, str] = field(repr=False)
+    payload_energy: Mapping[str, Mapping[str, float]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def payload_slope_kwh_per_km_t(self, truck_class: str, powertrain: str) -> float:
+        """Extra kWh per km and tonne on board of a truck spec (0 when not given)."""
+        return float(self.payload_energy.get(truck_class, {}).get(powertrain, 0.0))
 
     def target(self, fleet: str, size_class: str, metric: str) -> float | None:
         """Return one target, or ``None`` when the file sets none."""
@@ -148,15 +159,17 @@ def parse_calibration(
 ) -> Calibration:
     """Validate a calibration table read from ``path`` against ``fleet_def``."""
     data = dict(data)
-    unknown = [k for k in data if k not in ("meta", "targets", "availability", "demand", "fitted")]
+    sections = ("meta", "targets", "availability", "demand", "payload_energy", "fitted")
+    unknown = [k for k in data if k not in sections]
     if unknown:
-        raise _fail(path, unknown[0], data[unknown[0]], "unknown section; accepted: meta, "
-                    "targets, availability, demand, fitted")
+        raise _fail(path, unknown[0], data[unknown[0]],
+                    f"unknown section; accepted: {', '.join(sections)}")
     sources: dict[str, str] = {}
     targets = _parse_targets(data, path, fleet_def, sources)
     availability = _parse_availability(data, path, sources)
     demand = _parse_demand(data, path, sources)
     fitted = _parse_fitted(data, path, fleet_def, sources)
+    payload_energy = _parse_payload_energy(data, path, fleet_def, sources)
     for cname, cls in fleet_def.fleet("truck").classes.items():
         regional = cls.payload_t >= demand["urban_payload_t"]
         if regional and cname not in fitted["round_trips_per_vehicle_day"]:
@@ -169,7 +182,29 @@ def parse_calibration(
         demand=MappingProxyType(demand),
         fitted=MappingProxyType(fitted),
         sources=MappingProxyType(sources),
+        payload_energy=MappingProxyType(payload_energy),
     )
+
+
+def _parse_payload_energy(
+    data: dict[str, Any], path: Path, fleet_def: FleetDefinition, sources: dict[str, str]
+) -> dict[str, Mapping[str, float]]:
+    pe = dict(data.get("payload_energy", {}))
+    sources.update(_sources(path, pe, "payload_energy"))
+    truck = fleet_def.fleet("truck")
+    out: dict[str, Mapping[str, float]] = {}
+    for cname, per in pe.items():
+        if cname not in truck.classes or not isinstance(per, dict):
+            raise _fail(path, f"payload_energy.{cname}", per, "unknown truck class")
+        row = {}
+        for pt, value in per.items():
+            key = f"payload_energy.{cname}.{pt}"
+            if pt not in truck.classes[cname].powertrains:
+                raise _fail(path, key, value, "unknown powertrain of this class")
+            row[pt] = _number(path, key, value, 0.0, None)
+            _need_source(path, sources, key, value)
+        out[cname] = MappingProxyType(row)
+    return out
 
 
 def _parse_targets(

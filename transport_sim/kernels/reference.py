@@ -203,7 +203,9 @@ def _drive_reference(  # noqa: PLR0911, PLR0912 - one readable story
         reaches_head = step >= remaining - END_OF_EDGE_EPS_M
         if reaches_head:
             step = remaining
-        kwh_per_m = float(specs.kwh_per_m[spec, road_class])
+        kwh_per_m = float(specs.kwh_per_m[spec, road_class]) + payload_t * float(
+            specs.payload_slope()[spec]
+        )  # empty value + tonnes on board x per-tonne slope
         energy = step * kwh_per_m
         if is_bev and energy > float(state.soc_kwh[v]):
             # Battery empty on this edge: use what is left, stop here for the day.

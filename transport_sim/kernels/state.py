@@ -115,10 +115,21 @@ class SpecTable:
         fuel energy for combustion and fuel-cell vehicles).
     is_bev : bool[n_specs]
         True when the spec draws from a battery (SOC limited, can strand).
+    kwh_per_m_per_t : float64[n_specs] or None
+        Extra final energy per metre and tonne on board, kWh/(m t): a leg carrying
+        ``p`` tonnes draws ``kwh_per_m[spec, class] + p x kwh_per_m_per_t[spec]`` per
+        metre (``kwh_per_m`` is then the empty value).  ``None``: no payload effect.
     """
 
     kwh_per_m: np.ndarray
     is_bev: np.ndarray
+    kwh_per_m_per_t: np.ndarray | None = None
+
+    def payload_slope(self) -> np.ndarray:
+        """Return ``kwh_per_m_per_t`` (zeros when not given), float64[n_specs]."""
+        if self.kwh_per_m_per_t is None:
+            return np.zeros(self.kwh_per_m.shape[0], np.float64)
+        return np.ascontiguousarray(self.kwh_per_m_per_t, np.float64)
 
     @property
     def n_specs(self) -> int:
