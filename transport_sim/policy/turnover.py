@@ -236,6 +236,41 @@ def freight_tonnage(
     return road_t / days, rail_t / days
 
 
+def road_day_weights(scenario: Scenario, fleet_def: FleetDefinition) -> dict[str, float]:
+    """Truck operating days per year each simulated day type stands for.
+
+    With weekday and holiday both simulated: ``operating_days - holidays`` and
+    ``holidays`` (``run.holiday_days_per_year``, capped at the operating days); with one
+    day type it stands for all ``operating_days_per_year`` (weekends are not simulated
+    separately: the truck fleet's 300 operating days already leave out rest days).
+    Matches :func:`transport_sim.accounting.annual.day_weights`.
+    """
+    days = float(fleet_def.fleet("truck").operating_days_per_year)
+    types = scenario.run.day_types
+    holidays = min(float(scenario.run.holiday_days_per_year), days)
+    if "holiday" in types and "weekday" in types:
+        return {"weekday": days - holidays, "holiday": holidays}
+    return {types[0]: days}
+
+
+def road_tonnes_per_operating_day(
+    year: int, scenario: Scenario, fleet_def: FleetDefinition
+) -> float:
+    """Road tonnes of a plain (weekday) operating day such that the year is conserved.
+
+    ``T`` solves ``sum_d days_d x activity_d x T = road_t_per_year`` over the simulated
+    day types (:func:`road_day_weights`; activity 1 on weekdays, the truck fleet's
+    ``holiday_activity_factor`` on holidays), so the simulated days, weighted as the
+    annual accounting weights them, carry exactly the year's road tonnage.
+    """
+    road_t, _ = freight_tonnage_t_per_year(year, scenario, fleet_def)
+    truck = fleet_def.fleet("truck")
+    weights = road_day_weights(scenario, fleet_def)
+    activity = {"weekday": 1.0, "holiday": truck.holiday_activity_factor}
+    denom = sum(days * activity[d] for d, days in weights.items())
+    return road_t / denom if denom > 0 else 0.0
+
+
 # ======================================================================================
 # purchases
 # ======================================================================================

@@ -117,14 +117,16 @@ def simulate_day(
     from transport_sim.charging.private_cars import draw_background_cars
     from transport_sim.charging.year_sites import build_year_sites
     from transport_sim.demand.dayplan import build_day_plan
-    from transport_sim.policy.turnover import freight_tonnage
+    from transport_sim.policy.turnover import road_tonnes_per_operating_day
     from transport_sim.sim.model import DaySettings, TransportModel, default_speed_factors
 
     scen, fleet_def = prep.scenario, prep.fleet_def
     # independent streams for the charging cars, the day plan and the model itself, so
     # a lever that changes one of them does not reshuffle the others' draws
     rng_cars, rng_plan, rng_model = (np.random.default_rng(s) for s in seq.spawn(3))
-    road_t_day, _ = freight_tonnage(year, scen, fleet_def)
+    # road tonnes of a plain operating day, set so that the weighted day types carry
+    # exactly the year's road tonnage (holidays run at the fleet's holiday activity)
+    road_t_day = road_tonnes_per_operating_day(year, scen, fleet_def)
     sites = build_year_sites(prep.context, scen, fleet_def, prep.stock, year, plug_overrides)
     background = draw_background_cars(rng_cars, sites, scen.charging, day_type)
     plan = build_day_plan(
