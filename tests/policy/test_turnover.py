@@ -389,3 +389,26 @@ def test_annual_road_tonnage_is_conserved_across_day_types(day_types, holidays) 
         carried = sum(days * activity[d] * t_day for d, days in weights.items())
         road_t, _ = freight_tonnage_t_per_year(year, scen, fdef)
         assert carried == pytest.approx(road_t, rel=1e-12)
+
+
+def test_rail_takes_long_haul_tonnage_only() -> None:
+    from support import PLAN, small
+
+    from transport_sim.policy.turnover import (
+        road_class_tonnes_per_operating_day,
+        road_tonnes_per_operating_day,
+    )
+
+    low = small(PLAN, run__end_year=2030, policy__freight__rail_share=0.05)
+    high = small(PLAN, run__end_year=2030,
+                 policy__freight__rail_share={"2024": 0.05, "2030": 0.25})
+    fdef = load_fleets_for(low)
+    lh = {"heavy_tractor"}
+    a = road_class_tonnes_per_operating_day(2030, low, fdef, lh)
+    b = road_class_tonnes_per_operating_day(2030, high, fdef, lh)
+    for cls in ("rigid", "light"):  # urban and regional freight stay on the road
+        assert b[cls] == pytest.approx(a[cls], rel=1e-12)
+    assert sum(b.values()) == pytest.approx(road_tonnes_per_operating_day(2030, high, fdef))
+    moved = sum(a.values()) - sum(b.values())
+    assert a["heavy_tractor"] - b["heavy_tractor"] == pytest.approx(moved, rel=1e-9)
+    assert moved > 0

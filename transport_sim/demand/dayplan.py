@@ -133,6 +133,7 @@ def build_day_plan(  # noqa: PLR0912
     sites: ChargerSites | None = None,
     *,
     calibration: Calibration | None = None,
+    road_tonnes_by_class: dict[str, float] | None = None,
 ) -> DayPlan:
     """Build the representative day of ``year`` / ``day_type``.
 
@@ -151,6 +152,10 @@ def build_day_plan(  # noqa: PLR0912
     calibration
         Availability, demand parameters and fitted values (default: the scenario's
         calibration file).
+    road_tonnes_by_class
+        Road tonnes of a plain operating day by truck class (rail takes long haul only,
+        :func:`transport_sim.policy.turnover.road_class_tonnes_per_operating_day`);
+        default: ``road_tonnes_per_day`` split by the fleet file's class shares.
     """
     if calibration is None:
         from transport_sim.fleets.calibration import load_calibration
@@ -229,6 +234,8 @@ def build_day_plan(  # noqa: PLR0912
     tonnes = road_tonnes_per_day * factor * scale
     names = list(truck.classes)
     shares = np.array([fleet_def.freight.class_tonnage_shares.get(c, 0.0) for c in names])
+    if road_tonnes_by_class is not None and road_tonnes_per_day > 0:
+        shares = np.array([road_tonnes_by_class.get(c, 0.0) for c in names]) / road_tonnes_per_day
     payload = np.array([truck.classes[c].payload_t for c in names])
     load = np.array([truck.classes[c].load_factor for c in names])
     if tonnes > 0 and cells:

@@ -271,6 +271,38 @@ def road_tonnes_per_operating_day(
     return road_t / denom if denom > 0 else 0.0
 
 
+def road_class_tonnes_per_operating_day(
+    year: int, scenario: Scenario, fleet_def: FleetDefinition, long_haul: set[str]
+) -> dict[str, float]:
+    """Road tonnes of a plain operating day by truck class; rail takes long haul only.
+
+    The classes that are not long haul keep their ``class_tonnage_shares`` of the road
+    tonnage the year would have at the base-year rail share (urban delivery and regional
+    freight do not move to rail); the long-haul classes carry the rest, so a rail shift
+    beyond the base year comes out of long-haul road freight only.  The classes sum to
+    :func:`road_tonnes_per_operating_day` exactly.  If the rail share is so high that
+    long haul would go negative, long haul carries nothing and the other classes are
+    scaled down to the road total.
+    """
+    t_day = road_tonnes_per_operating_day(year, scenario, fleet_def)
+    road_t, rail_t = freight_tonnage_t_per_year(year, scenario, fleet_def)
+    base_share = scenario.policy.freight.rail_share.at(fleet_def.base_year)
+    per_day = t_day / road_t if road_t > 0 else 0.0
+    road_at_base_share_day = (road_t + rail_t) * (1.0 - base_share) * per_day
+    shares = dict(fleet_def.freight.class_tonnage_shares)
+    out = {c: shares.get(c, 0.0) * road_at_base_share_day for c in shares if c not in long_haul}
+    rest = t_day - sum(out.values())
+    if rest < 0.0:
+        scale = t_day / sum(out.values())
+        out = {c: t * scale for c, t in out.items()}
+        rest = 0.0
+    lh = {c: shares.get(c, 0.0) for c in shares if c in long_haul}
+    total_lh = sum(lh.values())
+    for c, s in lh.items():
+        out[c] = rest * (s / total_lh if total_lh > 0 else 1.0 / len(lh))
+    return out
+
+
 # ======================================================================================
 # purchases
 # ======================================================================================

@@ -117,7 +117,10 @@ def simulate_day(
     from transport_sim.charging.private_cars import draw_background_cars
     from transport_sim.charging.year_sites import build_year_sites
     from transport_sim.demand.dayplan import build_day_plan
-    from transport_sim.policy.turnover import road_tonnes_per_operating_day
+    from transport_sim.policy.turnover import (
+        road_class_tonnes_per_operating_day,
+        road_tonnes_per_operating_day,
+    )
     from transport_sim.sim.model import DaySettings, TransportModel, default_speed_factors
 
     scen, fleet_def = prep.scenario, prep.fleet_def
@@ -127,6 +130,12 @@ def simulate_day(
     # road tonnes of a plain operating day, set so that the weighted day types carry
     # exactly the year's road tonnage (holidays run at the fleet's holiday activity)
     road_t_day = road_tonnes_per_operating_day(year, scen, fleet_def)
+    cal = prep.calibration_file()
+    long_haul = {
+        c for c, cls in fleet_def.fleet("truck").classes.items()
+        if cls.payload_t >= cal.demand["long_haul_payload_t"]
+    }
+    by_class = road_class_tonnes_per_operating_day(year, scen, fleet_def, long_haul)
     sites = build_year_sites(prep.context, scen, fleet_def, prep.stock, year, plug_overrides)
     background = draw_background_cars(rng_cars, sites, scen.charging, day_type)
     plan = build_day_plan(
@@ -140,7 +149,8 @@ def simulate_day(
         rng_plan,
         background,
         sites,
-        calibration=prep.calibration_file(),
+        calibration=cal,
+        road_tonnes_by_class=by_class,
     )
     settings = DaySettings.from_scenario(scen, fleet_def.fleet("taxi").operation)
     speed = default_speed_factors(prep.calibration_file().demand["peak_speed_factors"])
