@@ -53,23 +53,24 @@ def test_taxi_requests_sorted_never_to_the_origin_and_nearer_is_likelier() -> No
 
 
 def test_truck_day_carries_the_tonnage_with_the_empty_share_it_promises() -> None:
-    """Analytic: equal legs both ways, backhaul b -> empty share (1 - b) / 2; t conserved."""
+    """Analytic: 1,300 loaded legs of 20 t, empty share 0.35 -> 700 empty legs; t kept."""
     from transport_sim.demand.generators import truck_day
 
     rng = np.random.default_rng(5)
-    load_t, backhaul, tonnes = 20.0, 0.3, 26_000.0
+    load_t, empty, tonnes = 20.0, 0.35, 26_000.0
     block = truck_day(
-        rng, tonnes, load_t, 2.0, backhaul,
+        rng, tonnes, load_t, 1.5, empty,
         od_origin=np.array([0, 1]), od_dest=np.array([2, 3]), od_weight=np.array([1.0, 1.0]),
         od_origin_node=np.array([10, 11]), hourly_profile=np.ones(24), unload_s=1800.0,
     )
-    n_round = tonnes / (load_t * (1 + backhaul))  # 1000 round trips exactly
-    assert block.leg_count.sum() == 2 * n_round
-    assert block.n_vehicles == n_round / 2  # 4 legs = 2 round trips per truck
-    carried = block.leg_payload_t.sum()
-    assert carried == pytest.approx(tonnes)  # every tonne of the day is on a truck
-    empty_legs = (block.leg_payload_t == 0).mean()  # legs of equal length here
-    assert empty_legs == pytest.approx((1 - backhaul) / 2)
+    n_loaded = tonnes / load_t
+    n_empty = round(n_loaded * empty / (1 - empty))  # 700
+    assert block.leg_count.sum() == n_loaded + n_empty
+    assert block.n_vehicles == round((n_loaded + n_empty) / 3)  # 3 legs = 1.5 round trips
+    assert block.leg_payload_t.sum() == pytest.approx(tonnes)  # every tonne on a truck
+    assert (block.leg_payload_t == 0).mean() == pytest.approx(empty, abs=1e-3)
+    begins = np.concatenate([[0], np.cumsum(block.leg_count)[:-1]])
+    assert (block.leg_payload_t[begins] == load_t).all()  # trucks leave loaded
     assert (block.leg_dwell_s == 1800.0).all()
 
 
@@ -113,3 +114,23 @@ def test_bus_blocks_follow_the_block_km() -> None:
     assert (km[urban] >= 160.0).mean() >= 0.4
     assert km[urban].mean() >= 0.5 * 180.0
     assert (km[~urban] == 300.0).all()  # intercity: one round trip per block
+
+
+def test_compiled_tour_ordering_equals_the_python_reference() -> None:
+    from transport_sim.demand.generators import nearest_neighbour_order
+    from transport_sim.kernels.tours import order_tours_nearest_first
+
+    rng = np.random.default_rng(7)
+    n_targets, n_nodes = 12, 15
+    dist = rng.uniform(0, 5000, (n_targets, n_nodes)).round(-2).astype(np.float32)  # ties
+    dist[rng.random((n_targets, n_nodes)) < 0.1] = np.inf
+    node = rng.integers(0, n_nodes, n_targets).astype(np.int32)
+    k = rng.integers(0, 7, 40).astype(np.int64)
+    begin = np.concatenate([[0], np.cumsum(k)[:-1]]).astype(np.int64)
+    hubs = rng.integers(0, n_targets, 40).astype(np.int64)
+    drops = rng.integers(0, n_targets, int(k.sum())).astype(np.int64)
+    order = order_tours_nearest_first(begin, k, hubs, drops, dist, node)
+    for t in range(40):
+        sl = slice(int(begin[t]), int(begin[t] + k[t]))
+        want = nearest_neighbour_order(int(hubs[t]), drops[sl], dist, node)
+        assert drops[order[sl]].tolist() == want.tolist()

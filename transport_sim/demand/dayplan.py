@@ -270,13 +270,12 @@ def build_day_plan(  # noqa: PLR0912
                 if not sel.any():
                     sel = np.ones_like(sel)
                 target_empty = calibration.target("truck", cname, "empty_running_share")
-                backhaul = 0.0 if target_empty is None else max(0.0, 1.0 - 2.0 * target_empty)
                 part = truck_day(
                     truck_rng,
                     tonnes * shares[ci],
                     payload[ci] * load[ci],
                     calibration.round_trips(cname),
-                    backhaul,
+                    0.5 if target_empty is None else min(0.5, target_empty),
                     context.truck_od_origin[sel],
                     context.truck_od_dest[sel],
                     context.truck_od_weight[sel],

@@ -391,7 +391,7 @@ def truck_day(
     tonnes_per_day: float,
     load_t: float,
     round_trips_per_vehicle: float,
-    backhaul_share: float,
+    empty_share: float,
     od_origin: np.ndarray,
     od_dest: np.ndarray,
     od_weight: np.ndarray,
@@ -401,13 +401,16 @@ def truck_day(
 ) -> LegBlock:
     """Regional or long-haul trucks of one class shuttling on origin-destination pairs.
 
-    The day's tonnage is carried in round trips origin -> destination (loaded with
-    ``load_t``) -> origin; a share ``backhaul_share`` of the return legs carry a load
-    back, the others run empty.  So round trips = tonnes / (load x (1 + backhaul)) and,
-    for legs of equal length, the empty share of truck-km is ``(1 - backhaul) / 2``.
-    ``round(2 x round trips / (2 x round_trips_per_vehicle))`` simulated trucks share
-    the one-way legs as evenly as possible, each on one pair drawn by weight, so km per
-    truck follow the class's daily km when ``round_trips_per_vehicle`` is fitted to it.
+    The day's tonnage needs ``L = tonnes / load_t`` loaded one-way legs (stochastic
+    rounding) and ``E = round(L x e / (1 - e))`` empty legs, so that a share ``e`` =
+    ``empty_share`` of the legs (and of the km, legs being about equally long both
+    ways) runs empty.  ``round((L + E) / (2 x round_trips_per_vehicle))`` simulated
+    trucks share the legs as evenly as possible, each on one pair drawn by weight,
+    alternating outbound and return legs; ``E`` legs drawn at random run empty (return
+    legs first, then later outbound legs; a truck's first leg is always loaded) and the
+    others carry a load.  So km per truck follow
+    the class's daily km when ``round_trips_per_vehicle`` is fitted to it, and every
+    tonne of the day is on a truck.
 
     Parameters
     ----------
@@ -417,8 +420,8 @@ def truck_day(
         Tonnes on a loaded leg (payload x load factor), t.
     round_trips_per_vehicle
         Round trips per truck and day (calibration file ``fitted``).
-    backhaul_share
-        Share of return legs that carry a load (0-1).
+    empty_share
+        Share of legs that run empty (0 <= e <= 0.5: at most every return leg).
     od_origin, od_dest, od_weight, od_origin_node
         Candidate pairs (target indices), their weights and the origin's graph node.
     hourly_profile
@@ -431,10 +434,14 @@ def truck_day(
     LegBlock
         One vehicle per simulated truck; ``leg_payload_t`` > 0 on loaded legs.
     """
-    exact = tonnes_per_day / (load_t * (1.0 + backhaul_share)) if tonnes_per_day > 0 else 0.0
-    n_round = int(np.floor(exact) + (rng.uniform() < exact % 1.0))
-    n_legs_total = 2 * n_round
-    n = max(1, round(n_legs_total / (2.0 * round_trips_per_vehicle))) if n_round else 0
+    if not 0.0 <= empty_share <= 0.5:
+        msg = f"empty_share must lie in [0, 0.5], got {empty_share}"
+        raise ValueError(msg)
+    exact = tonnes_per_day / load_t if tonnes_per_day > 0 else 0.0
+    n_loaded = int(np.floor(exact) + (rng.uniform() < exact % 1.0))
+    n_empty = round(n_loaded * empty_share / (1.0 - empty_share))
+    n_legs_total = n_loaded + n_empty
+    n = max(1, round(n_legs_total / (2.0 * round_trips_per_vehicle))) if n_legs_total else 0
     n = min(n, n_legs_total)
     # the legs shared as evenly as possible (a fractional round-trip count mixes trucks
     # with one leg more and one less; a truck with an odd count ends at a destination)
@@ -451,11 +458,17 @@ def truck_day(
     j = np.arange(m) - start[veh]  # leg number within the truck's day
     outbound = j % 2 == 0
     leg_target = np.where(outbound, od_dest[od[veh]], od_origin[od[veh]]).astype(np.int32)
-    leg_payload = np.where(outbound, load_t, 0.0)
+    leg_payload = np.full(m, float(load_t))
     back = np.flatnonzero(~outbound)
-    n_back = round(backhaul_share * n_round)
-    if back.size and n_back:
-        leg_payload[rng.choice(back, size=min(n_back, back.size), replace=False)] = load_t
+    # empty legs: return legs first; when trucks have more outbound than return legs
+    # (odd leg counts), later outbound legs run empty too (repositioning)
+    empty = rng.choice(back, size=min(n_empty, back.size), replace=False)
+    if n_empty > back.size:
+        later_out = np.flatnonzero(outbound & (j > 0))
+        extra = rng.choice(later_out, size=min(n_empty - back.size, later_out.size),
+                           replace=False)
+        empty = np.concatenate([empty, extra])
+    leg_payload[empty] = 0.0
     leg_depart = np.zeros(m)
     leg_depart[start] = first
     return LegBlock(
@@ -475,7 +488,9 @@ def nearest_neighbour_order(start: int, points: np.ndarray, dist_m: np.ndarray,
     """Visit ``points`` (target indices) greedily nearest-first from target ``start``.
 
     ``dist_m[k, u]`` is the network distance from node ``u`` to target ``k``;
-    ``point_node[k]`` the node of target ``k``.  Returns the points in visiting order.
+    ``point_node[k]`` the node of target ``k``.  Returns the points in visiting order
+    (ties to the earlier point).  Plain-Python reference of
+    :func:`transport_sim.kernels.tours.order_tours_nearest_first` (one tour).
     """
     left = list(range(points.size))
     here = int(point_node[start])
@@ -540,14 +555,17 @@ def delivery_tours(
     k = rng.integers(stops_per_tour[0], stops_per_tour[1] + 1, size=tour_truck.size)
     drops = rng.choice(len(drop_targets), size=int(k.sum()), p=w / w.sum())
     if dist_m is not None and target_node is not None and drops.size:
-        drop_tg = np.asarray(drop_targets)[drops]
-        hub_tg = np.asarray(hub_targets)[home[tour_truck]]
-        begin = np.concatenate([[0], np.cumsum(k)[:-1]])
-        for t in range(tour_truck.size):
-            sl = slice(int(begin[t]), int(begin[t] + k[t]))
-            ordered = nearest_neighbour_order(int(hub_tg[t]), drop_tg[sl], dist_m, target_node)
-            pos = {int(tg): int(i) for i, tg in zip(drops[sl], drop_tg[sl], strict=True)}
-            drops[sl] = [pos[int(tg)] for tg in ordered]
+        from transport_sim.kernels.tours import order_tours_nearest_first
+
+        order = order_tours_nearest_first(
+            np.concatenate([[0], np.cumsum(k)[:-1]]).astype(np.int64),
+            k.astype(np.int64),
+            np.asarray(hub_targets, np.int64)[home[tour_truck]],
+            np.asarray(drop_targets, np.int64)[drops],
+            np.asarray(dist_m, np.float32),
+            np.asarray(target_node, np.int32),
+        )
+        drops = drops[order]
     # legs: per tour k drops then the return to the hub
     legs_per_tour = k + 1
     tour_start = np.concatenate([[0], np.cumsum(legs_per_tour)[:-1]]).astype(np.int64)
