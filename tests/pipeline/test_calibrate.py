@@ -13,7 +13,7 @@ from transport_sim.pipeline.calibrate import calibrate, fit_step, write_fitted
 
 @pytest.mark.slow
 def test_calibration_reaches_its_targets_on_a_reduced_case(tmp_path: Path) -> None:
-    scen = small(PLAN, run__end_year=2024, run__vehicle_scale=0.05)
+    scen = small(PLAN, run__end_year=2024, run__vehicle_scale=0.1)
     cal, table, history = calibrate(scen, max_iterations=6, tolerance=0.03, progress=False)
     first, last = history[0], history[-1]
     for key, ratio in last.items():

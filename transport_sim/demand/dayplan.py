@@ -310,7 +310,12 @@ def build_day_plan(  # noqa: PLR0912
             ]
         )
         routes = ship_routes(context, names, [ship.classes[n].sailing_km for n in names])
-        sailings = np.array([ship.classes[n].sailings_per_day * factor for n in names])
+        # sailings x the fitted factor: the network's port pairs are not exactly the
+        # fleet file's sailing length, so the fit keeps km per ship at the target
+        sail_factor = calibration.fitted["ship_sailings_factor"]
+        sailings = np.array(
+            [ship.classes[n].sailings_per_day * factor * sail_factor.get(n, 1.0) for n in names]
+        )
         dwell = np.full(len(names), ship.operation.turnaround_min * 60.0)
         port_node = {
             int(t): int(n) for t, n in zip(context.port_targets, context.port_nodes, strict=True)

@@ -630,7 +630,9 @@ def ship_day(
     n_ships_by_class
         Ships in service per size class (tourist, ferry, cargo, official, ...).
     sailings_per_day_by_class
-        One-way sailings per ship and day.
+        One-way sailings per ship and day (a class mean, sailed as whole round trips:
+        fractional values mix ships with one round trip more and one less; at least one
+        round trip).
     routes_by_class
         For each class, candidate (home port target, far port target) pairs; ships are
         spread over them at random.
@@ -646,8 +648,13 @@ def ship_day(
         if n <= 0 or not routes:
             continue
         picks = rng.integers(0, len(routes), size=int(n))
-        n_sail = max(1, round(float(sailings_per_day_by_class[c])))
+        x = float(sailings_per_day_by_class[c])
         for k in range(int(n)):
+            # whole round trips (out and back); a fractional mean x / 2 mixes ships with
+            # one round trip more and one less, so sailings per ship average x and the
+            # ships end the day at their home port
+            rt = x / 2.0
+            n_sail = 2 * max(1, int(rt) + (1 if (k + 0.5) / n < rt - int(rt) else 0))
             home, far = routes[int(picks[k])]
             offset = rng.uniform(0.0, span_s / n_sail)
             plan = []

@@ -73,6 +73,7 @@ FITTED_KEYS: tuple[str, ...] = (
     "taxi_request_factor",
     "tours_per_light_truck",
     "round_trips_per_vehicle_day",
+    "ship_sailings_factor",
 )
 SOURCE_PREFIXES: tuple[str, ...] = ("SOURCES.md", "estimate:", "derived:", "fitted:")
 
@@ -291,13 +292,14 @@ def _parse_fitted(
         if key not in ft:
             raise _fail(path, f"fitted.{key}", None, "missing")
         value = ft.pop(key)
-        if key == "round_trips_per_vehicle_day":
+        if key in ("round_trips_per_vehicle_day", "ship_sailings_factor"):
+            fleet = "truck" if key.startswith("round") else "ship"
             if not isinstance(value, dict):
-                raise _fail(path, f"fitted.{key}", value, "expected {truck class = number}")
+                raise _fail(path, f"fitted.{key}", value, f"expected {{{fleet} class = number}}")
             per = {}
             for cname, v in value.items():
-                if cname not in fleet_def.fleet("truck").classes:
-                    raise _fail(path, f"fitted.{key}.{cname}", v, "unknown truck class")
+                if cname not in fleet_def.fleet(fleet).classes:
+                    raise _fail(path, f"fitted.{key}.{cname}", v, f"unknown {fleet} class")
                 per[cname] = _number(path, f"fitted.{key}.{cname}", v, 0.0, None)
             fitted[key] = MappingProxyType(per)
         else:
@@ -340,7 +342,9 @@ def _leaves(table: dict[str, Any], prefix: str = "") -> list[str]:
     out = []
     for key, value in table.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and not dotted.startswith("fitted.round_trips"):
+        if isinstance(value, dict) and dotted not in (
+            "fitted.round_trips_per_vehicle_day", "fitted.ship_sailings_factor"
+        ):
             out.extend(_leaves(value, dotted + "."))
         else:
             out.append(dotted)

@@ -7,7 +7,9 @@ scenario's seed, so the fit is deterministic):
 * ``bus_block_km_factor`` <- x (target / simulated) km per bus (all bus classes);
 * ``taxi_request_factor`` <- x (target / simulated) trips per taxi;
 * ``tours_per_light_truck`` <- x (target / simulated) km per light truck;
-* ``round_trips_per_vehicle_day[class]`` <- x (target / simulated) km per truck.
+* ``round_trips_per_vehicle_day[class]`` <- x (target / simulated) km per truck;
+* ``ship_sailings_factor[class]`` <- x (target / simulated) km per ship (sailings are
+  whole numbers, so the ship metrics converge in steps).
 
 Each of them scales its metric about proportionally, so a few iterations suffice; the
 loop stops when every fitted metric is within ``tolerance`` of its target.  The fitted
@@ -72,6 +74,13 @@ def fit_step(
         if math.isfinite(r) and r > 0:
             trips[cname] = float(value) / r**damping
     new["round_trips_per_vehicle_day"] = MappingProxyType(trips)
+    sail = dict(fitted.get("ship_sailings_factor", {}))
+    for cname, value in list(sail.items()):
+        r = _class_ratio(table, "ship", cname, "km_per_vehicle_day")
+        ratios[f"ship_sailings_factor.{cname}"] = r
+        if math.isfinite(r) and r > 0:
+            sail[cname] = float(value) / r**damping
+    new["ship_sailings_factor"] = MappingProxyType(sail)
     return new, ratios
 
 
