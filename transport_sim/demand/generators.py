@@ -193,8 +193,8 @@ def bus_day(
 
     Every line runs at one common off-peak headway (the peak headway is shorter by the
     fleet file's peak / off-peak ratio); a line whose round trip is longer than
-    ``block_km`` (intercity express lines) runs at that headway x its length /
-    ``block_km``, one round trip per block.  Each line's departures are chained into
+    ``block_km`` (intercity express lines) runs at that headway x (its length /
+    ``block_km``)^2, one round trip per block.  Each line's departures are chained into
     vehicle blocks of about ``block_km`` (:func:`_blocks_for_line`); a block pulls out
     of the line's depot before its first run and pulls in after its last.  The
     headway is found by bisection so that the blocks need the ``n_buses x activity``
@@ -230,10 +230,11 @@ def bus_day(
         out = []
         for k, li in enumerate(usable):
             line = lines[li]
-            # a line longer than a block (intercity express) runs less often, in
-            # proportion to its length: one round trip per block
+            # a line longer than a block (intercity express) runs less often, with the
+            # square of its length over the block km (a gravity decay of demand along
+            # the county corridors; estimate), one round trip per block
             stretch = max(1.0, float(line_km[li]) / block_km)
-            line_headway_s = headway_s * stretch
+            line_headway_s = headway_s * stretch**2
             offset = (k * 97.0) % line_headway_s  # stagger the lines' first departures
             dep = _line_departures(start_s, end_s, line_headway_s, ratio, peak, offset)
             per_bus = max(block_km, float(line_km[li]))

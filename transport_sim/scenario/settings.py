@@ -83,9 +83,10 @@ class ScenarioMeta:
     network: str = _f("../networks/shiyan_schematic.osm", "path", "OSM file of roads and water")
     fleet_file: str = _f("../fleets/shiyan.toml", "path", "fleet definition TOML")
     calibration_file: str = _f(
-        "../fleets/shiyan_calibration.toml",
-        "path",
-        "base-year activity targets, demand parameters and fitted values (transport-sim calibrate)",
+        "",
+        "str",
+        "base-year activity targets, demand parameters and fitted values (transport-sim "
+        "calibrate); default: <fleet file stem>_calibration.toml beside the fleet file",
     )
 
 
@@ -305,7 +306,10 @@ class Scenario:
 
     @property
     def calibration_path(self) -> Path:
-        """Absolute path of the calibration file."""
+        """Absolute path of the calibration file (default: beside the fleet file)."""
+        if not self.scenario.calibration_file:
+            fleet = self.fleet_path
+            return fleet.with_name(f"{fleet.stem}_calibration.toml")
         return (self.base_dir / self.scenario.calibration_file).resolve()
 
     # ---------------------------------------------------------------- conversions
@@ -700,7 +704,9 @@ def _check_cross_fields(scen: Scenario) -> None:
 
 
 def _check_calibration_file(scen: Scenario) -> None:
-    if not scen.calibration_path.exists():
+    # an explicit calibration file must exist; the default one beside the fleet file is
+    # checked when a run loads it (FleetError, one line)
+    if scen.scenario.calibration_file and not scen.calibration_path.exists():
         raise ScenarioError(
             describe(
                 scen.source, "scenario.calibration_file", scen.scenario.calibration_file,
