@@ -149,3 +149,15 @@ def test_moved_literals_are_read_from_data() -> None:
         "demand": {"peak_speed_factors": [0.5] * 24, "taxi_area_radius_m": 2000.0}}))
     assert slow.calibration_file().demand["peak_speed_factors"] == (0.5,) * 24
     assert len(slow.context.taxi_nodes) < len(base.context.taxi_nodes)
+
+
+def test_every_cited_source_is_a_sources_md_entry(shipped) -> None:
+    import re
+
+    scen, _, _ = shipped
+    text = scen.calibration_path.read_text(encoding="utf-8")
+    headings = set(re.findall(r"^### (S-[a-z0-9-]+)", (scen.fleet_path.parent / "SOURCES.md")
+                              .read_text(encoding="utf-8"), re.M))
+    cited = set(re.findall(r"(?<![\w-])S-[a-z0-9]+(?:-[a-z0-9]+)*", text))
+    assert cited
+    assert cited <= headings, sorted(cited - headings)

@@ -17,6 +17,12 @@ def _fmt(value: float) -> str:
     return "n/a" if pd.isna(value) else f"{value:,.2f}" if abs(value) < 10 else f"{value:,.0f}"
 
 
+def _md_table(header: list[str], rows: list[list[str]], align: str) -> str:
+    rule = ["---:" if a == "r" else ":---" for a in align]
+    lines = [header, rule, *rows]
+    return "\n".join("| " + " | ".join(r) + " |" for r in lines)
+
+
 def calibration_headline(table: pd.DataFrame | None) -> str:
     """Return a headline warning listing the class-level metrics more than 10 % off target."""
     if table is None or table.empty:
@@ -37,8 +43,6 @@ def calibration_headline(table: pd.DataFrame | None) -> str:
 
 def calibration_section(table: pd.DataFrame | None) -> str:
     """Return the calibration table: target, simulated and ratio per class and powertrain."""
-    from transport_sim.report.markdown import md_table
-
     if table is None or table.empty:
         return ""
     rows = []
@@ -54,6 +58,6 @@ def calibration_section(table: pd.DataFrame | None) -> str:
         "per-powertrain rows show assignment effects (battery buses take the blocks their "
         "range allows, so they can run fewer km than diesel buses).",
         "",
-        md_table(["fleet", "class", "powertrain", "metric", "target", "simulated", "ratio"],
-                 rows, "lllllrr"),
+        _md_table(["fleet", "class", "powertrain", "metric", "target", "simulated", "ratio"],
+                  rows, "lllllrr"),
     ])

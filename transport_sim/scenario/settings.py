@@ -319,7 +319,8 @@ class Scenario:
         if resolve_paths:
             out["scenario"]["network"] = str(self.network_path)
             out["scenario"]["fleet_file"] = str(self.fleet_path)
-            out["scenario"]["calibration_file"] = str(self.calibration_path)
+            if self.scenario.calibration_file:  # the default stays "beside the fleet file"
+                out["scenario"]["calibration_file"] = str(self.calibration_path)
         return out
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
