@@ -370,8 +370,8 @@ def _movement_ticks(
     detour_target, soc_kwh, odometer_m, energy_kwh, tkm, trips, spec, max_speed_mps,
     dispatchable, leg_target, leg_depart_s, leg_dwell_s, leg_payload_t, leg_flags,
     edge_head, edge_length_m, edge_speed_mps, edge_class, target_node, next_edge,
-    kwh_per_m, is_bev, speed_factors, congestion, edge_count, edge_jam_vehicles,
-    min_speed_factor, arrived,
+    kwh_per_m, is_bev, kwh_per_m_per_t, speed_factors, congestion, edge_count,
+    edge_jam_vehicles, min_speed_factor, arrived,
 ):  # fmt: skip
     for k in range(n_ticks):
         code = _advance_tick(
@@ -379,7 +379,7 @@ def _movement_ticks(
             odometer_m, energy_kwh, tkm, trips, spec, max_speed_mps, dispatchable,
             leg_target, leg_depart_s, leg_dwell_s, leg_payload_t, leg_flags, edge_head,
             edge_length_m, edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
-            is_bev, t0_s + k * dt_s, dt_s, speed_factors, congestion, edge_count,
+            is_bev, kwh_per_m_per_t, t0_s + k * dt_s, dt_s, speed_factors, congestion, edge_count,
             edge_jam_vehicles, min_speed_factor, arrived,
         )  # fmt: skip
         if code != 0:
@@ -415,7 +415,7 @@ def run_movement(
         s.tkm, s.trips, s.spec, s.max_speed_mps, s.dispatchable, s.leg_target,
         s.leg_depart_s, s.leg_dwell_s, s.leg_payload_t, s.leg_flags, graph.edge_head,
         graph.edge_length_m, graph.edge_speed_mps, graph.edge_class, targets.node,
-        targets.next_edge, specs.kwh_per_m, specs.is_bev,
+        targets.next_edge, specs.kwh_per_m, specs.is_bev, specs.payload_slope(),
         np.ones(specs.kwh_per_m.shape[1], np.float64), congestion, edge_count,
         edge_jam_vehicles, float(min_speed_factor), np.zeros(s.n_vehicles, np.int8),
     )  # fmt: skip

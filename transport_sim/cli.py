@@ -91,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--out", type=Path, help="output folder")
     size.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
 
+    cal = sub.add_parser("calibrate", help="fit the base-year demand parameters to the targets")
+    cal.add_argument("scenario", nargs="?", type=Path, help="scenario TOML")
+    cal.add_argument(
+        "--out", type=Path, help="calibration file to write (default: the one the scenario names)"
+    )
+    cal.add_argument("--max-iterations", type=int, default=8, help="fixed-point iterations")
+    cal.add_argument("--tolerance", type=float, default=0.02, help="stop within this of targets")
+
     sweep = sub.add_parser("sweep", help="run a sweep of scenarios on Dask")
     sweep.add_argument("sweep", type=Path, help="sweep TOML")
     sweep.add_argument("--out", type=Path, help="sweep folder")
@@ -188,6 +196,7 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         "run": _cmd_run,
         "compare": _cmd_compare,
         "size-chargers": _cmd_size_chargers,
+        "calibrate": _cmd_calibrate,
         "sweep": _cmd_sweep,
         "plot": _cmd_plot,
         "network": _cmd_network,
@@ -359,6 +368,29 @@ def _cmd_size_chargers(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
     )
     print(f"sizing: {path}")
+    return EXIT_OK
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from transport_sim.pipeline.calibrate import calibrate, write_fitted
+    from transport_sim.scenario.settings import load_scenario
+
+    scenario = load_scenario(_scenario_path(args.scenario))
+    if args.max_iterations < 0 or not 0.0 < args.tolerance < 1.0:
+        raise ScenarioError(
+            describe(None, "--max-iterations/--tolerance", (args.max_iterations, args.tolerance),
+                     "need iterations >= 0 and 0 < tolerance < 1")
+        )
+    cal, table, _ = calibrate(
+        scenario, max_iterations=args.max_iterations, tolerance=args.tolerance
+    )
+    out = write_fitted(scenario.calibration_path, args.out or scenario.calibration_path,
+                       dict(cal.fitted))
+    rows = table[table["powertrain"] == "all"]
+    for r in rows.itertuples(index=False):
+        print(f"{r.fleet:6s} {r[1]:14s} {r.metric:24s} target {r.target:8.2f} "
+              f"simulated {r.simulated:8.2f} ({r.ratio:.3f})")
+    print(f"calibration: {out}")
     return EXIT_OK
 
 

@@ -11,7 +11,6 @@ from support import PLAN, small
 
 from transport_sim.codes import FLEETS
 from transport_sim.demand.dayplan import allocate, build_day_plan, stock_cells
-from transport_sim.fleets.specs import AVAILABILITY
 from transport_sim.io import largest_remainder
 from transport_sim.policy.turnover import freight_tonnage
 from transport_sim.sim.prepare import prepare
@@ -65,7 +64,7 @@ def test_taxi_counts_follow_stock_availability_and_scale(prepared) -> None:
     plan = _plan(prepared)
     cells = stock_cells(prepared.stock, YEAR, "taxi")
     n_stock = sum(c[2] for c in cells)
-    n = round(n_stock * AVAILABILITY["taxi"] * SCALE)
+    n = round(n_stock * prepared.calibration_file().availability["taxi"] * SCALE)
     b, e = plan.fleet_ranges[FLEETS.index("taxi")]
     assert e - b == n
     expected = largest_remainder([n * c[2] / n_stock for c in cells], n)
@@ -73,7 +72,8 @@ def test_taxi_counts_follow_stock_availability_and_scale(prepared) -> None:
         (c, p): k for (c, p, _), k in zip(cells, expected, strict=True) if k
     }
     # one simulated taxi stands for the available taxis it represents
-    assert plan.vehicle_scale["taxi"] == pytest.approx(n_stock * AVAILABILITY["taxi"] / n)
+    available = n_stock * prepared.calibration_file().availability["taxi"]
+    assert plan.vehicle_scale["taxi"] == pytest.approx(available / n)
     assert plan.vehicle_scale["truck"] == pytest.approx(1 / SCALE)
     assert plan.vehicle_scale["bus"] == plan.vehicle_scale["ship"] == 1.0
 
@@ -94,7 +94,7 @@ def test_bus_and_ship_counts_per_cell(prepared) -> None:
     for name in ship.classes:
         in_stock = sum(c[2] for c in ship_cells if c[0] == name)
         assert sum(k for (c, _), k in drawn.items() if c == name) == round(
-            in_stock * AVAILABILITY["ship"]
+            in_stock * prepared.calibration_file().availability["ship"]
         )
 
 
@@ -106,16 +106,17 @@ def test_rows_are_consistent(prepared) -> None:
     assert plan.fleet_ranges[-1, 1] == plan.n_vehicles
     np.testing.assert_array_equal(plan.fleet_ranges[1:, 0], plan.fleet_ranges[:-1, 1])
     fdef = prepared.fleet_def
+    bev_all = np.zeros(plan.n_vehicles, bool)
     for fi in range(len(FLEETS)):
         b, e = plan.fleet_ranges[fi]
         assert (st.fleet[b:e] == fi).all()
         bev = np.array([fdef.spec(*plan.spec_keys[int(k)]).is_bev for k in st.spec[b:e]], bool)
-        c, d = plan.bev_ranges[fi]
-        assert (c, d) == (b, b + int(bev.sum()))  # BEVs first in each fleet
-        assert bev[: d - c].all()
+        bev_all[b:e] = bev
         np.testing.assert_array_equal(st.soc_kwh[b:e], st.battery_kwh[b:e])  # full at dawn
         assert (st.battery_kwh[b:e][~bev] == 0).all()
         assert (st.leg_begin[b:e] <= st.leg_end[b:e]).all()
+    # the battery rows are listed for the charging decisions, rows are not sorted by them
+    np.testing.assert_array_equal(np.sort(plan.bev_rows), np.flatnonzero(bev_all))
     total = prepared.stock[prepared.stock["year"] == YEAR]
     assert plan.stock == {
         k: int(v) for k, v in total.groupby(["fleet", "powertrain"])["vehicles"].sum().items()
@@ -139,7 +140,8 @@ def test_holiday_scales_taxi_demand(prepared) -> None:
     holiday = np.mean([_plan(prepared, s, "holiday").requests.n_requests for s in range(3)])
     op = prepared.fleet_def.fleet("taxi").operation
     b, e = _plan(prepared).fleet_ranges[FLEETS.index("taxi")]
-    expected = op.trips_per_taxi_per_day * (e - b)
+    fitted = prepared.calibration_file().fitted["taxi_request_factor"]
+    expected = op.trips_per_taxi_per_day * (e - b) * fitted
     # three Poisson days: mean within 4 standard errors of the expectation
     assert weekday == pytest.approx(expected, abs=4 * np.sqrt(expected / 3))
     assert holiday == pytest.approx(expected * factor, abs=4 * np.sqrt(expected * factor / 3))

@@ -348,6 +348,8 @@ CITING_FILES = (
     REPO / "fleets" / "README.md",
     REPO / "transport_sim" / "fleets" / "factors.py",
     REPO / "networks" / "PROVENANCE.md",
+    REPO / "fleets" / "shiyan_calibration.toml",
+    REPO / "transport_sim" / "scenario" / "settings.py",
 )
 
 

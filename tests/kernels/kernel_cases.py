@@ -158,7 +158,9 @@ def random_specs(rng: np.random.Generator, n_specs: int) -> SpecTable:
     kwh = rng.uniform(0.0002, 0.003, (n_specs, N_ROAD_CLASSES))
     is_bev = np.zeros(n_specs, np.bool_)
     is_bev[::2] = True
-    return SpecTable(kwh_per_m=kwh, is_bev=is_bev)
+    # payload slopes up to 0.05 kWh/(km t) (heavy trucks ~0.02-0.05)
+    slope = rng.uniform(0.0, 5e-5, n_specs)
+    return SpecTable(kwh_per_m=kwh, is_bev=is_bev, kwh_per_m_per_t=slope)
 
 
 def random_fleet(

@@ -445,7 +445,9 @@ def test_fleet_vehicle_resumes_after_its_dwell():
 # --------------------------------------------------------------------------------------
 # decisions
 # --------------------------------------------------------------------------------------
-def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params, queues=None):
+def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params, queues=None,
+                   rows=None):
+    rows = np.arange(state.n_vehicles, dtype=np.int64) if rows is None else rows
     n_sites = tables.site_kind.shape[0]
     plug_begin, busy, queue_len = queues if queues is not None else (
         np.arange(n_sites + 1, dtype=np.int32), np.zeros(n_sites, np.int32),
@@ -459,6 +461,7 @@ def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params, queu
         targets.next_edge, targets.dist_m, targets.time_s, targets.node, specs.kwh_per_m,
         specs.is_bev, tables.site_kind, tables.site_target, tables.site_mcs_site,
         tables.site_at_node, tables.target_at_node, plug_begin, busy, queue_len, *params,
+        rows,
     )
 
 
@@ -532,20 +535,28 @@ def decision_worlds(draw):
     plug_begin = np.concatenate([[0], np.cumsum(plugs)]).astype(np.int32)
     queues = (plug_begin, np.minimum(ints(0, 4, n_sites), plugs).astype(np.int32),
               ints(0, 6, n_sites).astype(np.int32))
-    return state, graph, targets, specs, tables, dt, (params, queues)
+    # the rows visited: any subset, in any order (the day lists its BEV rows)
+    perm = np.asarray(draw(st.permutations(list(range(n)))), np.int64)
+    rows = perm[: draw(st.integers(0, n))]
+    return state, graph, targets, specs, tables, dt, (params, queues, rows)
 
 
 @given(world=decision_worlds())
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_decision_kernel_matches_reference(world):
-    state, graph, targets, specs, tables, dt, (params, queues) = world
+    state, graph, targets, specs, tables, dt, (params, queues, rows) = world
     s1, s2 = state.copy(), state.copy()
     code1 = _charging_decisions(*_decision_args(s1, graph, targets, specs, tables, 500.0, dt,
-                                                params, queues))
+                                                params, queues, rows))
     code2 = charging_decisions_reference(*_decision_args(s2, graph, targets, specs, tables,
-                                                         500.0, dt, params, queues))
+                                                         500.0, dt, params, queues, rows))
     assert code1 == code2 == KERNEL_OK
     _assert_same(s1, s2, "state")
+    # rows not listed never decide
+    listed = np.zeros(state.n_vehicles, bool)
+    listed[rows] = True
+    moved = (s1.charge_site != state.charge_site) | (s1.detour_target != state.detour_target)
+    assert not np.any(moved & ~listed)
     # non-BEVs never charge
     changed = (s1.charge_site != state.charge_site) | (s1.detour_target != state.detour_target)
     assert not np.any(changed & ~specs.is_bev[state.spec])

@@ -105,7 +105,7 @@ def test_nearest_by_network_not_by_distance() -> None:
     assert state.odometer_m[1] == pytest.approx(1300.0)
 
 
-def test_ties_go_to_the_lowest_index_and_busy_taxis_are_skipped() -> None:
+def test_ties_go_to_the_lowest_rank_and_busy_taxis_are_skipped() -> None:
     _, targets = river_town()
     state = FleetState.allocate(6, 12)
     state.leg_begin[:] = state.leg[:] = state.leg_end[:] = 2 * np.arange(6)
@@ -118,8 +118,57 @@ def test_ties_go_to_the_lowest_index_and_busy_taxis_are_skipped() -> None:
     state.node[:] = [0, 0, 0, 0, 3, 3]
     requests = TaxiRequests.from_arrays(np.zeros(2), np.zeros(2, int), np.ones(2, int), 2)
     index = build_dispatch_index(targets)
+    state.dispatch_rank[:] = [0, 1, 2, 3, 9, 4]  # taxi 5 outranks taxi 4
     assert dispatch_tick(state, targets, index, requests, 0.0, **PARAMS) == (2, 0)
-    assert requests.taxi.tolist() == [4, 5]
+    assert requests.taxi.tolist() == [5, 4]
+
+
+def _rank_day(ranks: np.ndarray, n_req: int, seed: int) -> np.ndarray:
+    """Trips per taxi over a day where every taxi waits at the same rank (all ties)."""
+    graph, targets = river_town()
+    n = ranks.size
+    state = FleetState.allocate(n, 2 * n)
+    state.leg_begin[:] = state.leg[:] = state.leg_end[:] = 2 * np.arange(n)
+    state.dispatchable[:] = True
+    state.status[:] = STATUS_IDLE
+    state.node[:] = 0  # all at the pickup point: every request is a tie
+    state.dispatch_rank[:] = ranks
+    rng = np.random.default_rng(seed)
+    times = np.sort(rng.uniform(0.0, 20_000.0, n_req).round(0))
+    req = TaxiRequests.from_arrays(times, np.zeros(n_req, int), np.ones(n_req, int), 2)
+    index = build_dispatch_index(targets)
+    specs = SpecTable(np.full((1, N_ROAD_CLASSES), 0.001), np.array([False]))
+    arrived = np.zeros(n, np.int8)
+    for t_s in np.arange(0.0, 21_000.0, 10.0):
+        dispatch_tick(state, targets, index, req, float(t_s), **PARAMS)
+        advance_tick(state, graph, targets, specs, float(t_s), 10.0, ONES, arrived)
+        # back at the rank after the drop-off (node 4 -> 0 is free to re-enter)
+        back = (state.status == STATUS_IDLE) & (state.node == 4)
+        state.node[back] = 0
+    return state.trips.astype(float)
+
+
+def test_battery_and_petrol_taxis_that_differ_only_in_powertrain_get_equal_trips() -> None:
+    """Rows ordered BEV first (the old day plan) with drawn ranks: equal trips per group.
+
+    40 taxis (rows 0-19 "BEV", 20-39 "petrol") share one rank with more taxis than
+    requests at a time, so every dispatch is a tie.  With ranks drawn from a generator
+    the two groups' mean trips agree within noise (5 seeds); with row order as the rank
+    (the old rule) the first rows take nearly everything.
+    """
+    n, n_req = 40, 600
+    bev, petrol = [], []
+    for seed in range(5):
+        ranks = np.random.default_rng(100 + seed).permutation(n).astype(np.int32)
+        trips = _rank_day(ranks, n_req, seed)
+        bev.append(trips[:20].mean())
+        petrol.append(trips[20:].mean())
+        assert trips.sum() == n_req
+    diff = np.mean(bev) - np.mean(petrol)
+    # per-seed group means of 20 taxis: spread of the difference ~ a few trips / 20
+    assert abs(diff) / np.mean(bev + petrol) < 0.10
+    trips = _rank_day(np.arange(n, dtype=np.int32), n_req, 0)
+    assert trips[:20].mean() > 1.3 * trips[20:].mean()  # the artefact the ranks remove
 
 
 def test_pickup_limit_wait_limit_and_unserved_counting() -> None:
@@ -218,6 +267,7 @@ def random_case(seed: int) -> tuple:
         centres = rng.choice(n_targets, int(rng.integers(1, n_targets + 1)), replace=False)
         index = build_dispatch_index(targets, zones_by_nearest_target(targets, centres))
     state = taxi_fleet(rng, graph, targets, int(rng.integers(0, 10)), int(rng.integers(0, 3)))
+    state.dispatch_rank[:] = rng.permutation(state.n_vehicles).astype(np.int32)
     specs = SpecTable(np.full((1, N_ROAD_CLASSES), 0.001), np.array([False]))
     n_req = int(rng.integers(0, 40))
     times = np.sort(rng.uniform(0.0, 600.0, n_req).round(0))  # ties included

@@ -214,7 +214,8 @@ def test_congestion_arrays_untouched_when_off(line: Network, specs: SpecTable) -
         s.max_speed_mps, s.dispatchable, s.leg_target, s.leg_depart_s, s.leg_dwell_s,
         s.leg_payload_t, s.leg_flags, graph.edge_head, graph.edge_length_m,
         graph.edge_speed_mps, graph.edge_class, targets.node, targets.next_edge,
-        specs.kwh_per_m, specs.is_bev, 0.0, 1000.0, ONES, False, counts, jam, 0.1, arrived,
+        specs.kwh_per_m, specs.is_bev, specs.payload_slope(), 0.0, 1000.0, ONES, False, counts,
+        jam, 0.1, arrived,
     )  # fmt: skip
     assert code == KERNEL_OK
     assert arrived[0] == ARRIVED_LEG
@@ -440,3 +441,28 @@ def test_check_network_names_bad_fields(line: Network, specs: SpecTable) -> None
     wrong = Targets(targets.node, nxt, targets.dist_m, targets.time_s)
     with pytest.raises(ValueError, match="leaving node u"):
         check_network(graph, wrong, specs)
+
+
+def test_payload_energy_is_empty_value_plus_tonnes_times_slope(line: Network) -> None:
+    """Analytic: 957.5 m at 3 kWh/km empty + 0.05 kWh/(km t); 10 t on board vs empty."""
+    kwh = np.full((1, N_ROAD_CLASSES), 0.003)
+    specs = SpecTable(kwh_per_m=kwh, is_bev=np.array([False]),
+                      kwh_per_m_per_t=np.array([5e-5]))
+    state = FleetState.allocate(2, 2)
+    state.spec[:] = 0
+    state.leg_begin[:] = state.leg[:] = [0, 1]
+    state.leg_end[:] = [1, 2]
+    state.leg_target[:] = 0  # node 4, 957.5 m down the chain
+    state.leg_payload_t[:] = [10.0, 0.0]  # a loaded and an empty truck
+    state.leg_flags[:] = LEG_TRIP_END
+    ref = state.copy()
+    arrived = np.zeros(2, np.int8)
+    for t_s in np.arange(0.0, 2000.0, 10.0):
+        advance_tick(state, line.graph, line.targets, specs, float(t_s), 10.0, ONES, arrived)
+        advance_tick_reference(ref, line.graph, line.targets, specs, float(t_s), 10.0, ONES,
+                               np.zeros(2, np.int8))
+    assert state.status.tolist() == [STATUS_DONE, STATUS_DONE]
+    assert state.energy_kwh[0] == pytest.approx(957.5 * (0.003 + 10 * 5e-5), rel=1e-12)
+    assert state.energy_kwh[1] == pytest.approx(957.5 * 0.003, rel=1e-12)  # empty leg
+    assert state.tkm[0] == pytest.approx(9.575, rel=1e-12)
+    assert_same_state(state, ref)

@@ -354,3 +354,61 @@ def test_start_before_the_base_year_is_refused(tmp_path: Path, fleet_def: FleetD
     scen = make_scenario(tmp_path, run={"start_year": 2020})
     with pytest.raises(ScenarioError, match="before the fleet file's base year 2024"):
         simulate_stock(scen, fleet_def)
+
+
+@pytest.mark.parametrize(
+    ("day_types", "holidays"),
+    [(["weekday"], 20), (["weekday", "holiday"], 20), (["weekday", "holiday"], 120),
+     (["holiday"], 20), (["holiday", "weekday"], 7)],
+)
+def test_annual_road_tonnage_is_conserved_across_day_types(day_types, holidays) -> None:
+    """Simulated day types x their annual weights x activity carry the year's tonnes."""
+    from types import SimpleNamespace
+
+    from support import PLAN, small
+
+    from transport_sim.accounting.annual import day_weights
+    from transport_sim.fleets.reader import load_fleets_for
+    from transport_sim.policy.turnover import (
+        freight_tonnage_t_per_year,
+        road_day_weights,
+        road_tonnes_per_operating_day,
+    )
+
+    scen = small(PLAN, run__day_types=day_types, run__holiday_days_per_year=holidays,
+                 run__end_year=2030)
+    fdef = load_fleets_for(scen)
+    truck = fdef.fleet("truck")
+    weights = road_day_weights(scen, fdef)
+    # the annual accounting weights the days the same way
+    prep = SimpleNamespace(scenario=scen, fleet_def=fdef)
+    assert weights == day_weights(prep, "truck", scen.run.day_types)
+    for year in (2024, 2030):
+        t_day = road_tonnes_per_operating_day(year, scen, fdef)
+        activity = {"weekday": 1.0, "holiday": truck.holiday_activity_factor}
+        carried = sum(days * activity[d] * t_day for d, days in weights.items())
+        road_t, _ = freight_tonnage_t_per_year(year, scen, fdef)
+        assert carried == pytest.approx(road_t, rel=1e-12)
+
+
+def test_rail_takes_long_haul_tonnage_only() -> None:
+    from support import PLAN, small
+
+    from transport_sim.policy.turnover import (
+        road_class_tonnes_per_operating_day,
+        road_tonnes_per_operating_day,
+    )
+
+    low = small(PLAN, run__end_year=2030, policy__freight__rail_share=0.05)
+    high = small(PLAN, run__end_year=2030,
+                 policy__freight__rail_share={"2024": 0.05, "2030": 0.25})
+    fdef = load_fleets_for(low)
+    lh = {"heavy_tractor"}
+    a = road_class_tonnes_per_operating_day(2030, low, fdef, lh)
+    b = road_class_tonnes_per_operating_day(2030, high, fdef, lh)
+    for cls in ("rigid", "light"):  # urban and regional freight stay on the road
+        assert b[cls] == pytest.approx(a[cls], rel=1e-12)
+    assert sum(b.values()) == pytest.approx(road_tonnes_per_operating_day(2030, high, fdef))
+    moved = sum(a.values()) - sum(b.values())
+    assert a["heavy_tractor"] - b["heavy_tractor"] == pytest.approx(moved, rel=1e-9)
+    assert moved > 0

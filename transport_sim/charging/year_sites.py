@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from transport_sim.charging.sites import ChargerSites, build_sites
-from transport_sim.fleets.specs import AVAILABILITY
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,11 +37,13 @@ def build_year_sites(
     plug_overrides
         ``{site_id: plugs}`` replacing the computed plug counts (charger sizing).
     """
-    del fleet_def  # the fleet file does not change site sizes; kept for a uniform signature
+    from transport_sim.fleets.calibration import load_calibration
+
+    availability = load_calibration(scenario, fleet_def).availability
     bev = stock[
         (stock["year"] == year) & (stock["fleet"] == "bus") & (stock["powertrain"] == "bev")
     ]
-    bev_buses = float(bev["vehicles"].sum()) * AVAILABILITY["bus"]
+    bev_buses = float(bev["vehicles"].sum()) * availability["bus"]
     lines = (
         context.depot_lines
         if context.depot_lines is not None

@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 #: Water edges get this speed in the kernel graph so that each vessel's own service
 #: speed (``max_speed_mps``) is what limits it.
 WATER_EDGE_SPEED_KPH = 100.0
-#: Taxi demand points farther than this from the city centre are not served.
-TAXI_AREA_RADIUS_M = 15_000.0
 #: At most this many taxi demand points (spread evenly over the city).
 MAX_TAXI_POINTS = 240
 
@@ -182,7 +180,14 @@ def depot_weight(
     return weight
 
 
-def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64) -> RunContext:  # noqa: PLR0912
+def build_context(  # noqa: PLR0912
+    network: Network,
+    op: BusOperation,
+    ship_port_limit: int = 64,
+    *,
+    taxi_area_radius_m: float,
+    taxi_zone_weight: float,
+) -> RunContext:
     """Build the shared inputs of a run from a loaded network.
 
     Parameters
@@ -193,6 +198,9 @@ def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64)
         Bus timetable parameters (dwell per stop, layover) used for round-trip times.
     ship_port_limit
         At most this many ports are used for ship routes.
+    taxi_area_radius_m, taxi_zone_weight
+        Taxi demand points farther than this from the city centre are not served; zone
+        centres weigh this many ordinary points (calibration file ``[demand]``).
 
     Raises
     ------
@@ -242,14 +250,14 @@ def build_context(network: Network, op: BusOperation, ship_port_limit: int = 64)
     cand = np.asarray(_unique([*zone_nodes.tolist(), *stop_nodes.tolist()]), np.int64)
     if cand.size < 4:  # no stops or zones: use road nodes near the centre
         cand = np.arange(roads.n_nodes, dtype=np.int64)
-    near = cand[haversine_m(lon[cand], lat[cand], *centre) <= TAXI_AREA_RADIUS_M]
+    near = cand[haversine_m(lon[cand], lat[cand], *centre) <= taxi_area_radius_m]
     if near.size < 4:
         near = cand
     pick = near[_spread(lon[near], lat[near], MAX_TAXI_POINTS)]
     taxi_nodes = pick.astype(np.int32)
     taxi_targets = registry.add_many(taxi_nodes)
     zone_set = set(zone_nodes.tolist())
-    taxi_weights = np.where(np.isin(taxi_nodes, list(zone_set)), 3.0, 1.0)
+    taxi_weights = np.where(np.isin(taxi_nodes, list(zone_set)), taxi_zone_weight, 1.0)
 
     # --- freight origins and destinations ----------------------------------------------
     industry = _unique([p.node for p in by_kind.get("industry", [])])

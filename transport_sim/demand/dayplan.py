@@ -34,7 +34,7 @@ from transport_sim.demand.generators import (
     truck_day,
 )
 from transport_sim.errors import FleetError, describe
-from transport_sim.fleets.specs import AVAILABILITY, ship_kwh_per_km
+from transport_sim.fleets.specs import ship_kwh_per_km
 from transport_sim.io import largest_remainder
 from transport_sim.kernels.dispatch import TaxiRequests
 from transport_sim.kernels.state import FleetState, SpecTable
@@ -44,19 +44,20 @@ if TYPE_CHECKING:
     from transport_sim.charging.private_cars import BackgroundCars
     from transport_sim.charging.sites import ChargerSites
     from transport_sim.demand.context import RunContext
-    from transport_sim.fleets.specs import FleetDefinition, PowertrainSpec
+    from transport_sim.fleets.calibration import Calibration
+    from transport_sim.fleets.specs import (
+        FleetDefinition,
+        FleetSpec,
+        PowertrainSpec,
+        SizeClassSpec,
+    )
     from transport_sim.scenario.settings import Scenario
 
 KWH_PER_M = 1.0 / M_PER_KM
-#: Truck classes by rated payload: below URBAN_PAYLOAD_T they run urban delivery tours
-#: from the logistics hubs and plants; from LONG_HAUL_PAYLOAD_T they haul through the
-#: expressway gateways; in between, regional trips between hubs, plants and towns.
-URBAN_PAYLOAD_T = 3.0
-LONG_HAUL_PAYLOAD_T = 20.0
-#: Estimate: a light truck runs two delivery tours a day of 4-8 drops each
-#: (fleet file: ~100 km/day of urban delivery rounds).
-TOURS_PER_LIGHT_TRUCK = 2
-STOPS_PER_TOUR = (4, 8)
+# Truck classes by rated payload (calibration file [demand]): below urban_payload_t they
+# run urban delivery tours from the logistics hubs and plants; from long_haul_payload_t
+# they haul through the expressway gateways; in between, regional trips between hubs,
+# plants and towns.
 
 
 @dataclass
@@ -83,10 +84,13 @@ class DayPlan:
     vehicle_scale: dict[str, float]
     n_vehicles: int  # simulated fleet vehicles (background customers excluded)
     fleet_ranges: np.ndarray  # int64[n_fleets, 2]: rows [begin, end) of each fleet
-    bev_ranges: np.ndarray  # int64[n_fleets, 2]: rows of each fleet's BEVs (first rows)
+    bev_rows: np.ndarray  # int64: rows of the battery-electric vehicles (charging decisions)
     stock: dict[tuple[str, str], int] = field(
         default_factory=dict
     )  # (fleet, powertrain) -> vehicles
+    start_node: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, np.int32)
+    )  # int32[n_vehicles]: node each fleet vehicle starts the day at
 
 
 def stock_cells(stock: pd.DataFrame, year: int, fleet: str) -> list[tuple[str, str, int]]:
@@ -128,6 +132,9 @@ def build_day_plan(  # noqa: PLR0912
     rng: np.random.Generator,
     background: BackgroundCars | None = None,
     sites: ChargerSites | None = None,
+    *,
+    calibration: Calibration | None = None,
+    road_tonnes_by_class: dict[str, float] | None = None,
 ) -> DayPlan:
     """Build the representative day of ``year`` / ``day_type``.
 
@@ -143,7 +150,19 @@ def build_day_plan(  # noqa: PLR0912
     background, sites
         Private EV cars charging at service areas (rows appended after the fleets) and
         the year's charger sites they use.
+    calibration
+        Availability, demand parameters and fitted values (default: the scenario's
+        calibration file).
+    road_tonnes_by_class
+        Road tonnes of a plain operating day by truck class (rail takes long haul only,
+        :func:`transport_sim.policy.turnover.road_class_tonnes_per_operating_day`);
+        default: ``road_tonnes_per_day`` split by the fleet file's class shares.
     """
+    if calibration is None:
+        from transport_sim.fleets.calibration import load_calibration
+
+        calibration = load_calibration(scenario, fleet_def)
+    avail, demand, fitted = calibration.availability, calibration.demand, calibration.fitted
     holiday = day_type == "holiday"
     scale = scenario.run.vehicle_scale
     # one independent stream per fleet (common random numbers): a lever that changes one
@@ -157,25 +176,33 @@ def build_day_plan(  # noqa: PLR0912
     bus = fleet_def.fleet("bus")
     cells = stock_cells(stock, year, "bus")
     factor = bus.holiday_activity_factor if holiday else 1.0
-    n_bus = round(sum(c[2] for c in cells) * AVAILABILITY["bus"])
+    n_bus = round(sum(c[2] for c in cells) * avail["bus"])
     if context.bus_lines and n_bus > 0:
-        block = bus_day(context.bus_lines, n_bus, bus.operation, factor)
+        target = [calibration.target("bus", c, "km_per_vehicle_day") for c in bus.classes]
+        known = [t for t in target if t is not None]
+        block_target_km = (
+            float(np.mean(known)) if known else bus.operation.daily_km
+        ) * fitted["bus_block_km_factor"]
+        block = bus_day(
+            context.bus_lines,
+            line_round_trip_m(context) / 1000.0,
+            n_bus,
+            bus.operation,
+            factor,
+            block_target_km,
+        )
         blocks["bus"] = block
         pairs = allocate(cells, block.n_vehicles, bus_rng)
-        # operators put battery buses on the shorter lines first: the longest round trips
-        # (county lines) get the conventional buses while there are any
-        bev_first = sorted(pairs, key=lambda p: not bus.spec(p[0], p[1]).is_bev)
-        by_length = np.argsort(block.extra["round_trip_s"], kind="stable")
-        assign["bus"] = [("", "")] * len(pairs)
-        for vehicle, pair in zip(by_length, bev_first, strict=True):
-            assign["bus"][int(vehicle)] = pair
+        assign["bus"] = assign_bus_blocks(
+            pairs, block_energy_margin_kwh(block, bus, scenario, context), bus_rng
+        )
         per_vehicle["bus"] = 1.0
 
     # --- taxis --------------------------------------------------------------------------
     taxi = fleet_def.fleet("taxi")
     cells = stock_cells(stock, year, "taxi")
     n_stock = sum(c[2] for c in cells)
-    n_taxi = max(1, round(n_stock * AVAILABILITY["taxi"] * scale)) if n_stock else 0
+    n_taxi = max(1, round(n_stock * avail["taxi"] * scale)) if n_stock else 0
     op = taxi.operation
     factor = taxi.holiday_activity_factor if holiday else 1.0
     if n_taxi:
@@ -183,8 +210,10 @@ def build_day_plan(  # noqa: PLR0912
         ranks = taxi_rng.choice(len(context.taxi_nodes), size=n_taxi, p=w / w.sum())
         blocks["taxi"] = taxi_day(context.taxi_nodes[ranks])
         assign["taxi"] = allocate(cells, n_taxi, taxi_rng)
-        per_vehicle["taxi"] = n_stock * AVAILABILITY["taxi"] / n_taxi
-        expected = op.trips_per_taxi_per_day * n_taxi * factor
+        per_vehicle["taxi"] = n_stock * avail["taxi"] / n_taxi
+        # requests = target trips x the fitted request factor (requests that expire
+        # unserved are part of demand)
+        expected = op.trips_per_taxi_per_day * n_taxi * factor * fitted["taxi_request_factor"]
         arrays = taxi_requests(
             taxi_rng,
             expected,
@@ -193,6 +222,7 @@ def build_day_plan(  # noqa: PLR0912
             context.taxi_weights,
             context.targets.time_s,
             context.taxi_nodes,
+            demand["taxi_trip_decay_s"],
         )
     else:
         arrays = (np.zeros(0), np.zeros(0, np.int32), np.zeros(0, np.int32))
@@ -205,6 +235,8 @@ def build_day_plan(  # noqa: PLR0912
     tonnes = road_tonnes_per_day * factor * scale
     names = list(truck.classes)
     shares = np.array([fleet_def.freight.class_tonnage_shares.get(c, 0.0) for c in names])
+    if road_tonnes_by_class is not None and road_tonnes_per_day > 0:
+        shares = np.array([road_tonnes_by_class.get(c, 0.0) for c in names]) / road_tonnes_per_day
     payload = np.array([truck.classes[c].payload_t for c in names])
     load = np.array([truck.classes[c].load_factor for c in names])
     if tonnes > 0 and cells:
@@ -216,13 +248,13 @@ def build_day_plan(  # noqa: PLR0912
             trips = tonnes * shares[ci] / (payload[ci] * load[ci])
             if trips <= 0:
                 continue
-            if payload[ci] < URBAN_PAYLOAD_T:  # urban delivery tours from the hubs
+            if payload[ci] < demand["urban_payload_t"]:  # urban delivery tours from hubs
                 n_tours = int(np.floor(trips) + (truck_rng.uniform() < trips % 1.0))
                 part = delivery_tours(
                     truck_rng,
                     n_tours,
-                    TOURS_PER_LIGHT_TRUCK,
-                    STOPS_PER_TOUR,
+                    fitted["tours_per_light_truck"],
+                    (demand["stops_per_tour_min"], demand["stops_per_tour_max"]),
                     payload[ci] * load[ci],
                     context.hub_targets,
                     context.hub_nodes,
@@ -230,22 +262,27 @@ def build_day_plan(  # noqa: PLR0912
                     context.taxi_weights,
                     profile,
                     cls.stop_dwell_min * SECONDS_PER_MINUTE,
+                    context.targets.dist_m,
+                    context.targets.node,
                 )
             else:
-                kind = 0 if payload[ci] >= LONG_HAUL_PAYLOAD_T else 1
+                kind = 0 if payload[ci] >= demand["long_haul_payload_t"] else 1
                 sel = context.truck_od_kind == kind
                 if not sel.any():
                     sel = np.ones_like(sel)
+                target_empty = calibration.target("truck", cname, "empty_running_share")
                 part = truck_day(
                     truck_rng,
-                    np.array([tonnes * shares[ci]]),
-                    np.array([payload[ci] * load[ci]]),
-                    1.0,
+                    tonnes * shares[ci],
+                    payload[ci] * load[ci],
+                    calibration.round_trips(cname),
+                    0.5 if target_empty is None else min(0.5, target_empty),
                     context.truck_od_origin[sel],
                     context.truck_od_dest[sel],
                     context.truck_od_weight[sel],
                     context.truck_od_start_node[sel],
                     profile,
+                    cls.stop_dwell_min * 60.0,
                 )
             parts.append(part)
             part_class.append(ci)
@@ -269,12 +306,17 @@ def build_day_plan(  # noqa: PLR0912
         names = list(ship.classes)
         n_by_class = np.array(
             [
-                round(sum(c[2] for c in cells if c[0] == name) * AVAILABILITY["ship"])
+                round(sum(c[2] for c in cells if c[0] == name) * avail["ship"])
                 for name in names
             ]
         )
         routes = ship_routes(context, names, [ship.classes[n].sailing_km for n in names])
-        sailings = np.array([ship.classes[n].sailings_per_day * factor for n in names])
+        # sailings x the fitted factor: the network's port pairs are not exactly the
+        # fleet file's sailing length, so the fit keeps km per ship at the target
+        sail_factor = calibration.fitted["ship_sailings_factor"]
+        sailings = np.array(
+            [ship.classes[n].sailings_per_day * factor * sail_factor.get(n, 1.0) for n in names]
+        )
         dwell = np.full(len(names), ship.operation.turnaround_min * SECONDS_PER_MINUTE)
         port_node = {
             int(t): int(n) for t, n in zip(context.port_targets, context.port_nodes, strict=True)
@@ -300,6 +342,8 @@ def build_day_plan(  # noqa: PLR0912
         per_vehicle["ship"] = 1.0
 
     # --- assemble FleetState ------------------------------------------------------------
+    # tie-break ranks for dispatch: a random permutation from the run's generator
+    (rank_rng,) = rng.spawn(1)
     n_fleet = sum(b.n_vehicles for b in blocks.values())
     n_bg = 0 if background is None else background.n_cars
     n_legs = sum(int(b.leg_count.sum()) for b in blocks.values())
@@ -307,13 +351,13 @@ def build_day_plan(  # noqa: PLR0912
     spec_keys: list[tuple[str, str, str]] = []
     spec_rows: list[np.ndarray] = []
     spec_bev: list[bool] = []
+    spec_slope: list[float] = []
     size_class = np.zeros(n_fleet + n_bg, np.int16)
     fleet_ranges = np.zeros((len(FLEETS), 2), np.int64)
-    bev_ranges = np.zeros((len(FLEETS), 2), np.int64)
+    bev_list: list[np.ndarray] = []
     v0, l0 = 0, 0
     for fi, fleet in enumerate(FLEETS):
         fleet_ranges[fi] = v0
-        bev_ranges[fi] = v0
         block = blocks.get(fleet)
         if block is None:
             continue
@@ -323,10 +367,10 @@ def build_day_plan(  # noqa: PLR0912
             msg = describe(fleet_def.path, fleet, None, "no stock to draw vehicles from")
             raise FleetError(msg)
         n, m = block.n_vehicles, int(block.leg_count.sum())
-        # rows of this fleet: battery-electric vehicles first (stable), so the charging
-        # decisions only visit the contiguous BEV rows of each fleet
+        # rows keep the block's order (never grouped by powertrain); the charging
+        # decisions visit the index list of battery-electric rows instead
         bev = np.array([fspec.spec(c, p).is_bev for c, p in pairs], bool)
-        order = np.argsort(~bev, kind="stable")
+        order = np.arange(n)
         sl, ll = slice(v0, v0 + n), slice(l0, l0 + m)
         begins = l0 + np.concatenate([[0], np.cumsum(block.leg_count)[:-1]]).astype(np.int32)
         state.fleet[sl] = fi
@@ -350,8 +394,14 @@ def build_day_plan(  # noqa: PLR0912
             speed_kph = fspec.classes[cname].service_speed_kph or spec.max_speed_kph
             if key not in spec_keys:
                 spec_keys.append(key)
-                spec_rows.append(_spec_row(spec, fleet, speed_kph))
+                per_m, slope = _spec_row(spec, fleet, speed_kph), 0.0
+                if fleet == "truck":
+                    per_m, slope = payload_split(
+                        per_m, fspec.classes[cname], pt, calibration, fleet_def
+                    )
+                spec_rows.append(per_m)
                 spec_bev.append(spec.is_bev)
+                spec_slope.append(slope)
             state.spec[v] = spec_keys.index(key)
             state.powertrain[v] = POWERTRAINS.index(pt)
             state.battery_kwh[v] = spec.battery_kwh if spec.is_bev else 0.0
@@ -360,9 +410,11 @@ def build_day_plan(  # noqa: PLR0912
             state.max_speed_mps[v] = speed_kph / KPH_PER_MPS
             size_class[v] = list(fspec.classes).index(cname)
         fleet_ranges[fi] = (v0, v0 + n)
-        bev_ranges[fi] = (v0, v0 + int(bev.sum()))
+        bev_list.append(v0 + np.flatnonzero(bev & (state.battery_kwh[sl] > 0.0)))
         v0 += n
         l0 += m
+    state.dispatch_rank[:n_fleet] = rank_rng.permutation(n_fleet).astype(np.int32)
+    bev_rows = np.concatenate(bev_list).astype(np.int64) if bev_list else np.zeros(0, np.int64)
     if n_bg and background is not None and sites is not None:
         fill_background_rows(state, n_fleet, background, sites, scenario.charging.charge_to_soc)
         state.leg_begin[n_fleet:] = l0
@@ -373,6 +425,7 @@ def build_day_plan(  # noqa: PLR0912
             np.vstack(spec_rows) if spec_rows else np.zeros((1, N_ROAD_CLASSES))
         ),
         is_bev=np.asarray(spec_bev or [False], np.bool_),
+        kwh_per_m_per_t=np.asarray(spec_slope or [0.0], np.float64),
     )
     stock_counts = {
         (f, p): int(n)
@@ -392,9 +445,114 @@ def build_day_plan(  # noqa: PLR0912
         vehicle_scale=per_vehicle,
         n_vehicles=n_fleet,
         fleet_ranges=fleet_ranges,
-        bev_ranges=bev_ranges,
+        bev_rows=bev_rows,
         stock=stock_counts,
+        start_node=state.node[:n_fleet].copy(),
     )
+
+
+def payload_split(
+    row_kwh_per_m: np.ndarray,
+    cls: SizeClassSpec,
+    powertrain: str,
+    calibration: Calibration,
+    fleet_def: FleetDefinition,
+) -> tuple[np.ndarray, float]:
+    """Split a truck spec's energy per metre into an empty value and a per-tonne slope.
+
+    The fleet file's value holds at the average load on board, ``payload x load factor
+    x (1 - empty-running share)`` (the class's target; half the loaded tonnes for
+    delivery tours, whose load falls from full to empty).  Returns
+    ``(empty kWh/m by road class, kWh/(m t))``.
+    """
+    slope_m = calibration.payload_slope_kwh_per_km_t(cls.name, powertrain) / 1000.0
+    empty = calibration.target("truck", cls.name, "empty_running_share")
+    on_board_t = cls.payload_t * cls.load_factor * (0.5 if empty is None else 1.0 - empty)
+    out = row_kwh_per_m - slope_m * on_board_t
+    if np.any(out[row_kwh_per_m > 0] <= 0.0):
+        msg = describe(
+            calibration.path, f"payload_energy.{cls.name}.{powertrain}", slope_m * 1000.0,
+            f"leaves no energy for an empty truck ({fleet_def.path} kWh/km too low)",
+        )
+        raise FleetError(msg)
+    return np.where(row_kwh_per_m > 0, out, 0.0), slope_m
+
+
+def line_round_trip_m(context: RunContext) -> np.ndarray:
+    """Shortest-path length of one round trip of every bus line (out and back), m."""
+    out = np.zeros(len(context.bus_lines))
+    dist = context.targets.dist_m
+    for i, line in enumerate(context.bus_lines):
+        st = np.asarray(line.stop_targets, np.int64)
+        nodes = context.targets.node[st]
+        fwd = sum(float(dist[st[j + 1], nodes[j]]) for j in range(len(st) - 1))
+        back = sum(float(dist[st[j - 1], nodes[j]]) for j in range(len(st) - 1, 0, -1))
+        out[i] = fwd + back
+    return out
+
+
+def block_km(block: LegBlock, context: RunContext) -> np.ndarray:
+    """Planned km of every bus block (cycles x the line's round trip), km."""
+    per_line = line_round_trip_m(context) / 1000.0
+    return block.extra["cycles"] * per_line[block.extra["line"]]
+
+
+def block_energy_margin_kwh(
+    block: LegBlock, bus: FleetSpec, scenario: Scenario, context: RunContext
+) -> dict[str, np.ndarray]:
+    """Energy left at the end of each bus block, per BEV bus spec, kWh (< 0: out of range).
+
+    The rule: a battery bus may take a block when its full battery above the reserve
+    (``charging.truck_reserve_soc``) plus what one terminal layover per round trip
+    tops up (layover x min(bus charge power, depot plug power) x charger efficiency)
+    covers the block's km at the spec's urban kWh/km.
+    """
+    km = block_km(block, context)
+    ch = scenario.charging
+    layover_h = bus.operation.layover_min / 60.0
+    out: dict[str, np.ndarray] = {}
+    for cname, cls in bus.classes.items():
+        for pt, spec in cls.powertrains.items():
+            if not spec.is_bev:
+                continue
+            kwh_per_km = max(spec.kwh_per_km_by_class)
+            topup = layover_h * min(spec.max_charge_kw, ch.depot_power_kw)
+            topup *= ch.charger_efficiency
+            usable = spec.battery_kwh * (1.0 - ch.truck_reserve_soc)
+            out[f"{cname}/{pt}"] = usable + block.extra["cycles"] * topup - km * kwh_per_km
+    return out
+
+
+def assign_bus_blocks(
+    pairs: list[tuple[str, str]],
+    margin_kwh: dict[str, np.ndarray],
+    rng: np.random.Generator,
+) -> list[tuple[str, str]]:
+    """Give the day's bus blocks to the buses in service, at random within range.
+
+    ``pairs`` are the (size class, powertrain) of the buses in service; ``margin_kwh``
+    the energy left at the end of each block per BEV spec (:func:`block_energy_margin_kwh`).
+    Battery buses draw their blocks at random among those in their range; conventional
+    buses take the remaining blocks at random.  Only when there are more battery buses
+    than blocks in range does a battery bus get a block beyond its range (it charges
+    at terminals or strands; the calibration table shows its km).
+    """
+    n = len(pairs)
+    out: list[tuple[str, str]] = [("", "")] * n
+    free = np.ones(n, bool)
+    bev = [i for i, (c, p) in enumerate(pairs) if f"{c}/{p}" in margin_kwh]
+    conv = [i for i in range(n) if f"{pairs[i][0]}/{pairs[i][1]}" not in margin_kwh]
+    for i in rng.permutation(bev):
+        c, p = pairs[int(i)]
+        ok = np.flatnonzero(free & (margin_kwh[f"{c}/{p}"] >= 0.0))
+        cand = ok if ok.size else np.flatnonzero(free)
+        b = int(cand[rng.integers(0, cand.size)])
+        out[b] = (c, p)
+        free[b] = False
+    rest = rng.permutation(np.flatnonzero(free))
+    for b, i in zip(rest, conv, strict=True):
+        out[int(b)] = pairs[i]
+    return out
 
 
 def ship_routes(

@@ -135,107 +135,164 @@ def round_trip_s(
     return out + back + dwell + 2 * op.layover_min * SECONDS_PER_MINUTE
 
 
-def buses_needed(lines: list[BusLine], headway_s: float) -> int:
-    """Vehicles needed to run every line at ``headway_s`` (ceil of cycle / headway)."""
-    return int(sum(max(1, int(np.ceil(line.round_trip_s / headway_s))) for line in lines))
+def _line_departures(
+    start_s: float, end_s: float, headway_s: float, peak_ratio: float, peak: np.ndarray,
+    offset_s: float,
+) -> np.ndarray:
+    """Return one line's departure times (s since midnight).
 
-
-def headway_for_fleet(lines: list[BusLine], n_buses: int, op: BusOperation) -> float:
-    """Return the peak headway (s) at which ``n_buses`` run all lines (bisection).
-
-    The fleet file's peak headway is the target; the headway stretches when the fleet is
-    smaller than needed and shrinks (to at least 2 min) when it is larger.
+    ``headway_s`` off-peak, ``headway_s x peak_ratio`` in the peak hours, from
+    ``start_s + offset_s`` until ``end_s``.
     """
-    lo, hi = 120.0, 4 * HOUR_S
-    if buses_needed(lines, lo) <= n_buses:
-        return lo
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if buses_needed(lines, mid) > n_buses:
-            lo = mid
-        else:
-            hi = mid
-    return hi
+    out = []
+    t = start_s + offset_s
+    while t < end_s:
+        out.append(t)
+        t += headway_s * (peak_ratio if peak[int(t // HOUR_S) % 24] else 1.0)
+    return np.asarray(out, np.float64)
+
+
+def _blocks_for_line(
+    departs: np.ndarray, cycle_s: float, cycle_km: float, block_km: float
+) -> list[list[float]]:
+    """Chain a line's departures into vehicle blocks of about ``block_km`` each.
+
+    Greedy in time order: a departure goes to the bus that is back at the terminal and
+    has driven the most while staying within ``block_km`` (a bus leaves service once
+    one more round trip would take it past ``block_km``); else a new bus pulls out.
+    """
+    blocks: list[list[float]] = []
+    free_at: list[float] = []
+    km: list[float] = []
+    for t in departs:
+        best = -1
+        for i in range(len(blocks)):
+            if free_at[i] <= t and km[i] + cycle_km <= block_km * 1.0001 and (
+                best < 0 or km[i] > km[best]
+            ):
+                best = i
+        if best < 0:
+            blocks.append([])
+            free_at.append(0.0)
+            km.append(0.0)
+            best = len(blocks) - 1
+        blocks[best].append(float(t))
+        free_at[best] = float(t) + cycle_s
+        km[best] += cycle_km
+    return blocks
 
 
 def bus_day(
     lines: list[BusLine],
+    line_km: np.ndarray,
     n_buses: int,
     op: BusOperation,
     activity: float,
+    block_km: float,
 ) -> LegBlock:
-    """Timetabled bus day: each bus cycles its line from its depot, then pulls in.
+    """Timetabled bus day with vehicle blocks built from the timetable.
+
+    Every line runs at one common off-peak headway (the peak headway is shorter by the
+    fleet file's peak / off-peak ratio); a line whose round trip is longer than
+    ``block_km`` (intercity express lines) runs at that headway x (its length /
+    ``block_km``)^2, one round trip per block.  Each line's departures are chained into
+    vehicle blocks of about ``block_km`` (:func:`_blocks_for_line`); a block pulls out
+    of the line's depot before its first run and pulls in after its last.  The
+    headway is found by bisection so that the blocks need the ``n_buses x activity``
+    buses in service (or as close as the 2-min to 4-h headway range allows), so km per
+    bus follow ``block_km`` and the timetable follows the fleet.
 
     Parameters
     ----------
-    lines
-        Bus lines with their round-trip times.
+    lines, line_km
+        Bus lines and the length of one round trip of each, km.
     n_buses
-        Buses in service (stock x availability); sets the peak headway.
+        Buses in service (stock x availability).
     op
-        Timetable parameters.
+        Timetable parameters (service span, peak hours, headway ratio, dwells).
     activity
-        Service level relative to the base year (public-transport share lever); it
-        scales the number of buses put on the lines.
+        Service level relative to the base year (holidays, public-transport lever).
+    block_km
+        Target km per vehicle block (calibration target x fitted factor), km.
 
     Returns
     -------
     LegBlock
-        One vehicle per bus in service.  Off-peak, only every k-th bus of a line runs
-        (k = off-peak / peak headway); the others wait at the terminal.
+        One vehicle per block; ``extra``: line, round trips and round-trip time of each.
     """
     n_service = max(len(lines), round(n_buses * activity))
-    headway_s = headway_for_fleet(lines, n_service, op)
-    ratio = max(1, round(op.headway_offpeak_min / max(op.headway_peak_min, 1e-9)))
     start_s, end_s = op.service_start_h * HOUR_S, op.service_end_h * HOUR_S
     peak = np.zeros(24, bool)
     peak[list(op.peak_hours)] = True
+    ratio = op.headway_peak_min / max(op.headway_offpeak_min, 1e-9)
+    usable = [i for i in range(len(lines)) if line_km[i] > 0.0]
+
+    def build(headway_s: float) -> list[tuple[int, list[float]]]:
+        out = []
+        for k, li in enumerate(usable):
+            line = lines[li]
+            # a line longer than a block (intercity express) runs less often, with the
+            # square of its length over the block km (a gravity decay of demand along
+            # the county corridors; estimate), one round trip per block
+            stretch = max(1.0, float(line_km[li]) / block_km)
+            line_headway_s = headway_s * stretch**2
+            offset = (k * 97.0) % line_headway_s  # stagger the lines' first departures
+            dep = _line_departures(start_s, end_s, line_headway_s, ratio, peak, offset)
+            per_bus = max(block_km, float(line_km[li]))
+            out.extend((li, b) for b in _blocks_for_line(dep, line.round_trip_s,
+                                                         float(line_km[li]), per_bus))
+        return out
+
+    lo, hi = 120.0, 4 * SECONDS_PER_HOUR
+    if len(build(lo)) <= n_service:
+        chosen = build(lo)
+    else:
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            if len(build(mid)) > n_service:
+                lo = mid
+            else:
+                hi = mid
+        chosen = build(hi)
     starts: list[int] = []
     counts: list[int] = []
     cycle_s: list[float] = []
+    line_of: list[int] = []
+    cycles: list[int] = []
     parts: list[tuple[np.ndarray, ...]] = []
-    remaining = n_service
-    for line in lines:
-        if remaining <= 0:
-            break
-        n_line = min(max(1, int(np.ceil(line.round_trip_s / headway_s))), remaining)
-        remaining -= n_line
+    for li, departs in chosen:
+        line = lines[li]
         out = np.asarray(line.stop_targets, np.int32)
         cycle = np.concatenate([out[1:], out[-2::-1]])
         ends = np.zeros(cycle.size, bool)
         ends[[out.size - 2, cycle.size - 1]] = True  # terminal B, then back at terminal A
         c_dwell = np.where(ends, op.layover_min * SECONDS_PER_MINUTE, op.dwell_s_per_stop)
         c_flags = np.where(ends, LEG_TRIP_END | LEG_LAYOVER | LEG_CHARGE_OK, 0).astype(np.int8)
-        for b in range(n_line):
-            t0 = start_s + b * headway_s
-            departs = []
-            depart = t0
-            while depart < end_s:
-                runs = peak[int(depart // HOUR_S) % 24] or b % ratio == 0
-                if runs:
-                    departs.append(depart)
-                depart += line.round_trip_s if runs else headway_s * ratio
-            k = len(departs)
-            dep = np.zeros(k * cycle.size)
-            dep[:: cycle.size] = departs
-            parts.append(
-                (
-                    np.concatenate([[out[0]], np.tile(cycle, k), [line.depot_target]]).astype(
-                        np.int32
-                    ),
-                    np.concatenate(
-                        [[max(0.0, t0 - 1800.0)], dep, [0.0]]
-                    ),  # pull-out, cycles, pull-in
-                    np.concatenate([[0.0], np.tile(c_dwell, k), [0.0]]),
-                    np.concatenate([[0], np.tile(c_flags, k), [0]]).astype(np.int8),
-                )
+        k = len(departs)
+        dep = np.zeros(k * cycle.size)
+        dep[:: cycle.size] = departs
+        parts.append(
+            (
+                np.concatenate([[out[0]], np.tile(cycle, k), [line.depot_target]]).astype(
+                    np.int32
+                ),
+                np.concatenate([[max(0.0, departs[0] - 1800.0)], dep, [0.0]]),
+                np.concatenate([[0.0], np.tile(c_dwell, k), [0.0]]),
+                np.concatenate([[0], np.tile(c_flags, k), [0]]).astype(np.int8),
             )
-            starts.append(line.depot_node)
-            counts.append(k * cycle.size + 2)
-            cycle_s.append(line.round_trip_s)
+        )
+        starts.append(line.depot_node)
+        counts.append(k * cycle.size + 2)
+        cycle_s.append(line.round_trip_s)
+        line_of.append(li)
+        cycles.append(k)
     n_legs = int(sum(counts))
     return LegBlock(
-        extra={"round_trip_s": np.asarray(cycle_s, np.float64)},
+        extra={
+            "round_trip_s": np.asarray(cycle_s, np.float64),
+            "line": np.asarray(line_of, np.int64),
+            "cycles": np.asarray(cycles, np.int64),
+        },
         start_node=np.asarray(starts, np.int32),
         leg_count=np.asarray(counts, np.int32),
         leg_target=np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32),
@@ -333,69 +390,125 @@ def taxi_day(start_nodes: np.ndarray) -> LegBlock:
 # --------------------------------------------------------------------------------------
 def truck_day(
     rng: np.random.Generator,
-    tonnes_per_day_by_class: np.ndarray,
-    payload_t_by_class: np.ndarray,
-    load_factor: float,
+    tonnes_per_day: float,
+    load_t: float,
+    round_trips_per_vehicle: float,
+    empty_share: float,
     od_origin: np.ndarray,
     od_dest: np.ndarray,
     od_weight: np.ndarray,
     od_origin_node: np.ndarray,
     hourly_profile: np.ndarray,
-    unload_s: float = HOUR_S,
+    unload_s: float,
 ) -> LegBlock:
-    """One simulated truck per loaded trip: origin -> destination (loaded) -> back (empty).
+    """Regional or long-haul trucks of one class shuttling on origin-destination pairs.
+
+    The day's tonnage needs ``L = tonnes / load_t`` loaded one-way legs (stochastic
+    rounding) and ``E = round(L x e / (1 - e))`` empty legs, so that a share ``e`` =
+    ``empty_share`` of the legs (and of the km, legs being about equally long both
+    ways) runs empty.  ``round((L + E) / (2 x round_trips_per_vehicle))`` simulated
+    trucks share the legs as evenly as possible, each on one pair drawn by weight,
+    alternating outbound and return legs; ``E`` legs drawn at random run empty (return
+    legs first, then later outbound legs; a truck's first leg is always loaded) and the
+    others carry a load.  So km per truck follow
+    the class's daily km when ``round_trips_per_vehicle`` is fitted to it, and every
+    tonne of the day is on a truck.
 
     Parameters
     ----------
-    tonnes_per_day_by_class
-        Road tonnage of the day by payload class, t.
-    payload_t_by_class, load_factor
-        Rated payload per class (t) and the average loaded share of it.
+    tonnes_per_day
+        Road tonnage of the class on the day, t.
+    load_t
+        Tonnes on a loaded leg (payload x load factor), t.
+    round_trips_per_vehicle
+        Round trips per truck and day (calibration file ``fitted``).
+    empty_share
+        Share of legs that run empty (0 <= e <= 0.5: at most every return leg).
     od_origin, od_dest, od_weight, od_origin_node
-        Candidate origin-destination pairs (target indices), their weights and the
-        origin's graph node.
+        Candidate pairs (target indices), their weights and the origin's graph node.
     hourly_profile
-        24 weights of departures by hour.
+        24 weights of first departures by hour.
+    unload_s
+        Stay at each end of a leg (loading / unloading), s.
+
+    Returns
+    -------
+    LegBlock
+        One vehicle per simulated truck; ``leg_payload_t`` > 0 on loaded legs.
     """
-    trips = np.floor(tonnes_per_day_by_class / (payload_t_by_class * load_factor))
-    frac = tonnes_per_day_by_class / (payload_t_by_class * load_factor) - trips
-    trips = (trips + (rng.uniform(size=trips.size) < frac)).astype(np.int64)
-    n = int(trips.sum())
-    size_class = np.repeat(np.arange(trips.size, dtype=np.int16), trips)
+    if not 0.0 <= empty_share <= 0.5:
+        msg = f"empty_share must lie in [0, 0.5], got {empty_share}"
+        raise ValueError(msg)
+    exact = tonnes_per_day / load_t if tonnes_per_day > 0 else 0.0
+    n_loaded = int(np.floor(exact) + (rng.uniform() < exact % 1.0))
+    n_empty = round(n_loaded * empty_share / (1.0 - empty_share))
+    n_legs_total = n_loaded + n_empty
+    n = max(1, round(n_legs_total / (2.0 * round_trips_per_vehicle))) if n_legs_total else 0
+    n = min(n, n_legs_total)
+    # the legs shared as evenly as possible (a fractional round-trip count mixes trucks
+    # with one leg more and one less; a truck with an odd count ends at a destination)
+    counts = np.full(n, n_legs_total // max(n, 1), np.int64)
+    counts[: n_legs_total - int(counts.sum())] += 1
     w = np.asarray(od_weight, np.float64)
     od = rng.choice(len(od_origin), size=n, p=w / w.sum())
     profile = np.asarray(hourly_profile, np.float64)
     hours = rng.choice(24, size=n, p=profile / profile.sum())
-    depart = hours * HOUR_S + rng.uniform(0.0, HOUR_S, size=n)
-    payload = payload_t_by_class[size_class] * load_factor
-    m = 2 * n
-    leg_target = np.empty(m, np.int32)
-    leg_target[0::2] = od_dest[od]
-    leg_target[1::2] = od_origin[od]
+    first = hours * HOUR_S + rng.uniform(0.0, HOUR_S, size=n)
+    m = int(counts.sum())
+    veh = np.repeat(np.arange(n), counts)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    j = np.arange(m) - start[veh]  # leg number within the truck's day
+    outbound = j % 2 == 0
+    leg_target = np.where(outbound, od_dest[od[veh]], od_origin[od[veh]]).astype(np.int32)
+    leg_payload = np.full(m, float(load_t))
+    back = np.flatnonzero(~outbound)
+    # empty legs: return legs first; when trucks have more outbound than return legs
+    # (odd leg counts), later outbound legs run empty too (repositioning)
+    empty = rng.choice(back, size=min(n_empty, back.size), replace=False)
+    if n_empty > back.size:
+        later_out = np.flatnonzero(outbound & (j > 0))
+        extra = rng.choice(later_out, size=min(n_empty - back.size, later_out.size),
+                           replace=False)
+        empty = np.concatenate([empty, extra])
+    leg_payload[empty] = 0.0
     leg_depart = np.zeros(m)
-    leg_depart[0::2] = depart
-    leg_dwell = np.zeros(m)
-    leg_dwell[0::2] = unload_s
-    leg_payload = np.zeros(m)
-    leg_payload[0::2] = payload
-    leg_flags = np.zeros(m, np.int8)
-    leg_flags[0::2] = LEG_TRIP_END
+    leg_depart[start] = first
     return LegBlock(
         start_node=od_origin_node[od].astype(np.int32),
-        leg_count=np.full(n, 2, np.int32),
+        leg_count=counts.astype(np.int32),
         leg_target=leg_target,
         leg_depart_s=leg_depart,
-        leg_dwell_s=leg_dwell,
+        leg_dwell_s=np.full(m, float(unload_s)),
         leg_payload_t=leg_payload,
-        leg_flags=leg_flags,
-        size_class=size_class,
+        leg_flags=np.where(leg_payload > 0.0, LEG_TRIP_END, 0).astype(np.int8),
+        size_class=np.zeros(n, np.int16),
     )
+
+
+def nearest_neighbour_order(start: int, points: np.ndarray, dist_m: np.ndarray,
+                            point_node: np.ndarray) -> np.ndarray:
+    """Visit ``points`` (target indices) greedily nearest-first from target ``start``.
+
+    ``dist_m[k, u]`` is the network distance from node ``u`` to target ``k``;
+    ``point_node[k]`` the node of target ``k``.  Returns the points in visiting order
+    (ties to the earlier point).  Plain-Python reference of
+    :func:`transport_sim.kernels.tours.order_tours_nearest_first` (one tour).
+    """
+    left = list(range(points.size))
+    here = int(point_node[start])
+    order = []
+    while left:
+        d = [float(dist_m[points[i], here]) for i in left]
+        i = left.pop(int(np.argmin(d)))
+        order.append(i)
+        here = int(point_node[points[i]])
+    return points[np.asarray(order, np.int64)]
 
 
 def delivery_tours(
     rng: np.random.Generator,
     n_tours: int,
-    tours_per_truck: int,
+    tours_per_truck: float,
     stops_per_tour: tuple[int, int],
     payload_t: float,
     hub_targets: np.ndarray,
@@ -404,13 +517,19 @@ def delivery_tours(
     drop_weights: np.ndarray,
     hourly_profile: np.ndarray,
     stop_dwell_s: float,
+    dist_m: np.ndarray | None = None,
+    target_node: np.ndarray | None = None,
 ) -> LegBlock:
-    """Urban delivery: each truck runs ``tours_per_truck`` tours from its hub.
+    """Urban delivery: each truck runs about ``tours_per_truck`` tours from its hub.
+
+    ``ceil(n_tours / tours_per_truck)`` trucks share the tours as evenly as possible (a
+    fractional ``tours_per_truck`` mixes trucks with one tour more and one less).
 
     A tour leaves the hub loaded with ``payload_t``, visits ``k`` drop points (k uniform
     in ``stops_per_tour``, points drawn by weight) unloading an equal share at each, and
     returns empty; the next tour leaves when the truck is back.  Tonne-km follow the load
-    on board.
+    on board.  With ``dist_m`` and ``target_node`` (the run's target tables) the drops of
+    a tour are visited in nearest-neighbour order from the hub.
 
     Parameters
     ----------
@@ -425,19 +544,30 @@ def delivery_tours(
     stop_dwell_s
         Time at each drop point, s.
     """
-    n = int(np.ceil(n_tours / max(1, tours_per_truck))) if n_tours > 0 else 0
+    n = int(np.ceil(n_tours / max(1.0, float(tours_per_truck)))) if n_tours > 0 else 0
     w = np.asarray(drop_weights, np.float64)
     profile = np.asarray(hourly_profile, np.float64)
     home = rng.integers(0, len(hub_targets), size=n)
     hours = rng.choice(24, size=n, p=profile / profile.sum())
     first = hours * HOUR_S + rng.uniform(0.0, HOUR_S, size=n)
     # tours of each truck (the last truck takes the remainder), stops of each tour
-    tours = np.full(n, tours_per_truck, np.int64)
-    if n:
-        tours[-1] = int(n_tours) - tours_per_truck * (n - 1)
+    tours = np.full(n, int(n_tours) // max(n, 1), np.int64)
+    tours[: int(n_tours) - int(tours.sum())] += 1
     tour_truck = np.repeat(np.arange(n), tours)
     k = rng.integers(stops_per_tour[0], stops_per_tour[1] + 1, size=tour_truck.size)
     drops = rng.choice(len(drop_targets), size=int(k.sum()), p=w / w.sum())
+    if dist_m is not None and target_node is not None and drops.size:
+        from transport_sim.kernels.tours import order_tours_nearest_first
+
+        order = order_tours_nearest_first(
+            np.concatenate([[0], np.cumsum(k)[:-1]]).astype(np.int64),
+            k.astype(np.int64),
+            np.asarray(hub_targets, np.int64)[home[tour_truck]],
+            np.asarray(drop_targets, np.int64)[drops],
+            np.asarray(dist_m, np.float32),
+            np.asarray(target_node, np.int32),
+        )
+        drops = drops[order]
     # legs: per tour k drops then the return to the hub
     legs_per_tour = k + 1
     tour_start = np.concatenate([[0], np.cumsum(legs_per_tour)[:-1]]).astype(np.int64)
@@ -502,7 +632,9 @@ def ship_day(
     n_ships_by_class
         Ships in service per size class (tourist, ferry, cargo, official, ...).
     sailings_per_day_by_class
-        One-way sailings per ship and day.
+        One-way sailings per ship and day (a class mean, sailed as whole round trips:
+        fractional values mix ships with one round trip more and one less; at least one
+        round trip).
     routes_by_class
         For each class, candidate (home port target, far port target) pairs; ships are
         spread over them at random.
@@ -518,8 +650,13 @@ def ship_day(
         if n <= 0 or not routes:
             continue
         picks = rng.integers(0, len(routes), size=int(n))
-        n_sail = max(1, round(float(sailings_per_day_by_class[c])))
+        x = float(sailings_per_day_by_class[c])
         for k in range(int(n)):
+            # whole round trips (out and back); a fractional mean x / 2 mixes ships with
+            # one round trip more and one less, so sailings per ship average x and the
+            # ships end the day at their home port
+            rt = x / 2.0
+            n_sail = 2 * max(1, int(rt) + (1 if (k + 0.5) / n < rt - int(rt) else 0))
             home, far = routes[int(picks[k])]
             offset = rng.uniform(0.0, span_s / n_sail)
             plan = []

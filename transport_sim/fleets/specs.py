@@ -61,11 +61,6 @@ ROAD_CLASS_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "urban": ("arterial", "collector", "local"),
     }
 )
-#: Share of each fleet's stock in service on a given day (maintenance, spares).
-#: Estimate: typical urban bus operators keep ~10 % spare vehicles; taxis work most days.
-AVAILABILITY: Mapping[str, float] = MappingProxyType(
-    {"bus": 0.9, "taxi": 0.9, "truck": 1.0, "ship": 0.8}
-)
 #: Accepted prefixes of a ``sources`` entry.
 SOURCE_PREFIXES: tuple[str, ...] = ("SOURCES.md", "estimate:", "derived:", "regulation:")
 #: The file, next to the fleet file, whose ``### S-<id>`` headings source texts cite.

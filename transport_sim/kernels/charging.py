@@ -1061,8 +1061,12 @@ def _charging_decisions(  # noqa: PLR0912
     charge_to_soc: float,
     truck_reserve_soc: float,
     truck_min_gain_soc: float,
+    rows: np.ndarray,
 ) -> int:
     """Decide which BEVs go charging in the tick ``[t_s, t_s + dt_s)`` (before movement).
+
+    Only the vehicle rows listed in ``rows`` (int64, the battery-electric rows of the
+    day, in any order) are visited; vehicle rows are not grouped by powertrain.
 
     Only BEVs (``spec_is_bev``, battery > 0) with ``charge_site < 0`` and
     ``detour_target < 0`` decide; "low" means ``soc < charge_below_soc x battery``.
@@ -1092,8 +1096,8 @@ def _charging_decisions(  # noqa: PLR0912
 
     Returns ``KERNEL_OK``.
     """
-    n = status.shape[0]
-    for v in range(n):
+    for r in range(rows.shape[0]):
+        v = rows[r]
         f = fleet[v]
         if f > FLEET_SHIP or charge_site[v] >= 0 or detour_target[v] >= 0:
             continue
@@ -1297,6 +1301,12 @@ def charging_tick(
         raise KernelError(msg)
 
 
+def bev_rows(state: FleetState, specs: SpecTable) -> np.ndarray:
+    """Rows of the battery-electric vehicles of ``state`` (int64, ascending)."""
+    bev = np.asarray(specs.is_bev, np.bool_)[np.asarray(state.spec, np.int64)]
+    return np.flatnonzero(bev & (np.asarray(state.battery_kwh) > 0.0)).astype(np.int64)
+
+
 def charging_decisions(
     state: FleetState,
     graph: KernelGraph,
@@ -1348,7 +1358,7 @@ def charging_decisions(
         tables.site_mcs_site, tables.site_at_node, tables.target_at_node,
         busy_state.site_plug_begin, busy_state.site_busy, busy_state.site_queue_len,
         float(charge_below_soc), float(charge_to_soc), float(truck_reserve_soc),
-        float(truck_min_gain_soc),
+        float(truck_min_gain_soc), bev_rows(state, specs),
     )
     if code != KERNEL_OK:
         msg = f"charging decision kernel failed at t = {t_s} s: {KERNEL_STATUS_NAMES[code]}"

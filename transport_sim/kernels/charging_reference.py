@@ -337,6 +337,7 @@ def charging_decisions_reference(  # noqa: PLR0912
     charge_to_soc: float,
     truck_reserve_soc: float,
     truck_min_gain_soc: float,
+    rows: np.ndarray,
 ) -> int:
     """Plain-Python twin of ``_charging_decisions`` (same arguments, same effects)."""
 
@@ -380,7 +381,7 @@ def charging_decisions_reference(  # noqa: PLR0912
                 return math.inf
             total += d
             here = int(target_node[k])
-            if leg_flags[j] & wanted:
+            if int(leg_flags[j]) & wanted:
                 break
         return total * float(np.max(spec_kwh_per_m[spec[v]])) * PLAN_MARGIN
 
@@ -401,7 +402,7 @@ def charging_decisions_reference(  # noqa: PLR0912
     def worth(v: int) -> bool:
         """Return True when the SOC is far enough below the target for a plan-aware stop."""
         return soc_kwh[v] < (charge_to_soc - truck_min_gain_soc) * battery_kwh[v]
-    for v in range(len(status)):
+    for v in (int(r) for r in rows):  # only the listed (battery-electric) rows
         f = int(fleet[v])
         bev = bool(spec_is_bev[spec[v]]) and battery_kwh[v] > 0
         if f not in (FLEET_BUS, FLEET_TAXI, FLEET_TRUCK, FLEET_SHIP) or not bev:

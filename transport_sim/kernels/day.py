@@ -15,8 +15,6 @@ from numba import njit
 from transport_sim.codes import KERNEL_OK, KERNEL_QUEUE_OVERFLOW
 from transport_sim.kernels.charging import (
     TAPER_FLOOR,
-    TRUCK_MIN_GAIN_SOC,
-    TRUCK_RESERVE_SOC,
     _charging_decisions,
     _charging_tick,
 )
@@ -50,6 +48,7 @@ def _run_ticks(
     max_charge_kw: np.ndarray,
     max_speed_mps: np.ndarray,
     dispatchable: np.ndarray,
+    dispatch_rank: np.ndarray,
     odometer_m: np.ndarray,
     energy_kwh: np.ndarray,
     tkm: np.ndarray,
@@ -76,6 +75,7 @@ def _run_ticks(
     target_time_s: np.ndarray,
     kwh_per_m: np.ndarray,
     is_bev: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
     speed_factors: np.ndarray,
     edge_count: np.ndarray,
     edge_jam_vehicles: np.ndarray,
@@ -124,15 +124,16 @@ def _run_ticks(
     log_count: np.ndarray,
     charge_params: np.ndarray,
     arrived: np.ndarray,
-    bev_ranges: np.ndarray,
+    bev_rows: np.ndarray,
 ) -> tuple[int, int]:
     """Run ``n_ticks`` ticks from ``t0_s``; return ``(status code, ticks completed)``.
 
     ``taxi_params`` = [max_wait_s, max_pickup_s, pickup_dwell_s, dropoff_dwell_s];
     ``charge_params`` = [charge_below_soc, charge_to_soc, taper_start_soc,
     charger_efficiency].  ``speed_factors`` is ``[24, n_road_classes]``.
-    ``bev_ranges[f]`` = [begin, end) of fleet ``f``'s battery-electric rows (charging
-    decisions only look there); the kernels get views of those rows.
+    ``bev_rows`` (int64) lists the battery-electric rows (charging decisions only visit
+    them; rows are not grouped by powertrain).  ``charge_params[4:6]`` = [truck reserve
+    SOC, truck minimum gain SOC] (from the scenario).
 
     On ``KERNEL_QUEUE_OVERFLOW`` the tick that overflowed has run its dispatch, decisions
     and movement but not its charging part; the count returned excludes it, so the
@@ -147,6 +148,7 @@ def _run_ticks(
             edge,
             detour_target,
             dispatchable,
+            dispatch_rank,
             leg,
             leg_begin,
             leg_end,
@@ -179,19 +181,16 @@ def _run_ticks(
             return code, k
         dispatch_totals[0] += dispatch_counts[0]
         dispatch_totals[1] += dispatch_counts[1]
-        for f in range(bev_ranges.shape[0]):
-            c, d = bev_ranges[f, 0], bev_ranges[f, 1]
-            if d <= c:
-                continue
+        if bev_rows.shape[0] > 0:
             code = _charging_decisions(
-                t, dt_s, fleet[c:d], powertrain_spec[c:d], status[c:d], node[c:d], edge[c:d],
-                pos_m[c:d], leg[c:d], leg_begin[c:d], leg_end[c:d], battery_kwh[c:d],
-                soc_kwh[c:d], max_speed_mps[c:d], detour_target[c:d], charge_site[c:d],
-                queue_enter_s[c:d], leg_target, leg_flags, edge_head, edge_length_m, next_edge,
+                t, dt_s, fleet, powertrain_spec, status, node, edge,
+                pos_m, leg, leg_begin, leg_end, battery_kwh,
+                soc_kwh, max_speed_mps, detour_target, charge_site,
+                queue_enter_s, leg_target, leg_flags, edge_head, edge_length_m, next_edge,
                 target_dist_m, target_time_s, target_node, kwh_per_m, is_bev, site_kind,
                 site_target, site_mcs_site, site_at_node, target_at_node, site_plug_begin,
                 site_busy, site_queue_len, charge_params[0],
-                charge_params[1], TRUCK_RESERVE_SOC, TRUCK_MIN_GAIN_SOC,
+                charge_params[1], charge_params[4], charge_params[5], bev_rows,
             )
             if code != KERNEL_OK:
                 return code, k
@@ -225,6 +224,7 @@ def _run_ticks(
             next_edge,
             kwh_per_m,
             is_bev,
+            kwh_per_m_per_t,
             t,
             dt_s,
             speed_factors[hour],
@@ -302,7 +302,14 @@ def run_ticks_args(model: TransportModel) -> tuple:
         [s.taxi_max_wait_s, s.taxi_max_pickup_s, s.taxi_pickup_dwell_s, s.taxi_dropoff_dwell_s]
     )
     charge_params = np.array(
-        [s.charge_below_soc, s.charge_to_soc, s.taper_start_soc, s.charger_efficiency]
+        [
+            s.charge_below_soc,
+            s.charge_to_soc,
+            s.taper_start_soc,
+            s.charger_efficiency,
+            s.truck_reserve_soc,
+            s.truck_min_gain_soc,
+        ]
     )
     return (
         st.fleet,
@@ -321,6 +328,7 @@ def run_ticks_args(model: TransportModel) -> tuple:
         st.max_charge_kw,
         st.max_speed_mps,
         st.dispatchable,
+        st.dispatch_rank,
         st.odometer_m,
         st.energy_kwh,
         st.tkm,
@@ -346,6 +354,7 @@ def run_ticks_args(model: TransportModel) -> tuple:
         tg.time_s,
         sp.kwh_per_m,
         sp.is_bev,
+        sp.payload_slope(),
         model.speed_factors,
         model.edge_count,
         model.edge_jam_vehicles,
@@ -392,5 +401,5 @@ def run_ticks_args(model: TransportModel) -> tuple:
         cs.log_count,
         charge_params,
         model.arrived,
-        np.ascontiguousarray(model.plan.bev_ranges, np.int64),
+        np.ascontiguousarray(model.plan.bev_rows, np.int64),
     )

@@ -299,6 +299,7 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
     edge: np.ndarray,
     detour_target: np.ndarray,
     dispatchable: np.ndarray,
+    dispatch_rank: np.ndarray,
     leg: np.ndarray,
     leg_begin: np.ndarray,
     leg_end: np.ndarray,
@@ -341,6 +342,9 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
         Charger detour target or -1 (candidates have none).
     dispatchable : bool[n]
         True for taxis.
+    dispatch_rank : int32[n]
+        Tie-break rank: of two idle taxis equally close to a pickup the lower rank is
+        assigned (drawn outside the kernel from the run's generator; never row order).
     leg, leg_begin, leg_end : int32[n]
         Current leg, first reserved slot, one past the last leg (``leg`` and ``leg_end``
         mutated for assigned taxis).
@@ -473,7 +477,10 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
                 if status[w] != STATUS_IDLE:
                     continue  # assigned earlier this tick
                 tt_s = np.float64(time_s[k, node[w]])
-                if tt_s <= max_pickup_s and (tt_s < best_s or (tt_s == best_s and w < best_v)):
+                if tt_s <= max_pickup_s and (
+                    tt_s < best_s
+                    or (tt_s == best_s and dispatch_rank[w] < dispatch_rank[best_v])
+                ):
                     best_s = tt_s
                     best_v = w
         if best_v < 0:
@@ -564,6 +571,7 @@ def dispatch_tick(
         ("edge", np.int32),
         ("detour_target", np.int32),
         ("dispatchable", np.bool_),
+        ("dispatch_rank", np.int32),
         ("leg", np.int32),
         ("leg_begin", np.int32),
         ("leg_end", np.int32),
@@ -611,6 +619,7 @@ def dispatch_tick(
         state.edge,
         state.detour_target,
         state.dispatchable,
+        state.dispatch_rank,
         state.leg,
         state.leg_begin,
         state.leg_end,

@@ -10,7 +10,8 @@ Rules of one tick, vehicle by vehicle in index order
   ``leg_target[leg[v]]``) with a time budget of ``dt_s`` seconds, following
   ``next_edge[target, node]`` and crossing as many edges as the budget allows.  On an
   edge the speed is ``min(edge_speed_mps * speed_factors[class] [* congestion factor],
-  max_speed_mps[v])``.  Energy is ``distance * kwh_per_m[spec, class]``; a BEV whose
+  max_speed_mps[v])``.  Energy is ``distance * (kwh_per_m[spec, class] + payload_t *
+  kwh_per_m_per_t[spec])``; a BEV whose
   battery cannot cover a step drives until the battery is empty and becomes
   ``STATUS_STRANDED`` where it stops (on the edge).
 * Arrival at the target node at ``t_arr = t_s + (dt_s - budget_left)``: on a detour,
@@ -126,6 +127,7 @@ def _advance_tick(  # noqa: PLR0912 - one flat loop over flat arrays
     next_edge: np.ndarray,
     kwh_per_m: np.ndarray,
     is_bev: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
     t_s: float,
     dt_s: float,
     speed_factors: np.ndarray,
@@ -190,9 +192,11 @@ def _advance_tick(  # noqa: PLR0912 - one flat loop over flat arrays
     next_edge : int32[n_targets, n_nodes]
         First edge from each node toward each target, -1 at the target / unreachable.
     kwh_per_m : float64[n_specs, n_classes]
-        Energy drawn per metre, kWh/m.
+        Energy drawn per metre when empty, kWh/m.
     is_bev : bool[n_specs]
         True when the spec draws from a battery.
+    kwh_per_m_per_t : float64[n_specs]
+        Extra energy per metre and tonne of the leg's payload, kWh/(m t) (0 on detours).
     t_s : float
         Tick start, s since midnight.
     dt_s : float
@@ -339,7 +343,7 @@ def _advance_tick(  # noqa: PLR0912 - one flat loop over flat arrays
             reached = d_m >= rem_m - END_OF_EDGE_EPS_M
             if reached:
                 d_m = rem_m
-            k_kwh_per_m = kwh_per_m[sp, c]
+            k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
             e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
             if bev and e_kwh > soc:
                 # the battery runs out on this edge: drive what it allows, then strand
@@ -684,6 +688,11 @@ def advance_tick(
     check_array("specs.kwh_per_m", specs.kwh_per_m, np.float64, (None, None))
     n_classes = specs.kwh_per_m.shape[1]
     check_array("specs.is_bev", specs.is_bev, np.bool_, (specs.n_specs,))
+    slope = specs.payload_slope()
+    check_array("specs.kwh_per_m_per_t", slope, np.float64, (specs.n_specs,))
+    if not np.all(np.isfinite(slope) & (slope >= 0.0)):
+        msg = "specs.kwh_per_m_per_t must be finite and >= 0"
+        raise ValueError(msg)
     check_array("speed_factors", speed_factors, np.float64, (n_classes,))
     if not np.all(speed_factors > 0.0) or not np.all(np.isfinite(speed_factors)):
         msg = f"speed_factors must be finite and > 0, got {speed_factors}"
@@ -732,6 +741,7 @@ def advance_tick(
         targets.next_edge,
         specs.kwh_per_m,
         specs.is_bev,
+        slope,
         t,
         dt,
         speed_factors,

@@ -204,7 +204,9 @@ def _drive_reference(  # noqa: PLR0911, PLR0912 - one readable story
         reaches_head = step >= remaining - END_OF_EDGE_EPS_M
         if reaches_head:
             step = remaining
-        kwh_per_m = float(specs.kwh_per_m[spec, road_class])
+        kwh_per_m = float(specs.kwh_per_m[spec, road_class]) + payload_t * float(
+            specs.payload_slope()[spec]
+        )  # empty value + tonnes on board x per-tonne slope
         energy = step * kwh_per_m
         if is_bev and energy > float(state.soc_kwh[v]):
             # Battery empty on this edge: use what is left, stop here for the day.
@@ -305,7 +307,13 @@ def dispatch_tick_reference(
             if not idle_taxi:
                 continue
             time = float(targets.time_s[origin, int(state.node[v])])
-            if time <= max_pickup_s and time < best_time:  # strict: lowest index wins ties
+            if time > max_pickup_s:
+                continue
+            rank = int(state.dispatch_rank[v])
+            # ties go to the lower drawn rank, never to the lower row
+            if time < best_time or (
+                time == best_time and rank < int(state.dispatch_rank[best_taxi])
+            ):
                 best_time, best_taxi = time, v
         if best_taxi < 0:
             continue

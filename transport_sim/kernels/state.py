@@ -115,10 +115,21 @@ class SpecTable:
         fuel energy for combustion and fuel-cell vehicles).
     is_bev : bool[n_specs]
         True when the spec draws from a battery (SOC limited, can strand).
+    kwh_per_m_per_t : float64[n_specs] or None
+        Extra final energy per metre and tonne on board, kWh/(m t): a leg carrying
+        ``p`` tonnes draws ``kwh_per_m[spec, class] + p x kwh_per_m_per_t[spec]`` per
+        metre (``kwh_per_m`` is then the empty value).  ``None``: no payload effect.
     """
 
     kwh_per_m: np.ndarray
     is_bev: np.ndarray
+    kwh_per_m_per_t: np.ndarray | None = None
+
+    def payload_slope(self) -> np.ndarray:
+        """Return ``kwh_per_m_per_t`` (zeros when not given), float64[n_specs]."""
+        if self.kwh_per_m_per_t is None:
+            return np.zeros(self.kwh_per_m.shape[0], np.float64)
+        return np.ascontiguousarray(self.kwh_per_m_per_t, np.float64)
 
     @property
     def n_specs(self) -> int:
@@ -143,6 +154,9 @@ class FleetState:
     max_speed_mps: np.ndarray  # float64, vehicle speed cap (ships: service speed)
     max_charge_kw: np.ndarray  # float64, highest charging power the vehicle accepts
     dispatchable: np.ndarray  # bool, True for taxis: IDLE (not DONE) when legs run out
+    # int32, tie-break rank among equally close idle taxis (lower wins); the day plan
+    # draws it from the run's generator so that row order never decides a dispatch
+    dispatch_rank: np.ndarray
     # position
     status: np.ndarray  # int8, codes.STATUS_*
     node: np.ndarray  # int32, node at which the vehicle stands, or tail of `edge`
@@ -196,6 +210,7 @@ class FleetState:
             max_speed_mps=np.full(n, 40.0, np.float64),
             max_charge_kw=np.zeros(n, np.float64),
             dispatchable=np.zeros(n, np.bool_),
+            dispatch_rank=np.arange(n, dtype=np.int32),
             status=np.full(n, STATUS_OFF, np.int8),
             node=np.zeros(n, np.int32),
             edge=np.full(n, -1, np.int32),

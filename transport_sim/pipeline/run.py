@@ -48,6 +48,7 @@ def run_tables(
         same network file and fleet file (sweeps); fleets and stock are recomputed.
     """
     from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables, summarise
+    from transport_sim.accounting.calibration import calibration_table
     from transport_sim.kernels.cache import configure_numba_cache
 
     configure_numba_cache()  # a no-op when already set (CLI, earlier runs, Dask workers)
@@ -71,6 +72,7 @@ def run_tables(
             simulate_stock(scenario, fleet_def),
             dict(prepared.timings),
         )
+        prep.calibration_file()
     years = scenario.years
     seeds = day_seeds(scenario.run.seed, years, scenario.run.day_types)
     day_rows: list[pd.DataFrame] = []
@@ -78,11 +80,14 @@ def run_tables(
     hourly_frames: list[pd.DataFrame] = []
     series: list[pd.DataFrame] = []
     t_sim = 0.0
+    calibration_frames: list[pd.DataFrame] = []
     for year in years:
         for day_type in scenario.run.day_types:
             t0 = time.perf_counter()
             model = simulate_day(prep, year, day_type, seeds[(year, day_type)])
             t_sim += time.perf_counter() - t0
+            if year == years.start and day_type == scenario.run.day_types[0]:
+                calibration_frames.append(calibration_table(model, prep.calibration_file()))
             totals = model.fleet_totals()
             totals.insert(0, "day_type", day_type)
             totals.insert(0, "year", year)
@@ -150,6 +155,7 @@ def run_tables(
         "charger_hourly": pd.concat(hourly_frames, ignore_index=True),
         "timeseries": pd.concat(series, ignore_index=True),
         "stock": stock,
+        "calibration": pd.concat(calibration_frames, ignore_index=True),
     }
     return Results(tables=tables, meta=meta, scenario_toml=scenario.to_dict())
 

@@ -236,6 +236,73 @@ def freight_tonnage(
     return road_t / days, rail_t / days
 
 
+def road_day_weights(scenario: Scenario, fleet_def: FleetDefinition) -> dict[str, float]:
+    """Truck operating days per year each simulated day type stands for.
+
+    With weekday and holiday both simulated: ``operating_days - holidays`` and
+    ``holidays`` (``run.holiday_days_per_year``, capped at the operating days); with one
+    day type it stands for all ``operating_days_per_year`` (weekends are not simulated
+    separately: the truck fleet's 300 operating days already leave out rest days).
+    Matches :func:`transport_sim.accounting.annual.day_weights`.
+    """
+    days = float(fleet_def.fleet("truck").operating_days_per_year)
+    types = scenario.run.day_types
+    holidays = min(float(scenario.run.holiday_days_per_year), days)
+    if "holiday" in types and "weekday" in types:
+        return {"weekday": days - holidays, "holiday": holidays}
+    return {types[0]: days}
+
+
+def road_tonnes_per_operating_day(
+    year: int, scenario: Scenario, fleet_def: FleetDefinition
+) -> float:
+    """Road tonnes of a plain (weekday) operating day such that the year is conserved.
+
+    ``T`` solves ``sum_d days_d x activity_d x T = road_t_per_year`` over the simulated
+    day types (:func:`road_day_weights`; activity 1 on weekdays, the truck fleet's
+    ``holiday_activity_factor`` on holidays), so the simulated days, weighted as the
+    annual accounting weights them, carry exactly the year's road tonnage.
+    """
+    road_t, _ = freight_tonnage_t_per_year(year, scenario, fleet_def)
+    truck = fleet_def.fleet("truck")
+    weights = road_day_weights(scenario, fleet_def)
+    activity = {"weekday": 1.0, "holiday": truck.holiday_activity_factor}
+    denom = sum(days * activity[d] for d, days in weights.items())
+    return road_t / denom if denom > 0 else 0.0
+
+
+def road_class_tonnes_per_operating_day(
+    year: int, scenario: Scenario, fleet_def: FleetDefinition, long_haul: set[str]
+) -> dict[str, float]:
+    """Road tonnes of a plain operating day by truck class; rail takes long haul only.
+
+    The classes that are not long haul keep their ``class_tonnage_shares`` of the road
+    tonnage the year would have at the base-year rail share (urban delivery and regional
+    freight do not move to rail); the long-haul classes carry the rest, so a rail shift
+    beyond the base year comes out of long-haul road freight only.  The classes sum to
+    :func:`road_tonnes_per_operating_day` exactly.  If the rail share is so high that
+    long haul would go negative, long haul carries nothing and the other classes are
+    scaled down to the road total.
+    """
+    t_day = road_tonnes_per_operating_day(year, scenario, fleet_def)
+    road_t, rail_t = freight_tonnage_t_per_year(year, scenario, fleet_def)
+    base_share = scenario.policy.freight.rail_share.at(fleet_def.base_year)
+    per_day = t_day / road_t if road_t > 0 else 0.0
+    road_at_base_share_day = (road_t + rail_t) * (1.0 - base_share) * per_day
+    shares = dict(fleet_def.freight.class_tonnage_shares)
+    out = {c: shares.get(c, 0.0) * road_at_base_share_day for c in shares if c not in long_haul}
+    rest = t_day - sum(out.values())
+    if rest < 0.0:
+        scale = t_day / sum(out.values())
+        out = {c: t * scale for c, t in out.items()}
+        rest = 0.0
+    lh = {c: shares.get(c, 0.0) for c in shares if c in long_haul}
+    total_lh = sum(lh.values())
+    for c, s in lh.items():
+        out[c] = rest * (s / total_lh if total_lh > 0 else 1.0 / len(lh))
+    return out
+
+
 # ======================================================================================
 # purchases
 # ======================================================================================

@@ -26,6 +26,7 @@ import pandas as pd
 
 from transport_sim.errors import ResultsError, describe
 from transport_sim.report import targets as rt
+from transport_sim.report.calibration_section import calibration_headline, calibration_section
 from transport_sim.results.folder import (
     RESOLVED_SCENARIO,
     Results,
@@ -336,9 +337,11 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
     annual = tables["annual"]
     stock = tables.get("stock", pd.DataFrame())
     chargers = tables.get("chargers", pd.DataFrame())
+    calibration = tables.get("calibration")
     parts = [
         _header(meta),
         _headline(annual, meta),
+        calibration_headline(calibration),
         _co2_by_fleet(annual),
         _energy(annual),
     ]
@@ -348,6 +351,7 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
     parts.append(_reliability(annual))
     if not chargers.empty:
         parts.append(_worst_chargers(chargers))
+    parts.append(calibration_section(calibration))
     parts.append(_figures(figures))
     parts.append(_notes())
     return "\n\n".join(p.strip("\n") for p in parts if p) + "\n"

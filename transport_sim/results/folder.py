@@ -35,6 +35,7 @@ TABLE_FILES = {
     "charger_hourly": "charger_hourly.parquet",
     "timeseries": "timeseries.parquet",
     "stock": "stock.parquet",
+    "calibration": "calibration.parquet",
 }
 
 

@@ -76,6 +76,12 @@ class ScenarioMeta:
     description: str = _f("", "str", "free text")
     network: str = _f("../networks/shiyan_schematic.osm", "path", "OSM file of roads and water")
     fleet_file: str = _f("../fleets/shiyan.toml", "path", "fleet definition TOML")
+    calibration_file: str = _f(
+        "",
+        "str",
+        "base-year activity targets, demand parameters and fitted values (transport-sim "
+        "calibrate); default: <fleet file stem>_calibration.toml beside the fleet file",
+    )
 
 
 @dataclass(frozen=True)
@@ -237,6 +243,18 @@ class ChargingSettings:
     holiday_car_multiplier: float = _f(
         2.5, "float", "holiday-peak multiplier of service-area car charging demand", lo=0.0
     )
+    truck_reserve_soc: float = _f(
+        0.10,
+        "share",
+        "battery share a BEV truck, bus or ship keeps in reserve when judging whether it "
+        "reaches its next stop without charging (estimate, fleets/SOURCES.md S-charging-behaviour)",
+    )
+    truck_min_gain_soc: float = _f(
+        0.05,
+        "share",
+        "a plan-aware stop is made only when the SOC is at least this far below "
+        "charge_to_soc (no tiny top-ups; estimate, fleets/SOURCES.md S-charging-behaviour)",
+    )
 
 
 @dataclass(frozen=True)
@@ -258,6 +276,9 @@ class Scenario:
     policy: PolicySettings = _f(PolicySettings, "section", "policy levers")
     charging: ChargingSettings = _f(ChargingSettings, "section", "charging infrastructure")
     fleet_overrides: dict[str, Any] = _f(dict, "table", "deep-merged onto the fleet file")
+    calibration_overrides: dict[str, Any] = _f(
+        dict, "table", "deep-merged onto the calibration file (sweeps vary demand parameters)"
+    )
     source: Path | None = field(default=None, compare=False, metadata={"kind": "internal"})
 
     # ---------------------------------------------------------------- convenience
@@ -286,6 +307,14 @@ class Scenario:
         """Absolute path of the fleet file."""
         return (self.base_dir / self.scenario.fleet_file).resolve()
 
+    @property
+    def calibration_path(self) -> Path:
+        """Absolute path of the calibration file (default: beside the fleet file)."""
+        if not self.scenario.calibration_file:
+            fleet = self.fleet_path
+            return fleet.with_name(f"{fleet.stem}_calibration.toml")
+        return (self.base_dir / self.scenario.calibration_file).resolve()
+
     # ---------------------------------------------------------------- conversions
     def to_dict(self, *, resolve_paths: bool = True) -> dict[str, Any]:
         """Return the scenario as a plain TOML-ready dict (every default filled in)."""
@@ -293,6 +322,8 @@ class Scenario:
         if resolve_paths:
             out["scenario"]["network"] = str(self.network_path)
             out["scenario"]["fleet_file"] = str(self.fleet_path)
+            if self.scenario.calibration_file:  # the default stays "beside the fleet file"
+                out["scenario"]["calibration_file"] = str(self.calibration_path)
         return out
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
@@ -360,7 +391,7 @@ def _read_toml_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any
     base = _read_toml_with_extends(parent_path, (*seen, path.resolve()))
     # relative paths in the parent are relative to the parent's folder
     base_meta = base.setdefault("scenario", {})
-    for key in ("network", "fleet_file"):
+    for key in ("network", "fleet_file", "calibration_file"):
         if key in base_meta and key not in meta:
             base_meta[key] = str((parent_path.parent / base_meta[key]).resolve())
     base_meta.pop("name", None)
@@ -470,6 +501,19 @@ def _check_cross_fields(scen: Scenario) -> None:
     if not scen.fleet_path.exists():
         raise ScenarioError(
             describe(src, "scenario.fleet_file", scen.scenario.fleet_file, "fleet file not found")
+        )
+    _check_calibration_file(scen)
+
+
+def _check_calibration_file(scen: Scenario) -> None:
+    # an explicit calibration file must exist; the default one beside the fleet file is
+    # checked when a run loads it (FleetError, one line)
+    if scen.scenario.calibration_file and not scen.calibration_path.exists():
+        raise ScenarioError(
+            describe(
+                scen.source, "scenario.calibration_file", scen.scenario.calibration_file,
+                "calibration file not found",
+            )
         )
 
 

@@ -44,18 +44,18 @@ if TYPE_CHECKING:
     from transport_sim.sim.prepare import Prepared
 
 
-#: Default time-of-day speed factors (share of free-flow speed) for urban road classes:
-#: morning and evening peaks slow arterials and local streets.  Estimate (no Shiyan
-#: speed data): peak-hour urban speeds in Chinese prefecture-level cities are ~60-75 %
-#: of free flow.
-URBAN_PEAK = {7: 0.7, 8: 0.65, 9: 0.8, 17: 0.75, 18: 0.65, 19: 0.8}
+def default_speed_factors(peak_factors: tuple[float, ...] | None = None) -> np.ndarray:
+    """Return the ``[24, n_road_classes]`` time-of-day speed factors.
 
-
-def default_speed_factors() -> np.ndarray:
-    """Return the ``[24, n_road_classes]`` time-of-day speed factors used by default."""
+    ``peak_factors`` (24 shares of free-flow speed, calibration file
+    ``demand.peak_speed_factors``) slow the provincial and urban road classes; ``None``
+    is free flow everywhere.
+    """
+    if peak_factors is None:
+        return time_of_day_factors({})
     hourly = {}
     for name in ("provincial", "arterial", "collector", "local"):
-        hourly[name] = [URBAN_PEAK.get(h, 1.0) for h in range(24)]
+        hourly[name] = [float(f) for f in peak_factors]
     return time_of_day_factors(hourly)
 
 
@@ -73,6 +73,8 @@ class DaySettings:
     taxi_max_pickup_s: float
     taxi_pickup_dwell_s: float
     taxi_dropoff_dwell_s: float
+    truck_reserve_soc: float
+    truck_min_gain_soc: float
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, taxi_op: object) -> DaySettings:
@@ -89,6 +91,8 @@ class DaySettings:
             taxi_max_pickup_s=float(taxi_op.max_pickup_min) * SECONDS_PER_MINUTE,
             taxi_pickup_dwell_s=float(taxi_op.pickup_dwell_s),
             taxi_dropoff_dwell_s=float(taxi_op.dropoff_dwell_s),
+            truck_reserve_soc=ch.truck_reserve_soc,
+            truck_min_gain_soc=ch.truck_min_gain_soc,
         )
 
 
@@ -199,12 +203,23 @@ class TransportModel(mesa.Model):
         from transport_sim.charging.year_sites import build_year_sites
         from transport_sim.demand.dayplan import build_day_plan
         from transport_sim.kernels.cache import configure_numba_cache
-        from transport_sim.policy.turnover import freight_tonnage
+        from transport_sim.policy.turnover import (
+            road_class_tonnes_per_operating_day,
+            road_tonnes_per_operating_day,
+        )
 
         configure_numba_cache()  # before the first kernel compiles; a no-op once set
         scen, fleet_def = prepared.scenario, prepared.fleet_def
         rng_cars, rng_plan, rng_model = (np.random.default_rng(s) for s in seed_sequence.spawn(3))
-        road_t_day, _ = freight_tonnage(year, scen, fleet_def)
+        # road tonnes of a plain operating day, set so that the weighted day types carry
+        # exactly the year's road tonnage (holidays run at the fleet's holiday activity)
+        road_t_day = road_tonnes_per_operating_day(year, scen, fleet_def)
+        cal = prepared.calibration_file()
+        long_haul = {
+            c for c, cls_ in fleet_def.fleet("truck").classes.items()
+            if cls_.payload_t >= cal.demand["long_haul_payload_t"]
+        }
+        by_class = road_class_tonnes_per_operating_day(year, scen, fleet_def, long_haul)
         sites = build_year_sites(
             prepared.context, scen, fleet_def, prepared.stock, year, plug_overrides
         )
@@ -220,9 +235,12 @@ class TransportModel(mesa.Model):
             rng_plan,
             background,
             sites,
+            calibration=cal,
+            road_tonnes_by_class=by_class,
         )
         settings = DaySettings.from_scenario(scen, fleet_def.fleet("taxi").operation)
-        return cls(prepared.context, plan, sites, settings, rng=rng_model)
+        speed = default_speed_factors(cal.demand["peak_speed_factors"])
+        return cls(prepared.context, plan, sites, settings, rng=rng_model, speed_factors=speed)
 
     # ------------------------------------------------------------------ inspection
     def count_status(self, status: int) -> int:

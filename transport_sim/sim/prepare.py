@@ -24,6 +24,7 @@ from transport_sim.scenario.settings import Scenario
 
 if TYPE_CHECKING:
     from transport_sim.demand.context import RunContext
+    from transport_sim.fleets.calibration import Calibration
     from transport_sim.fleets.specs import FleetDefinition
     from transport_sim.network import Network
     from transport_sim.sim.model import TransportModel
@@ -39,6 +40,15 @@ class Prepared:
     context: RunContext
     stock: pd.DataFrame
     timings: dict[str, float]
+    calibration: Calibration | None = None
+
+    def calibration_file(self) -> Calibration:
+        """Return the scenario's calibration (loaded on first use)."""
+        if self.calibration is None:
+            from transport_sim.fleets.calibration import load_calibration
+
+            self.calibration = load_calibration(self.scenario, self.fleet_def)
+        return self.calibration
 
 
 def log_progress(progress: bool, text: str) -> None:
@@ -50,6 +60,7 @@ def log_progress(progress: bool, text: str) -> None:
 def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
     """Load the network and fleets, build the shared context and the stock trajectory."""
     from transport_sim.demand.context import build_context
+    from transport_sim.fleets.calibration import load_calibration
     from transport_sim.fleets.reader import load_fleets_for
     from transport_sim.kernels.cache import configure_numba_cache
     from transport_sim.network import load_network
@@ -66,6 +77,7 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
             f"{scenario.source}: run.start_year = {scenario.run.start_year}: must equal the fleet "
             f"file's base year {fleet_def.base_year} ({fleet_def.path})"
         )
+    calibration = load_calibration(scenario, fleet_def)
     timings["fleets_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     network = load_network(scenario.network_path)
@@ -80,12 +92,17 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
     warn_vehicle_scale(scenario, {f: fleet_def.fleet(f).stock for f in ("taxi", "truck")})
     warn_tick(scenario, network.roads.edge_travel_time_s)
     t0 = time.perf_counter()
-    context = build_context(network, fleet_def.fleet("bus").operation)
+    context = build_context(
+        network,
+        fleet_def.fleet("bus").operation,
+        taxi_area_radius_m=calibration.demand["taxi_area_radius_m"],
+        taxi_zone_weight=calibration.demand["taxi_zone_weight"],
+    )
     timings["context_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     stock = simulate_stock(scenario, fleet_def)
     timings["policy_s"] = time.perf_counter() - t0
-    return Prepared(scenario, network, fleet_def, context, stock, timings)
+    return Prepared(scenario, network, fleet_def, context, stock, timings, calibration)
 
 
 def day_seeds(

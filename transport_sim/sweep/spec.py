@@ -478,11 +478,16 @@ def sweep_from_dict(  # noqa: PLR0912
 def run_id_of(scenario: Scenario, seed: int, file_hashes: dict[Path, str] | None = None) -> str:
     """Return the id of a run: a short SHA-256 of its resolved scenario and seed.
 
-    The network and fleet file paths enter the hash as the SHA-256 of their contents.
+    The network, fleet and calibration file paths enter the hash as the SHA-256 of their
+    contents.
     """
     data = scenario.to_dict(resolve_paths=True)
     data["scenario"]["network"] = "sha256:" + file_sha256(scenario.network_path, file_hashes)
     data["scenario"]["fleet_file"] = "sha256:" + file_sha256(scenario.fleet_path, file_hashes)
+    if scenario.calibration_path.exists():  # the fitted demand values are part of a run
+        data["scenario"]["calibration_file"] = "sha256:" + file_sha256(
+            scenario.calibration_path, file_hashes
+        )
     payload = canonical_json({"scenario": data, "seed": int(seed)})
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:RUN_ID_HEX]
 
