@@ -351,12 +351,9 @@ def _tariff(r: _Reader, table: Mapping[str, Any]) -> Tariff:
         raise r.fail("electricity.ratio", ratio, "expected {period = multiple of flat}")
     period_of: list[str | None] = [None] * HOURS_PER_DAY
     price = np.zeros(HOURS_PER_DAY)
+    _check_periods(r, hours, ratio)
     for period, listed in hours.items():
         field = f"electricity.hours.{period}"
-        if period not in TOU_PERIODS:
-            raise r.fail(field, listed, f"unknown period; accepted: {', '.join(TOU_PERIODS)}")
-        if period not in ratio:
-            raise r.fail(f"electricity.ratio.{period}", None, "missing: give the period's ratio")
         factor = r.number(ratio[period], f"electricity.ratio.{period}")
         if not isinstance(listed, list):
             raise r.fail(field, listed, "expected a list of hours 0..23")
@@ -372,16 +369,29 @@ def _tariff(r: _Reader, table: Mapping[str, Any]) -> Tariff:
     if missing:
         raise r.fail("electricity.hours", missing, "hours in no period: the tariff must "
                      "cover the 24 hours of the day")
+    return Tariff(price, tuple(str(p) for p in period_of), _off_site_hours(r, table))
+
+
+def _check_periods(r: _Reader, hours: Mapping[str, Any], ratio: Mapping[str, Any]) -> None:
+    for period, listed in hours.items():
+        if period not in TOU_PERIODS:
+            raise r.fail(f"electricity.hours.{period}", listed,
+                         f"unknown period; accepted: {', '.join(TOU_PERIODS)}")
+        if period not in ratio:
+            raise r.fail(f"electricity.ratio.{period}", None, "missing: give the period's ratio")
     for period in ratio:
         if period not in hours:
             raise r.fail(f"electricity.ratio.{period}", ratio[period], "period has no hours")
+
+
+def _off_site_hours(r: _Reader, table: Mapping[str, Any]) -> tuple[int, ...]:
     off = table.get("off_site_hours")
     if (not isinstance(off, list) or not off
             or not all(isinstance(h, int) and not isinstance(h, bool) and 0 <= h < 24
                        for h in off)):
         raise r.fail("electricity.off_site_hours", off, "expected a non-empty list of hours "
                      "0..23")
-    return Tariff(price, tuple(str(p) for p in period_of), tuple(off))
+    return tuple(off)
 
 
 def _chargers(r: _Reader, table: Mapping[str, Any]) -> ChargerCosts:

@@ -48,10 +48,15 @@ def run_tables(
         same network file and fleet file (sweeps); fleets and stock are recomputed.
     """
     from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables, summarise
+    from transport_sim.accounting.costs import charging_energy, cost_tables, with_hourly_energy
+    from transport_sim.fleets.costs import load_costs
 
     if seed is not None:
         scenario = scenario.with_overrides({"run.seed": int(seed)})
     t_start = time.perf_counter()
+    from transport_sim.fleets.reader import load_fleets_for
+
+    cost_data = load_costs(scenario.cost_path, load_fleets_for(scenario))  # fail early
     if prepared is None:
         prep = prepare(scenario, progress=progress)
     else:
@@ -74,6 +79,7 @@ def run_tables(
     day_rows: list[pd.DataFrame] = []
     charger_frames: list[pd.DataFrame] = []
     hourly_frames: list[pd.DataFrame] = []
+    energy_frames: list[pd.DataFrame] = []
     series: list[pd.DataFrame] = []
     t_sim = 0.0
     for year in years:
@@ -100,6 +106,8 @@ def run_tables(
                 totals.loc[mask, cols] = totals.loc[mask, cols] * factor
             day_rows.append(totals)
             chg, hourly = charger_tables(model, year, day_type)
+            energy_frames.append(charging_energy(model, year, day_type))
+            hourly = with_hourly_energy(hourly, energy_frames[-1])
             charger_frames.append(chg)
             hourly_frames.append(hourly)
             ts = model.datacollector.get_model_vars_dataframe().copy()
@@ -115,6 +123,8 @@ def run_tables(
     days = pd.concat(day_rows, ignore_index=True)
     annual = annual_table(days, prep)
     chargers = pd.concat(charger_frames, ignore_index=True)
+    energy = pd.concat(energy_frames, ignore_index=True)
+    costs, tco = cost_tables(days, prep, chargers, energy, cost_data)
     meta = {
         **marker("run"),
         "package": "transport_sim",
@@ -141,7 +151,15 @@ def run_tables(
         "charger_hourly": pd.concat(hourly_frames, ignore_index=True),
         "timeseries": pd.concat(series, ignore_index=True),
         "stock": prep.stock,
+        "charging_energy": energy,
+        "costs": costs,
+        "tco": tco,
     }
+    from transport_sim.accounting.outcomes import OUTCOMES, compute_outcomes
+
+    table_outcomes = {o.name for o in OUTCOMES if o.table is not None}
+    meta.update({k: v for k, v in compute_outcomes(annual, chargers, tables).items()
+                 if k in table_outcomes})
     return Results(tables=tables, meta=meta, scenario_toml=scenario.to_dict())
 
 

@@ -33,6 +33,9 @@ TABLE_FILES = {
     "charger_hourly": "charger_hourly.parquet",
     "timeseries": "timeseries.parquet",
     "stock": "stock.parquet",
+    "charging_energy": "charging_energy.parquet",
+    "costs": "costs.parquet",
+    "tco": "tco.parquet",
 }
 
 

@@ -15,6 +15,7 @@ fields take the defaults documented on each dataclass field)::
     [policy.freight]     rail_share, road_tonnage_growth
     [policy.passenger]   public_transport_share
     [charging]   coverage, plugs, power, charging thresholds
+    [costs]      carbon_price_cny_per_t (curve); prices live in scenario.cost_file
     [fleet_overrides]    deep-merged onto the fleet file (same structure)
 
 Curves are ``{year = value}`` tables (see :mod:`transport_sim.scenario.curves`).
@@ -82,6 +83,9 @@ class ScenarioMeta:
     description: str = _f("", "str", "free text")
     network: str = _f("../networks/shiyan_schematic.osm", "path", "OSM file of roads and water")
     fleet_file: str = _f("../fleets/shiyan.toml", "path", "fleet definition TOML")
+    cost_file: str = _f(
+        "", "str", "cost data TOML (prices, tariffs); empty: costs.toml beside the fleet file"
+    )
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,9 @@ class FleetPolicy:
         choices=EMISSION_STANDARDS,
     )
     phase_out_year: int | None = _f(None, "year_or_none", "year by which the phase-out is done")
+    nev_purchase_subsidy_share: Curve = _f(
+        _const(0.0), "share_curve", "share of an NEV's purchase price paid by a subsidy"
+    )
 
 
 @dataclass(frozen=True)
@@ -237,6 +244,15 @@ class ChargingSettings:
 
 
 @dataclass(frozen=True)
+class CostSettings:
+    """``[costs]``: price levers of a scenario (the prices themselves are in the cost file)."""
+
+    carbon_price_cny_per_t: Curve = _f(
+        _const(0.0), "curve", "carbon price on tank-to-wheel CO2, CNY per t", lo=0.0, hi=1e5
+    )
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A fully validated scenario.
 
@@ -254,6 +270,7 @@ class Scenario:
     hydrogen: HydrogenSettings = _f(HydrogenSettings, "section", "hydrogen pathways")
     policy: PolicySettings = _f(PolicySettings, "section", "policy levers")
     charging: ChargingSettings = _f(ChargingSettings, "section", "charging infrastructure")
+    costs: CostSettings = _f(CostSettings, "section", "cost levers (carbon price)")
     fleet_overrides: dict[str, Any] = _f(dict, "table", "deep-merged onto the fleet file")
     source: Path | None = field(default=None, compare=False, metadata={"kind": "internal"})
 
@@ -283,6 +300,13 @@ class Scenario:
         """Absolute path of the fleet file."""
         return (self.base_dir / self.scenario.fleet_file).resolve()
 
+    @property
+    def cost_path(self) -> Path:
+        """Absolute path of the cost data file (default: ``costs.toml`` beside the fleet file)."""
+        if not self.scenario.cost_file:
+            return self.fleet_path.parent / "costs.toml"
+        return (self.base_dir / self.scenario.cost_file).resolve()
+
     # ---------------------------------------------------------------- conversions
     def to_dict(self, *, resolve_paths: bool = True) -> dict[str, Any]:
         """Return the scenario as a plain TOML-ready dict (every default filled in)."""
@@ -290,6 +314,7 @@ class Scenario:
         if resolve_paths:
             out["scenario"]["network"] = str(self.network_path)
             out["scenario"]["fleet_file"] = str(self.fleet_path)
+            out["scenario"]["cost_file"] = str(self.cost_path)
         return out
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
@@ -368,8 +393,8 @@ def _read_toml_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any
     base = _read_toml_with_extends(parent_path, (*seen, path.resolve()))
     # relative paths in the parent are relative to the parent's folder
     base_meta = base.setdefault("scenario", {})
-    for key in ("network", "fleet_file"):
-        if key in base_meta and key not in meta:
+    for key in ("network", "fleet_file", "cost_file"):
+        if base_meta.get(key) and key not in meta:
             base_meta[key] = str((parent_path.parent / base_meta[key]).resolve())
     base_meta.pop("name", None)
     return deep_merge(base, data)

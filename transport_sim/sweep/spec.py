@@ -211,7 +211,7 @@ class Sweep:
             "base": str(self.base_path),
             "design": self.design.kind,
         }
-        if self.design.kind != "grid":
+        if self.design.kind not in ("grid", "oat"):
             head["samples"] = self.design.samples
         if self.design.kind == "sobol":
             head["second_order"] = self.design.second_order
@@ -319,9 +319,10 @@ def sweep_from_dict(  # noqa: PLR0912
     if kind not in DESIGN_KINDS:
         raise fail("sweep.design", kind, f"expected one of: {', '.join(DESIGN_KINDS)}")
     samples = head.get("samples")
-    if kind == "grid":
+    if kind in ("grid", "oat"):
         if samples is not None:
-            raise fail("sweep.samples", samples, "grid designs take no samples (lhs/sobol only)")
+            raise fail("sweep.samples", samples,
+                        f"{kind} designs take no samples (lhs/sobol only)")
         samples = 0
     elif isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise fail("sweep.samples", samples, f"{kind} designs need samples = a positive integer")
