@@ -110,7 +110,7 @@ def test_number_without_source_is_refused(tmp_path: Path, fleet_def) -> None:
 def test_missing_price_is_refused(tmp_path: Path, fleet_def) -> None:
     path = _edited(tmp_path, "ship.official = {diesel = 600000.0, bev = 1000000.0}",
                    "ship.official = {diesel = 600000.0}")
-    with pytest.raises(CostDataError, match="purchase_price_cny.ship.official.bev"):
+    with pytest.raises(CostDataError, match=re.escape("purchase_price_cny.ship.official.bev")):
         load_costs(path, fleet_def)
 
 

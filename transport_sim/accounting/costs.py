@@ -12,6 +12,8 @@ one row per (year, fleet, size_class, powertrain, item):
   hourly energy the fleet drew from the simulated chargers, and at the off-site (night)
   price for the electricity it used but no simulated charger delivered.
 * ``maintenance``: vehicle-km x CNY/km.
+* ``rail_freight``: tonne-km moved by rail x the railway's price per tonne-km (fleet
+  ``rail_freight``; the price covers the railway's energy, capital and crews).
 * ``carbon``: the scenario's carbon price x tank-to-wheel CO2.
 * ``charger_capital``, ``charger_om``: plugs added during the run (capital per kW by power
   class plus grid connection), annualised over the charger life; upkeep of every installed
@@ -42,9 +44,10 @@ if TYPE_CHECKING:
     from transport_sim.sim.prepare import Prepared
 
 COST_ITEMS = ("vehicle_capital", "subsidy", "energy", "maintenance", "carbon",
-              "charger_capital", "charger_om")
+              "charger_capital", "charger_om", "rail_freight")
 #: Items that use resources (transfers -- subsidy, carbon -- left out).
-RESOURCE_ITEMS = ("vehicle_capital", "energy", "maintenance", "charger_capital", "charger_om")
+RESOURCE_ITEMS = ("vehicle_capital", "energy", "maintenance", "charger_capital", "charger_om",
+                  "rail_freight")
 COST_COLUMNS = ("year", "fleet", "size_class", "powertrain", "item", "cash_cny",
                 "annualised_cny", "discount_factor")
 TCO_COLUMNS = ("year", "fleet", "size_class", "powertrain", "price_cny", "life_years",
@@ -168,8 +171,9 @@ def electricity_cost_cny(site_hourly_kwh: np.ndarray, used_kwh: float, costs: Co
     return used_kwh * at_sites / charged
 
 
-def cost_tables(days: pd.DataFrame, prep: Prepared, chargers: pd.DataFrame,
-                energy: pd.DataFrame, costs: CostData) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cost_tables(days: pd.DataFrame, prep: Prepared, annual: pd.DataFrame,
+                chargers: pd.DataFrame, energy: pd.DataFrame, costs: CostData
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return ``costs.parquet`` and ``tco.parquet`` of a run.
 
     Parameters
@@ -179,6 +183,8 @@ def cost_tables(days: pd.DataFrame, prep: Prepared, chargers: pd.DataFrame,
         vehicles (the input of :func:`~transport_sim.accounting.annual.annual_table`).
     prep
         The run's inputs (scenario, fleet definition, stock).
+    annual
+        ``annual.parquet`` (its rail-freight rows are costed per tonne-km).
     chargers, energy
         ``chargers.parquet`` and the charging-energy table (:func:`charging_energy`).
     costs
@@ -222,6 +228,12 @@ def cost_tables(days: pd.DataFrame, prep: Prepared, chargers: pd.DataFrame,
                 cny = carbon_price * rec.co2_ttw_t
                 add(year, rec.fleet, rec.size_class, rec.powertrain, "carbon", cny, cny)
 
+    rail = annual[annual["fleet"] == "rail_freight"]
+    for rec in rail.itertuples(index=False):
+        cny = rec.tkm * costs.rail_cny_per_tkm
+        if cny:
+            add(int(rec.year), "rail_freight", ALL_CLASSES, rec.powertrain, "rail_freight", cny,
+                cny)
     rows += _charger_rows(chargers, site_energy, costs, years)
     table = pd.DataFrame(rows, columns=list(COST_COLUMNS[:-1]))
     table = (table.groupby(list(COST_COLUMNS[:5]), sort=True)[["cash_cny", "annualised_cny"]]

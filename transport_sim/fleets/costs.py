@@ -42,7 +42,7 @@ FUEL_PRICE_KEYS = {
     "hydrogen": "hydrogen_cny_per_kg",
 }
 _SECTIONS = ("meta", "learning", "fuel_cell_kw", "purchase_price_cny", "maintenance_cny_per_km",
-             "fuel_price", "electricity", "chargers", "sources")
+             "fuel_price", "electricity", "freight", "chargers", "sources")
 _LEARNING_KEYS = (
     "battery_pack_cny_per_kwh", "battery_learning_rate", "battery_output_growth",
     "battery_floor_cny_per_kwh", "fuel_cell_cny_per_kw", "fuel_cell_learning_rate",
@@ -130,6 +130,8 @@ class CostData:
         ``{carrier: Curve}`` in CNY per carrier unit (L or kg), electricity excluded.
     tariff, chargers
         Electricity tariff and charger costs.
+    rail_cny_per_tkm
+        What rail freight costs per tonne-km (the railway's full price).
     """
 
     path: Path
@@ -143,6 +145,7 @@ class CostData:
     tariff: Tariff
     chargers: ChargerCosts
     sources: Mapping[str, str]
+    rail_cny_per_tkm: float = 0.0
 
     def battery_cny_per_kwh(self, year: int) -> float:
         """Battery pack price in ``year`` (learning curve)."""
@@ -260,6 +263,9 @@ def load_costs(path: str | Path, fleet_def: FleetDefinition) -> CostData:
     fuel = _fuel_prices(r, r.table(data, "fuel_price"))
     tariff = _tariff(r, r.table(data, "electricity"))
     chargers = _chargers(r, r.table(data, "chargers"))
+    freight = r.table(data, "freight")
+    r.keys(freight, ("rail_cny_per_tkm",), "freight")
+    rail = r.number(freight.get("rail_cny_per_tkm"), "freight.rail_cny_per_tkm")
     sources = _sources(r, data)
     return CostData(
         path=path, base_year=base_year, discount_rate=discount,
@@ -267,6 +273,7 @@ def load_costs(path: str | Path, fleet_def: FleetDefinition) -> CostData:
         purchase_price_cny=MappingProxyType(prices),
         maintenance_cny_per_km=MappingProxyType(maint), fuel_price=MappingProxyType(fuel),
         tariff=tariff, chargers=chargers, sources=MappingProxyType(sources),
+        rail_cny_per_tkm=rail,
     )
 
 

@@ -124,7 +124,7 @@ def run_tables(
     annual = annual_table(days, prep)
     chargers = pd.concat(charger_frames, ignore_index=True)
     energy = pd.concat(energy_frames, ignore_index=True)
-    costs, tco = cost_tables(days, prep, chargers, energy, cost_data)
+    costs, tco = cost_tables(days, prep, annual, chargers, energy, cost_data)
     meta = {
         **marker("run"),
         "package": "transport_sim",
