@@ -39,6 +39,8 @@ ABATEMENT_COLUMNS: Final = ("run", "fleet", "year", "delta_cost_cny", "avoided_c
 #: Rows of ``abatement.csv`` with the cumulative (levelised) value carry this year.
 CUMULATIVE: Final = -1
 TOP_SITES: Final = 10
+#: Fleets drawn as one segment of the by-fleet abatement curve of ``compare``.
+CURVE_GROUPS: Final = {"truck": "freight (road + rail)", "rail_freight": "freight (road + rail)"}
 
 
 # ======================================================================================
@@ -200,7 +202,8 @@ def fig_charging_load(hourly: pd.DataFrame) -> Figure:
     years = sorted(city["year"].unique())
     for year in dict.fromkeys((years[0], years[-1])):
         for day_type, grp in city[city["year"] == year].groupby("day_type"):
-            ax.step(grp["hour"], grp["energy_kwh"] / 1e3, where="post",
+            load = grp["energy_kwh"].to_numpy() / 1e3
+            ax.step([*grp["hour"], 24], [*load, load[-1]], where="post",
                     label=f"{year} {day_type}")
     ax.set_xlabel("hour of day")
     ax.set_ylabel("charging load (MW, hourly mean)")
@@ -378,8 +381,14 @@ def compare_costs(runs: Sequence[object], names: Sequence[str], folder: Path
     table = pd.concat([abatement_table(tables[0], t, n)
                        for t, n in zip(tables[1:], names[1:], strict=True)], ignore_index=True)
     table.to_csv(Path(folder) / ABATEMENT_CSV, index=False)
-    cum = table[(table["year"] == CUMULATIVE) & (table["fleet"] != ALL_FLEETS)]
-    undiscounted = (table[(table["year"] != CUMULATIVE) & (table["fleet"] != ALL_FLEETS)]
+    # on the curve, road and rail freight are one segment: a rail shift moves CO2 and
+    # cost from the trucks to the railway
+    curve = table[table["fleet"] != ALL_FLEETS].assign(
+        fleet=lambda t: t["fleet"].replace(CURVE_GROUPS))
+    curve = curve.groupby(["run", "fleet", "year"], as_index=False, sort=False)[
+        ["delta_cost_cny", "avoided_co2_t"]].sum()
+    cum = curve[curve["year"] == CUMULATIVE]
+    undiscounted = (curve[curve["year"] != CUMULATIVE]
                     .groupby(["run", "fleet"])["avoided_co2_t"].sum())
     multi = len(names) > 2
     segments = mac_segments(
