@@ -417,11 +417,15 @@ def sweep_from_dict(  # noqa: PLR0912
 def run_id_of(scenario: Scenario, seed: int, file_hashes: dict[Path, str] | None = None) -> str:
     """Return the id of a run: a short SHA-256 of its resolved scenario and seed.
 
-    The network and fleet file paths enter the hash as the SHA-256 of their contents.
+    The network, fleet and cost file paths enter the hash as the SHA-256 of their contents.
     """
     data = scenario.to_dict(resolve_paths=True)
     data["scenario"]["network"] = "sha256:" + file_sha256(scenario.network_path, file_hashes)
     data["scenario"]["fleet_file"] = "sha256:" + file_sha256(scenario.fleet_path, file_hashes)
+    cost = scenario.cost_path
+    data["scenario"]["cost_file"] = (
+        "sha256:" + file_sha256(cost, file_hashes) if cost.is_file() else "missing"
+    )
     payload = canonical_json({"scenario": data, "seed": int(seed)})
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:RUN_ID_HEX]
 
