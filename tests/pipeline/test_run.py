@@ -212,3 +212,25 @@ def test_costs_grid_load_and_charging_energy_are_consistent(plan_results: Result
     assert (city["peak_kw"] <= city["installed_kw"]).all()
     assert plan_results.meta["charging_peak_kw"] == pytest.approx(city["peak_kw"].max())
     assert plan_results.meta["npv_cost_cny"] > 0
+
+
+def test_compare_prints_cny_per_tonne_and_draws_the_curve(
+    plan_results: Results, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from transport_sim.cli import main
+    from transport_sim.results.folder import write_results
+
+    base = run_tables(small(REPO / "experiments" / "baseline.toml"))
+    write_results(base, tmp_path / "baseline")
+    write_results(plan_results, tmp_path / "plan")
+    code = main(["compare", str(tmp_path / "baseline"), str(tmp_path / "plan"),
+                 "--out", str(tmp_path / "cmp")])
+    out = capsys.readouterr().out
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("abatement cost, shiyan_plan:"))
+    assert "CNY/t" in line
+    assert (tmp_path / "cmp" / "mac_curve.png").is_file()
+    table = pd.read_csv(tmp_path / "cmp" / "abatement.csv")
+    total = table[(table["fleet"] == "all") & (table["year"] == -1)]
+    assert total["avoided_co2_t"].item() > 0  # the plan avoids CO2 against the baseline
+    assert "## Abatement cost" in (tmp_path / "cmp" / "compare.md").read_text(encoding="utf-8")
