@@ -45,7 +45,8 @@ RUN_ID_HEX = 16
 DEFAULT_SEED = 20240601
 DEFAULT_OUTCOMES: tuple[str, ...] = ("peak_co2_wtw_t", "cumulative_co2_wtw_t", "co2_2030_wtw_t")
 #: Tables a run may keep per run, and the default.
-RUN_TABLES: tuple[str, ...] = ("annual", "chargers", "charger_hourly", "timeseries", "stock")
+RUN_TABLES: tuple[str, ...] = ("annual", "chargers", "charger_hourly", "timeseries", "stock",
+                               "costs", "tco", "charging_energy")
 DEFAULT_TABLES: tuple[str, ...] = ("annual", "chargers")
 #: Columns of ``design.parquet`` before the parameter columns.
 DESIGN_COLUMNS: tuple[str, ...] = ("run", "run_id", "point", "replication", "seed")
