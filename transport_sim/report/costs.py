@@ -175,10 +175,11 @@ def fig_mac_curve(segments: pd.DataFrame, title: str) -> Figure:
 
 def fig_costs_by_item(costs: pd.DataFrame) -> Figure:
     """Annualised cost per year, stacked by item (transfers drawn apart)."""
-    from transport_sim.report.style import new_figure
+    from transport_sim.report.style import integer_years, new_figure
 
     fig = new_figure(8.0, 4.5)
     ax = fig.add_subplot()
+    integer_years(ax)
     table = costs.pivot_table(index="year", columns="item", values="annualised_cny",
                               aggfunc="sum", fill_value=0.0) / 1e6
     bottom = np.zeros(len(table))
