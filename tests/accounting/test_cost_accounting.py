@@ -173,3 +173,36 @@ def test_mac_from_one_lever_at_a_time_summary() -> None:
     assert list(seg["label"]) == ["saving", "expensive"]
     assert seg["cny_per_t"].tolist() == pytest.approx([-20.0, 10.0])
     assert seg["avoided_t"].tolist() == pytest.approx([6.0, 12.0])
+
+
+def test_vehicle_capital_is_annualised_over_the_life_with_subsidy(costs) -> None:
+    from transport_sim.accounting.costs import _vehicle_rows
+    from transport_sim.fleets.costs import capital_recovery_factor
+    from transport_sim.scenario.settings import load_scenario
+
+    scen = load_scenario(REPO / "experiments" / "baseline.toml").with_overrides({
+        "run.end_year": 2040, "policy.bus.nev_purchase_subsidy_share": 0.25})
+    prep = SimpleNamespace(scenario=scen, fleet_def=load_fleets(REPO / "fleets" / "shiyan.toml"))
+    stock = pd.DataFrame({"year": [2025], "fleet": ["bus"], "size_class": ["standard"],
+                          "powertrain": ["bev"], "standard": ["nev"], "vehicles": [10],
+                          "retired": [0], "phased_out": [0], "purchased": [10]})
+    rows = pd.DataFrame(_vehicle_rows(stock, prep, costs, list(scen.years)),
+                        columns=["year", "fleet", "size_class", "powertrain", "item", "cash_cny",
+                                 "annualised_cny"])
+    price = costs.vehicle_price_cny("bus", "standard", "bev", 2025, 250.0)
+    life = prep.fleet_def.fleet("bus").classes["standard"].age.lifetime_mean_years
+    assert life == 10.0
+    capital = rows[rows["item"] == "vehicle_capital"].set_index("year")
+    # paid once, then 10 x P x CRF(8 %, 10 yr) in each of the 10 years of its life
+    assert capital.loc[2025, "cash_cny"] == pytest.approx(10 * price)
+    assert (capital.drop(index=2025)["cash_cny"] == 0).all()
+    assert list(capital.index) == list(range(2025, 2035))
+    assert np.allclose(capital["annualised_cny"],
+                       10 * price * capital_recovery_factor(0.08, 10.0))
+    # bought at the start of 2025 and paid back at the ends of 2025..2034: the annuities,
+    # discounted to the start of 2025, are worth exactly the price
+    pv = sum(a / 1.08 ** (y - 2024) for y, a in capital["annualised_cny"].items())
+    assert pv == pytest.approx(10 * price)
+    subsidy = rows[rows["item"] == "subsidy"].set_index("year")
+    assert subsidy.loc[2025, "cash_cny"] == pytest.approx(-0.25 * 10 * price)
+    assert np.allclose(subsidy["annualised_cny"], -0.25 * capital["annualised_cny"])
