@@ -328,6 +328,8 @@ def _grid_markdown(hourly: pd.DataFrame, chargers: pd.DataFrame) -> str:
                   f"{r.peak_kw:,.0f}", f"{r.peak_hour:02d}:00", f"{r.installed_kw:,.0f}",
                   f"{r.peak_kw / r.installed_kw:.0%}" if r.installed_kw > 0 else "-"]
                  for r in top.itertuples(index=False)]
+    city = (city.sort_values(["year", "peak_kw"], ascending=[True, False])
+            .groupby("year", sort=True).head(1))  # each year at its peakiest day type
     city_rows = [[str(r.year), r.day_type, f"{r.peak_kw / 1e3:,.2f}", f"{r.peak_hour:02d}:00",
                   f"{r.installed_kw / 1e3:,.1f}", f"{r.energy_kwh / 1e3:,.1f}"]
                  for r in city.itertuples(index=False)]
@@ -343,7 +345,8 @@ def _grid_markdown(hourly: pd.DataFrame, chargers: pd.DataFrame) -> str:
         _md(["site", "kind", "year", "day", "peak kW", "hour", "installed kW", "peak/installed"],
             site_rows),
         "",
-        "City-wide charging peak:",
+        "City-wide charging peak (each year's day type with the highest peak; every day "
+        "type in `charger_hourly.parquet`):",
         "",
         _md(["year", "day", "peak MW", "hour", "installed MW", "energy MWh/day"], city_rows),
     ])
