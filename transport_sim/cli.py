@@ -344,6 +344,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else _timestamped("compare")
     path = compare_results(args.dirs, out)
     print(f"comparison: {path}")
+    from transport_sim.report.costs import ABATEMENT_CSV, headline
+
+    if (path / ABATEMENT_CSV).exists():
+        import pandas as pd
+
+        for line in headline(pd.read_csv(path / ABATEMENT_CSV)):
+            print(f"abatement cost, {line}")
     return EXIT_OK
 
 

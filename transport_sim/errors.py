@@ -42,6 +42,10 @@ class UnreachableError(TransportSimError):
     """A site, stop or port cannot be reached on the network (no route between the nodes)."""
 
 
+class CostDataError(TransportSimError):
+    """A cost file is invalid: negative price, unknown powertrain, a tariff not covering 24 h."""
+
+
 class ResultsError(TransportSimError):
     """A results folder cannot be written (exists already, or is not a results folder)."""
 

@@ -344,6 +344,7 @@ SOURCE_ID = re.compile(r"(?<![\w-])S-[a-z0-9]+(?:-[a-z0-9]+)*")
 #: Files that cite SOURCES.md entries (fleet file, scenarios, code and network notes).
 CITING_FILES = (
     FLEET_FILE,
+    REPO / "fleets" / "costs.toml",
     *sorted((REPO / "experiments").glob("*.toml")),
     REPO / "fleets" / "README.md",
     REPO / "transport_sim" / "fleets" / "factors.py",

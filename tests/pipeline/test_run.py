@@ -183,3 +183,54 @@ def test_energy_per_km_inside_public_ranges(plan_results: Results) -> None:
         else:
             per_km = row["diesel_l" if powertrain == "diesel" else "petrol_l"].sum() / vkm * 100
         assert lo <= per_km <= hi, (fleet, powertrain, per_km)
+
+
+def test_costs_grid_load_and_charging_energy_are_consistent(plan_results: Results) -> None:
+    from transport_sim.accounting.costs import COST_COLUMNS, COST_ITEMS, TCO_COLUMNS
+    from transport_sim.accounting.grid import city_peak_load, site_peak_load
+
+    costs, tco = plan_results["costs"], plan_results["tco"]
+    assert list(costs.columns) == list(COST_COLUMNS)
+    assert set(costs["item"]) <= set(COST_ITEMS)
+    assert {"energy", "maintenance", "vehicle_capital"} <= set(costs["item"])
+    assert (costs.loc[costs["item"] != "subsidy", ["cash_cny", "annualised_cny"]] >= 0).all().all()
+    assert list(tco.columns) == list(TCO_COLUMNS)
+    # every kWh a charger delivered is in the hourly profile, once
+    energy, chargers = plan_results["charging_energy"], plan_results["chargers"]
+    hourly = plan_results["charger_hourly"]
+    by_site = energy.groupby(["year", "day_type", "site_id"])["energy_kwh"].sum()
+    sim = chargers.set_index(["year", "day_type", "site_id"])["energy_kwh"]
+    assert np.allclose(by_site.reindex(sim.index).fillna(0.0), sim, rtol=1e-9, atol=1e-6)
+    assert hourly["energy_kwh"].sum() == pytest.approx(chargers["energy_kwh"].sum())
+    # peak kW is the profile's maximum and never above plugs x kW
+    sites = site_peak_load(hourly, chargers)
+    peak = hourly.groupby(["year", "day_type", "site_id"])["energy_kwh"].max()
+    assert np.allclose(sites.set_index(["year", "day_type", "site_id"])["peak_kw"],
+                       peak.reindex(sites.set_index(["year", "day_type", "site_id"]).index))
+    assert (sites["peak_kw"] <= sites["installed_kw"] * (1 + 1e-9)).all()
+    city = city_peak_load(hourly, chargers)
+    assert (city["peak_kw"] <= city["installed_kw"]).all()
+    assert plan_results.meta["charging_peak_kw"] == pytest.approx(city["peak_kw"].max())
+    assert plan_results.meta["npv_cost_cny"] > 0
+
+
+def test_compare_prints_cny_per_tonne_and_draws_the_curve(
+    plan_results: Results, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from transport_sim.cli import main
+    from transport_sim.results.folder import write_results
+
+    base = run_tables(small(REPO / "experiments" / "baseline.toml"))
+    write_results(base, tmp_path / "baseline")
+    write_results(plan_results, tmp_path / "plan")
+    code = main(["compare", str(tmp_path / "baseline"), str(tmp_path / "plan"),
+                 "--out", str(tmp_path / "cmp")])
+    out = capsys.readouterr().out
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("abatement cost, shiyan_plan:"))
+    assert "CNY/t" in line
+    assert (tmp_path / "cmp" / "mac_curve.png").is_file()
+    table = pd.read_csv(tmp_path / "cmp" / "abatement.csv")
+    total = table[(table["fleet"] == "all") & (table["year"] == -1)]
+    assert total["avoided_co2_t"].item() > 0  # the plan avoids CO2 against the baseline
+    assert "## Abatement cost" in (tmp_path / "cmp" / "compare.md").read_text(encoding="utf-8")

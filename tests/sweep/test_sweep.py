@@ -248,6 +248,16 @@ def test_invalid_combination_is_caught_before_running(folder: Path) -> None:
 
 
 # ------------------------------------------------------------------------------ designs
+def test_one_lever_at_a_time_moves_one_parameter_per_point() -> None:
+    a = Parameter("a", "x.a", "real", values=(0.1, 0.5))
+    b = Parameter("b", "x.b", "categorical", values=("p", "q", "r"))
+    points = Design("oat").points([a, b])
+    assert points == [(0.1, "p"), (0.5, "p"), (0.1, "q"), (0.1, "r")]
+    spec = load_sweep(REPO / "experiments" / "sweep_mac_plan_levers.toml")
+    assert len(spec.points()) == 1 + len(spec.parameters)
+    assert spec.points()[0] == tuple(p.levels()[0] for p in spec.parameters)
+
+
 def test_grid_is_the_full_product_in_order() -> None:
     a = Parameter("a", "x.a", "integer", values=(1, 2, 3))
     b = Parameter("b", "x.b", "categorical", values=("p", "q"))

@@ -34,9 +34,12 @@ class Outcome:
     definition
         What the number is, in one sentence.
     compute
-        ``compute(annual, chargers) -> float`` on a run's tables.
+        ``compute(annual, chargers) -> float`` on a run's tables; with ``table`` set,
+        ``compute(tables[table], annual)`` (NaN when the run has no such table).
     integer
         Stored as an integer (the peak year).
+    table
+        Another table the outcome is computed from (``costs``, ``charger_hourly``).
     """
 
     name: str
@@ -44,6 +47,7 @@ class Outcome:
     definition: str
     compute: Callable[[pd.DataFrame, pd.DataFrame | None], float]
     integer: bool = False
+    table: str | None = None
 
 
 def _by_year(annual: pd.DataFrame, column: str) -> pd.Series:
@@ -84,6 +88,44 @@ def _worst_wait(_annual: pd.DataFrame, chargers: pd.DataFrame | None) -> float:
     return float(chargers["wait_p95_min"].max())
 
 
+def _resource_cost(costs: pd.DataFrame) -> pd.DataFrame:
+    from transport_sim.accounting.costs import RESOURCE_ITEMS
+
+    first, last = CUMULATIVE_YEARS
+    keep = costs["item"].isin(RESOURCE_ITEMS) & costs["year"].between(first, last)
+    return costs[keep]
+
+
+def _npv_cost(costs: pd.DataFrame, _annual: pd.DataFrame | None) -> float:
+    sel = _resource_cost(costs)
+    return float((sel["annualised_cny"] * sel["discount_factor"]).sum())
+
+
+def _cost_milestone(costs: pd.DataFrame, _annual: pd.DataFrame | None) -> float:
+    sel = _resource_cost(costs)
+    sel = sel[sel["year"] == MILESTONE_YEAR]
+    return float(sel["annualised_cny"].sum()) if len(sel) else math.nan
+
+
+def _discounted_co2(costs: pd.DataFrame, annual: pd.DataFrame | None) -> float:
+    if annual is None:
+        return math.nan
+    factor = costs.groupby("year")["discount_factor"].first()
+    co2 = _by_year(annual, "co2_wtw_t")
+    first, last = CUMULATIVE_YEARS
+    co2 = co2[(co2.index >= first) & (co2.index <= last)]
+    return float((co2 * factor.reindex(co2.index)).sum())
+
+
+def _charging_peak(hourly: pd.DataFrame, _annual: pd.DataFrame | None) -> float:
+    from transport_sim.accounting.grid import city_peak_load
+
+    if "energy_kwh" not in hourly or hourly.empty:
+        return math.nan
+    chargers = pd.DataFrame(columns=["year", "day_type", "plugs", "power_kw"])
+    return float(city_peak_load(hourly, chargers)["peak_kw"].max())
+
+
 #: Every run-level outcome, in the order of the sweep summary's columns.
 OUTCOMES: tuple[Outcome, ...] = (
     Outcome("peak_year", "year", "year of the highest well-to-wheel CO2", _peak_year,
@@ -104,6 +146,18 @@ OUTCOMES: tuple[Outcome, ...] = (
             "taxi requests no vehicle served, summed over all years", _column_sum("unserved")),
     Outcome("worst_p95_wait_min", "min",
             "largest 95th-percentile charger wait of any site, year and day type", _worst_wait),
+    Outcome("npv_cost_cny", "CNY",
+            f"present value of the resource cost (annualised vehicles and chargers, energy, "
+            f"maintenance; no subsidies or carbon charges) over "
+            f"{CUMULATIVE_YEARS[0]}-{CUMULATIVE_YEARS[1]}", _npv_cost, table="costs"),
+    Outcome("cost_2030_cny", "CNY", f"resource cost in {MILESTONE_YEAR} (annualised)",
+            _cost_milestone, table="costs"),
+    Outcome("discounted_co2_wtw_t", "t CO2",
+            "well-to-wheel CO2 discounted at the cost file's rate (denominator of levelised "
+            "abatement costs)", _discounted_co2, table="costs"),
+    Outcome("charging_peak_kw", "kW",
+            "largest city-wide hourly charging load of any year and day type",
+            _charging_peak, table="charger_hourly"),
 )
 
 #: Outcome names, in summary column order.
@@ -124,9 +178,24 @@ def outcome(name: str) -> Outcome:
     raise KeyError(name)
 
 
-def compute_outcomes(annual: pd.DataFrame, chargers: pd.DataFrame | None) -> dict[str, float]:
-    """Return ``{name: value}`` for every outcome of :data:`OUTCOMES`."""
-    return {o.name: o.compute(annual, chargers) for o in OUTCOMES}
+def compute_outcomes(
+    annual: pd.DataFrame,
+    chargers: pd.DataFrame | None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> dict[str, float]:
+    """Return ``{name: value}`` for every outcome of :data:`OUTCOMES`.
+
+    ``tables`` holds the run's other tables (``costs``, ``charger_hourly``); outcomes of a
+    table the run does not have are NaN.
+    """
+    out = {}
+    for o in OUTCOMES:
+        if o.table is None:
+            out[o.name] = o.compute(annual, chargers)
+        else:
+            table = (tables or {}).get(o.table)
+            out[o.name] = math.nan if table is None else o.compute(table, annual)
+    return out
 
 
 def outcomes_frame(values: Mapping[str, Any]) -> pd.DataFrame:

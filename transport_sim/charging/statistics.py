@@ -120,3 +120,51 @@ def hourly_profile(cs: ChargingState, sites: ChargerSites) -> pd.DataFrame:
         "mean_queue": (cs.site_hourly_queue_s / SECONDS_PER_HOUR).ravel(),
         "busy_plugs": (cs.site_hourly_busy_s / SECONDS_PER_HOUR).ravel(),
     })
+
+
+def hourly_energy_by_fleet(
+    cs: ChargingState,
+    sites: ChargerSites,
+    fleet: np.ndarray,
+    *,
+    day_end_s: float = SECONDS_PER_DAY,
+) -> pd.DataFrame:
+    """Return the grid energy drawn per (site, hour of day, fleet) on the simulated day.
+
+    Each session's grid energy is spread evenly over its plug time ``[start, end)``
+    (``end`` = ``day_end_s`` for a vehicle still charging at the end of the day), so the
+    hours a session spans share its energy by their overlap.  The energy of a site summed
+    over hours and fleets equals its ``energy_kwh`` of :func:`site_statistics`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``site_id``, ``hour`` (0..23), ``fleet`` (fleet name, ``car`` for the
+        background EVs) and ``energy_kwh``; only cells with energy.
+    """
+    k = cs.n_sessions_logged
+    names = np.array((*FLEETS, BACKGROUND_FLEET), dtype=object)
+    n_fleets = names.size
+    energy = np.zeros((sites.n_sites, HOURS_PER_DAY, n_fleets))
+    start = cs.log_start_s[:k]
+    end = np.where(np.isfinite(cs.log_end_s[:k]), cs.log_end_s[:k], day_end_s)
+    codes = np.asarray(fleet)[cs.log_vehicle[:k]] if k else np.zeros(0, np.int64)
+    for i in np.flatnonzero(np.isfinite(start) & (cs.log_energy_kwh[:k] > 0.0)):
+        s, f, e_kwh = int(cs.log_site[i]), int(codes[i]), float(cs.log_energy_kwh[i])
+        a, b = float(start[i]), max(float(end[i]), float(start[i]))
+        if b <= a:  # an instantaneous session: all of it in its hour
+            energy[s, int(a // SECONDS_PER_HOUR) % HOURS_PER_DAY, f] += e_kwh
+            continue
+        h = int(a // SECONDS_PER_HOUR)
+        while h * SECONDS_PER_HOUR < b:
+            overlap = min(b, (h + 1) * SECONDS_PER_HOUR) - max(a, h * SECONDS_PER_HOUR)
+            if overlap > 0.0:
+                energy[s, h % HOURS_PER_DAY, f] += e_kwh * overlap / (b - a)
+            h += 1
+    site_idx, hour, f_idx = np.nonzero(energy)
+    return pd.DataFrame({
+        "site_id": np.array(sites.site_id, dtype=object)[site_idx],
+        "hour": hour.astype(np.int64),
+        "fleet": names[f_idx],
+        "energy_kwh": energy[site_idx, hour, f_idx],
+    })

@@ -49,12 +49,17 @@ def run_tables(
     """
     from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables, summarise
     from transport_sim.accounting.calibration import calibration_table
+    from transport_sim.accounting.costs import charging_energy, cost_tables, with_hourly_energy
+    from transport_sim.fleets.costs import load_costs
     from transport_sim.kernels.cache import configure_numba_cache
 
     configure_numba_cache()  # a no-op when already set (CLI, earlier runs, Dask workers)
     if seed is not None:
         scenario = scenario.with_overrides({"run.seed": int(seed)})
     t_start = time.perf_counter()
+    from transport_sim.fleets.reader import load_fleets_for
+
+    cost_data = load_costs(scenario.cost_path, load_fleets_for(scenario))  # fail early
     if prepared is None:
         prep = prepare(scenario, progress=progress)
     else:
@@ -78,6 +83,7 @@ def run_tables(
     day_rows: list[pd.DataFrame] = []
     charger_frames: list[pd.DataFrame] = []
     hourly_frames: list[pd.DataFrame] = []
+    energy_frames: list[pd.DataFrame] = []
     series: list[pd.DataFrame] = []
     t_sim = 0.0
     calibration_frames: list[pd.DataFrame] = []
@@ -107,6 +113,8 @@ def run_tables(
                 totals.loc[mask, cols] = totals.loc[mask, cols] * factor
             day_rows.append(totals)
             chg, hourly = charger_tables(model, year, day_type)
+            energy_frames.append(charging_energy(model, year, day_type))
+            hourly = with_hourly_energy(hourly, energy_frames[-1])
             charger_frames.append(chg)
             hourly_frames.append(hourly)
             ts = model.datacollector.get_model_vars_dataframe().copy()
@@ -128,6 +136,8 @@ def run_tables(
         if "fleet" in stock.columns:
             stock = stock[~stock["fleet"].isin(dropped)].reset_index(drop=True)
     chargers = pd.concat(charger_frames, ignore_index=True)
+    energy = pd.concat(energy_frames, ignore_index=True)
+    costs, tco = cost_tables(days, prep, annual, chargers, energy, cost_data)
     meta = {
         **marker("run"),
         "package": "transport_sim",
@@ -156,7 +166,15 @@ def run_tables(
         "timeseries": pd.concat(series, ignore_index=True),
         "stock": stock,
         "calibration": pd.concat(calibration_frames, ignore_index=True),
+        "charging_energy": energy,
+        "costs": costs,
+        "tco": tco,
     }
+    from transport_sim.accounting.outcomes import OUTCOMES, compute_outcomes
+
+    table_outcomes = {o.name for o in OUTCOMES if o.table is not None}
+    meta.update({k: v for k, v in compute_outcomes(annual, chargers, tables).items()
+                 if k in table_outcomes})
     return Results(tables=tables, meta=meta, scenario_toml=scenario.to_dict())
 
 

@@ -86,10 +86,12 @@ def render_into(folder: Path, results: Results, *, lang: str = "en") -> None:
 
 def render_figures_and_report(folder: Path, results: Results, *, lang: str = "en") -> list[Path]:
     """Draw the figures and write ``report.md`` into ``folder``; return the figures."""
+    from transport_sim.report.costs import draw_cost_figures
     from transport_sim.report.figures import draw_run_figures
 
     scenario = results.scenario_toml or read_scenario(folder)
     figures = draw_run_figures(results.tables, results.meta, scenario, folder, lang=lang)
+    figures += draw_cost_figures(results.tables, folder)
     text = report_markdown(results.tables, results.meta, scenario,
                            figures=[p.name for p in figures])
     write_text_atomic(folder / REPORT_FILE, text)
@@ -199,6 +201,7 @@ def compare_results(dirs: Sequence[Path], out: Path, *, overwrite: bool = False,
         names it), or ``out`` exists and ``overwrite`` is false.
     """
     from transport_sim.report.compare_figures import ComparedRun, draw_compare_figures
+    from transport_sim.report.costs import MAC_FIGURE, abatement_markdown, compare_costs
     from transport_sim.report.style import SCENARIO_COLORS
 
     if not dirs:
@@ -220,8 +223,13 @@ def compare_results(dirs: Sequence[Path], out: Path, *, overwrite: bool = False,
             json.dumps({**marker("compare"), "runs": [str(d) for d in dirs]}, indent=2),
             encoding="utf-8")
         figures = draw_compare_figures(runs, tmp, lang=lang)
+        abatement = compare_costs(loaded, names, tmp)
+        if abatement is not None:
+            figures += [tmp / MAC_FIGURE] if (tmp / MAC_FIGURE).exists() else []
         (tmp / COMPARE_MD).write_text(
-            compare_markdown(table, loaded, names, [p.name for p in figures]), encoding="utf-8"
+            compare_markdown(table, loaded, names, [p.name for p in figures])
+            + ("\n" + abatement_markdown(abatement) if abatement is not None else ""),
+            encoding="utf-8",
         )
     return out
 
@@ -334,6 +342,8 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
     figures
         File names of the figures to list.
     """
+    from transport_sim.report.costs import cost_section
+
     annual = tables["annual"]
     stock = tables.get("stock", pd.DataFrame())
     chargers = tables.get("chargers", pd.DataFrame())
@@ -348,6 +358,7 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
     if not stock.empty:
         parts.append(_targets(annual, stock, chargers, scenario))
         parts.append(_target_details(annual, stock, chargers, scenario))
+    parts.append(cost_section(tables))
     parts.append(_reliability(annual))
     if not chargers.empty:
         parts.append(_worst_chargers(chargers))

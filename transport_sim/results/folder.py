@@ -36,6 +36,9 @@ TABLE_FILES = {
     "timeseries": "timeseries.parquet",
     "stock": "stock.parquet",
     "calibration": "calibration.parquet",
+    "charging_energy": "charging_energy.parquet",
+    "costs": "costs.parquet",
+    "tco": "tco.parquet",
 }
 
 

@@ -15,6 +15,7 @@ fields take the defaults documented on each dataclass field)::
     [policy.freight]     rail_share, road_tonnage_growth
     [policy.passenger]   public_transport_share
     [charging]   coverage, plugs, power, charging thresholds
+    [costs]      carbon_price_cny_per_t (curve); prices live in scenario.cost_file
     [fleet_overrides]    deep-merged onto the fleet file (same structure)
 
 Curves are ``{year = value}`` tables (see :mod:`transport_sim.scenario.curves`).
@@ -81,6 +82,9 @@ class ScenarioMeta:
         "str",
         "base-year activity targets, demand parameters and fitted values (transport-sim "
         "calibrate); default: <fleet file stem>_calibration.toml beside the fleet file",
+    )
+    cost_file: str = _f(
+        "", "str", "cost data TOML (prices, tariffs); empty: costs.toml beside the fleet file"
     )
 
 
@@ -163,6 +167,9 @@ class FleetPolicy:
         choices=EMISSION_STANDARDS,
     )
     phase_out_year: int | None = _f(None, "year_or_none", "year by which the phase-out is done")
+    nev_purchase_subsidy_share: Curve = _f(
+        _const(0.0), "share_curve", "share of an NEV's purchase price paid by a subsidy"
+    )
 
 
 @dataclass(frozen=True)
@@ -258,6 +265,15 @@ class ChargingSettings:
 
 
 @dataclass(frozen=True)
+class CostSettings:
+    """``[costs]``: price levers of a scenario (the prices themselves are in the cost file)."""
+
+    carbon_price_cny_per_t: Curve = _f(
+        _const(0.0), "curve", "carbon price on tank-to-wheel CO2, CNY per t", lo=0.0, hi=1e5
+    )
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A fully validated scenario.
 
@@ -275,6 +291,7 @@ class Scenario:
     hydrogen: HydrogenSettings = _f(HydrogenSettings, "section", "hydrogen pathways")
     policy: PolicySettings = _f(PolicySettings, "section", "policy levers")
     charging: ChargingSettings = _f(ChargingSettings, "section", "charging infrastructure")
+    costs: CostSettings = _f(CostSettings, "section", "cost levers (carbon price)")
     fleet_overrides: dict[str, Any] = _f(dict, "table", "deep-merged onto the fleet file")
     calibration_overrides: dict[str, Any] = _f(
         dict, "table", "deep-merged onto the calibration file (sweeps vary demand parameters)"
@@ -315,6 +332,13 @@ class Scenario:
             return fleet.with_name(f"{fleet.stem}_calibration.toml")
         return (self.base_dir / self.scenario.calibration_file).resolve()
 
+    @property
+    def cost_path(self) -> Path:
+        """Absolute path of the cost data file (default: ``costs.toml`` beside the fleet file)."""
+        if not self.scenario.cost_file:
+            return self.fleet_path.parent / "costs.toml"
+        return (self.base_dir / self.scenario.cost_file).resolve()
+
     # ---------------------------------------------------------------- conversions
     def to_dict(self, *, resolve_paths: bool = True) -> dict[str, Any]:
         """Return the scenario as a plain TOML-ready dict (every default filled in)."""
@@ -324,6 +348,7 @@ class Scenario:
             out["scenario"]["fleet_file"] = str(self.fleet_path)
             if self.scenario.calibration_file:  # the default stays "beside the fleet file"
                 out["scenario"]["calibration_file"] = str(self.calibration_path)
+            out["scenario"]["cost_file"] = str(self.cost_path)
         return out
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
@@ -391,8 +416,8 @@ def _read_toml_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any
     base = _read_toml_with_extends(parent_path, (*seen, path.resolve()))
     # relative paths in the parent are relative to the parent's folder
     base_meta = base.setdefault("scenario", {})
-    for key in ("network", "fleet_file", "calibration_file"):
-        if key in base_meta and key not in meta:
+    for key in ("network", "fleet_file", "calibration_file", "cost_file"):
+        if base_meta.get(key) and key not in meta:
             base_meta[key] = str((parent_path.parent / base_meta[key]).resolve())
     base_meta.pop("name", None)
     return deep_merge(base, data)

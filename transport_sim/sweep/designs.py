@@ -51,11 +51,13 @@ from transport_sim.scenario import schema
 from transport_sim.scenario.curves import Curve
 
 ParameterKind = Literal["real", "integer", "categorical"]
-DesignKind = Literal["grid", "lhs", "sobol"]
+DesignKind = Literal["grid", "lhs", "sobol", "oat"]
 TransformKind = Literal["set", "scale", "transition_year", "template"]
 
 PARAMETER_KINDS: tuple[str, ...] = ("real", "integer", "categorical")
-DESIGN_KINDS: tuple[str, ...] = ("grid", "lhs", "sobol")
+DESIGN_KINDS: tuple[str, ...] = ("grid", "lhs", "sobol", "oat")
+#: Designs whose points come from the parameters' ``values`` lists (no sampling).
+VALUE_DESIGNS: tuple[str, ...] = ("grid", "oat")
 TRANSFORMS: tuple[str, ...] = ("set", "scale", "transition_year", "template")
 VALUE_TOKEN = "{value}"
 BASE_TOKEN = "{base}"
@@ -367,8 +369,8 @@ def parse_parameter(  # noqa: PLR0912
         values_t: tuple[Any, ...] | None = tuple(values)
         bounds_t: tuple[float, float] | None = None
     else:
-        if design == "grid":
-            raise fail("range", bounds, "grid designs need values = [...], not a range")
+        if design in VALUE_DESIGNS:
+            raise fail("range", bounds, f"{design} designs need values = [...], not a range")
         kind = kind or ("integer" if year_key else "real")
         if kind == "categorical":
             raise fail("kind", kind, "categorical parameters need values = [...], not a range")
@@ -400,8 +402,11 @@ class Design:
     ----------
     kind
         ``grid`` (every combination of the parameters' values), ``lhs`` (Latin
-        hypercube of ``samples`` points) or ``sobol`` (Saltelli's scheme: ``samples``
-        is the base sample size ``N``, a power of two).
+        hypercube of ``samples`` points), ``sobol`` (Saltelli's scheme: ``samples``
+        is the base sample size ``N``, a power of two) or ``oat`` (one lever at a time:
+        point 0 has every parameter at its first value, then each parameter in turn
+        takes each of its other values while the rest stay at their first; the points
+        of a marginal abatement cost curve).
     samples
         ``N`` for LHS/Sobol designs (0 for grids).
     seed
@@ -450,6 +455,12 @@ class Design:
             return [()]
         if self.kind == "grid":
             return list(product(*(p.levels() for p in parameters)))
+        if self.kind == "oat":
+            base = tuple(p.levels()[0] for p in parameters)
+            points = [base]
+            for i, p in enumerate(parameters):
+                points += [(*base[:i], v, *base[i + 1:]) for v in p.levels()[1:]]
+            return points
         unit = self.unit_points(len(parameters))
         return [
             tuple(p.from_unit(u) for p, u in zip(parameters, row, strict=True)) for row in unit

@@ -196,7 +196,8 @@ def execute_run(
             msg = f"the run function returned no {missing[0]!r} table"
             raise LookupError(msg)  # reported like any failing run
         kept = {t: results.tables[t] for t in tables}
-        summary = compute_outcomes(kept["annual"], results.tables.get("chargers"))
+        summary = compute_outcomes(kept["annual"], results.tables.get("chargers"),
+                                   results.tables)
     except Exception as exc:  # a failing run is recorded; the sweep goes on
         return RunOutcome.from_exception(exc, time.perf_counter() - t0)
     meta = json.loads(json.dumps(results.meta, default=json_default))

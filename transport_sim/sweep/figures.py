@@ -314,4 +314,34 @@ def plot_sweep(path: Path) -> list[Path]:
     written += plot_responses(results, folder)
     written += plot_heatmaps(results, folder)
     written += plot_sobol(results, folder)
+    written += plot_mac(results, folder)
     return written
+
+
+def plot_mac(results: SweepResults, folder: Path) -> list[Path]:
+    """One-lever-at-a-time designs: ``mac_curve.png`` and ``mac_curve.csv`` over the levers.
+
+    Point 0 (every lever at its first value) is the reference; each other point moves one
+    lever.  Needs the cost outcomes in the summary (runs of this version).
+    """
+    from transport_sim.report.costs import MAC_FIGURE, draw_mac_figure, mac_from_summary
+
+    needed = {"point", "npv_cost_cny", "discounted_co2_wtw_t", "cumulative_co2_wtw_t"}
+    if results.info["design"] != "oat" or not needed <= set(results.summary.columns):
+        return []
+    labels = []
+    for p in results.info["parameters"]:
+        levels = p.get("values") or []
+        labels += [f"{p['name']}={v}" for v in levels[1:]] or [p["name"]]
+    segments = mac_from_summary(results.summary, labels)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    figure = draw_mac_figure(segments, folder / MAC_FIGURE,
+                             f"Sweep {results.info['name']}: marginal abatement cost curve")
+    if figure is not None:
+        written.append(figure)
+    csv = folder / "mac_curve.csv"
+    tmp = folder / f".mac_curve.csv.tmp-{uuid.uuid4().hex[:8]}"
+    segments.to_csv(tmp, index=False)
+    os.replace(tmp, csv)
+    return [*written, csv]

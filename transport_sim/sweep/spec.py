@@ -48,7 +48,8 @@ RUN_ID_HEX = 16
 DEFAULT_SEED = 20240601
 DEFAULT_OUTCOMES: tuple[str, ...] = ("peak_co2_wtw_t", "cumulative_co2_wtw_t", "co2_2030_wtw_t")
 #: Tables a run may keep per run, and the default.
-RUN_TABLES: tuple[str, ...] = ("annual", "chargers", "charger_hourly", "timeseries", "stock")
+RUN_TABLES: tuple[str, ...] = ("annual", "chargers", "charger_hourly", "timeseries", "stock",
+                               "costs", "tco", "charging_energy")
 DEFAULT_TABLES: tuple[str, ...] = ("annual", "chargers")
 #: Columns of ``design.parquet`` before the parameter columns.
 DESIGN_COLUMNS: tuple[str, ...] = ("run", "run_id", "point", "replication", "seed")
@@ -305,7 +306,7 @@ class Sweep:
             "base": str(self.base_path),
             "design": self.design.kind,
         }
-        if self.design.kind != "grid":
+        if self.design.kind not in ("grid", "oat"):
             head["samples"] = self.design.samples
         if self.design.kind == "sobol":
             head["second_order"] = self.design.second_order
@@ -400,9 +401,10 @@ def sweep_from_dict(  # noqa: PLR0912
 
     kind = head.get("design", "grid")
     samples = head.get("samples")
-    if kind == "grid":
+    if kind in ("grid", "oat"):
         if samples is not None:
-            raise fail("sweep.samples", samples, "grid designs take no samples (lhs/sobol only)")
+            raise fail("sweep.samples", samples,
+                        f"{kind} designs take no samples (lhs/sobol only)")
         samples = 0
     elif samples is None:
         raise fail("sweep.samples", samples, f"{kind} designs need samples = a positive integer")
@@ -478,8 +480,8 @@ def sweep_from_dict(  # noqa: PLR0912
 def run_id_of(scenario: Scenario, seed: int, file_hashes: dict[Path, str] | None = None) -> str:
     """Return the id of a run: a short SHA-256 of its resolved scenario and seed.
 
-    The network, fleet and calibration file paths enter the hash as the SHA-256 of their
-    contents.
+    The network, fleet, calibration and cost file paths enter the hash as the SHA-256 of
+    their contents.
     """
     data = scenario.to_dict(resolve_paths=True)
     data["scenario"]["network"] = "sha256:" + file_sha256(scenario.network_path, file_hashes)
@@ -488,6 +490,10 @@ def run_id_of(scenario: Scenario, seed: int, file_hashes: dict[Path, str] | None
         data["scenario"]["calibration_file"] = "sha256:" + file_sha256(
             scenario.calibration_path, file_hashes
         )
+    cost = scenario.cost_path
+    data["scenario"]["cost_file"] = (
+        "sha256:" + file_sha256(cost, file_hashes) if cost.is_file() else "missing"
+    )
     payload = canonical_json({"scenario": data, "seed": int(seed)})
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:RUN_ID_HEX]
 
