@@ -34,6 +34,7 @@ from transport_sim.fleets.specs import (
     FleetDefinition,
     FleetSpec,
     FreightSpec,
+    HomeChargingSpec,
     Operation,
     PassengerSpec,
     PowertrainSpec,
@@ -377,9 +378,12 @@ def _parse_definition(data: dict[str, Any], ctx: _Context) -> FleetDefinition:
     )
     pas.raw("sources", default=None)
     pas.finish()
+    home_charging = _parse_home_charging(data.get("charging"), fleets, ctx)
     # provenance last: structural errors (typos, bad values) are reported first
     for section in (*FLEETS, "freight", "passenger"):
         sources.update(_parse_sources(section, data[section], ctx))
+    if "charging" in data:
+        sources.update(_parse_sources("charging", data["charging"], ctx))
     check_source_ids(ctx.path, sources)
     return FleetDefinition(
         path=ctx.path,
@@ -389,7 +393,36 @@ def _parse_definition(data: dict[str, Any], ctx: _Context) -> FleetDefinition:
         freight=freight,
         passenger=passenger,
         sources=MappingProxyType(sources),
+        home_charging=MappingProxyType(home_charging),
     )
+
+
+def _parse_home_charging(
+    data: object, fleets: Mapping[str, FleetSpec], ctx: _Context
+) -> dict[tuple[str, str], HomeChargingSpec]:
+    """Parse ``[charging.<fleet>.<class>]`` (home-base plugs per battery vehicle)."""
+    if data is None:
+        return {}
+    r = _Reader(data, "charging", ctx)
+    out: dict[tuple[str, str], HomeChargingSpec] = {}
+    for fleet in FLEETS:
+        fr = r.sub(fleet, default=None)
+        if fr is None:
+            continue
+        for cname in list(fr.data):
+            if cname not in fleets[fleet].classes:
+                raise fr.fail(cname, None, f"no such class of [{fleet}]")
+            cr = fr.sub(cname)
+            assert cr is not None
+            out[(fleet, cname)] = HomeChargingSpec(
+                plugs_per_vehicle=cr.number("plugs_per_vehicle", hi=5.0),
+                power_kw=cr.number("power_kw", positive=True, hi=5000.0),
+            )
+            cr.finish()
+        fr.finish()
+    r.raw("sources", default=None)
+    r.finish()
+    return out
 
 
 def _parse_age(

@@ -26,6 +26,7 @@ import pandas as pd
 
 from transport_sim.errors import ResultsError, describe
 from transport_sim.report import targets as rt
+from transport_sim.report.service import service_section
 from transport_sim.results.folder import (
     RESOLVED_SCENARIO,
     Results,
@@ -297,11 +298,12 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
     parts = [
         _header(meta),
         _headline(annual, meta),
+        service_section(annual, chargers, meta, scenario),
         _co2_by_fleet(annual),
         _energy(annual),
     ]
     if not stock.empty:
-        parts.append(_targets(annual, stock, chargers, scenario))
+        parts.append(_targets(annual, stock, chargers, scenario, tables.get("sites")))
         parts.append(_target_details(annual, stock, chargers, scenario))
     parts.append(_reliability(annual))
     if not chargers.empty:
@@ -422,8 +424,8 @@ def _value_text(check: rt.TargetCheck) -> str:
 
 
 def _targets(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.DataFrame,
-             scenario: Mapping[str, Any]) -> str:
-    checks = rt.plan_targets(annual, stock, chargers, scenario)
+             scenario: Mapping[str, Any], sites: pd.DataFrame | None = None) -> str:
+    checks = rt.plan_targets(annual, stock, chargers, scenario, sites)
     met = sum(c.status == rt.MET for c in checks)
     assessed = sum(c.status != rt.NOT_ASSESSED for c in checks)
     rows = [[c.target, c.required, c.years, _value_text(c), f"**{c.status}**", _margin_text(c),
@@ -502,9 +504,10 @@ def _reliability(annual: pd.DataFrame) -> str:
     return "\n".join([
         "## Stranded vehicles and unserved taxi requests (annual.parquet)", "",
         "Stranded = vehicles with an empty battery before reaching a charger (`stranded`: "
-        "average per operating day, weighted over the simulated day types).  Taxi requests "
-        "and unserved requests are per year.", "",
-        md_table(["year", "stranded, all fleets", *(f"stranded {f}" for f in fleets),
+        "vehicle-days per year, the simulated days weighted by the days they stand for).  "
+        "Taxi requests and unserved requests are per year.", "",
+        md_table(["year", "stranded veh-days/yr, all fleets",
+                  *(f"stranded {f} (veh-days/yr)" for f in fleets),
                   "taxi requests", "unserved", "unserved share"], rows),
     ])
 
@@ -571,7 +574,8 @@ def compare_table(runs: Sequence[Results], names: Sequence[str]) -> pd.DataFrame
         totals = rt.co2_by_year(annual)
         peak_year, peak_t = rt.peak(annual)
         checks = rt.plan_targets(annual, run.tables["stock"],
-                                 run.tables.get("chargers", pd.DataFrame()), run.scenario_toml)
+                                 run.tables.get("chargers", pd.DataFrame()), run.scenario_toml,
+                                 run.tables.get("sites"))
         row: dict[str, Any] = {"scenario": name, "folder": str(run.path),
                                "seed": run.meta.get("seed"), "peak_year": peak_year,
                                "peak_co2_wtw_t": peak_t}
@@ -649,7 +653,8 @@ def compare_markdown(table: pd.DataFrame, runs: Sequence[Results], names: Sequen
 
 def _compare_targets(runs: Sequence[Results], names: Sequence[str]) -> list[str]:
     per_run = [rt.plan_targets(r.tables["annual"], r.tables["stock"],
-                               r.tables.get("chargers", pd.DataFrame()), r.scenario_toml)
+                               r.tables.get("chargers", pd.DataFrame()), r.scenario_toml,
+                               r.tables.get("sites"))
                for r in runs]
     keys = list(dict.fromkeys(c.key for checks in per_run for c in checks))
     rows = []

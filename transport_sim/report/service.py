@@ -1,0 +1,132 @@
+"""Report section: charging service and demand not done (failures first, never hidden).
+
+Reads ``annual.parquet`` (stranded, BEV vehicle-days, runs cancelled, taxi requests,
+tonnes and t-km undelivered, CO2 of the undone activity), ``chargers.parquet`` (P95 waits)
+and ``run.json`` (vehicles queued at midnight) and flags every year that breaks a
+service threshold below.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+#: Thresholds a year is flagged at (issue 16's service levels): stranded share of battery
+#: vehicle-days, undone share of a fleet's planned activity, vehicles queued at midnight.
+STRANDED_MAX_SHARE: Final = 0.005
+UNDONE_MAX_SHARE: Final = 0.01
+QUEUED_MAX_SHARE: Final = 0.01
+
+
+def service_by_year(
+    annual: pd.DataFrame, chargers: pd.DataFrame, meta: Mapping[str, Any],
+    max_wait_p95_min: float = 0.0,
+) -> pd.DataFrame:
+    """Return the service indicators per year with a ``flags`` column (empty when all is well).
+
+    Columns: stranded_vehicle_days (per year), stranded_share (of BEV vehicle-days),
+    worst_p95_min, worst_site, queued_midnight_share (worst simulated day type),
+    undone_<fleet> (bus/truck/ship runs cancelled, taxi requests unserved, share),
+    tonnes_undelivered_share, co2_wtw_t, co2_wtw_undone_t, flags.
+    """
+    from transport_sim.accounting.demand import undone_share
+
+    if "bev_vehicle_days" not in annual.columns:
+        return pd.DataFrame()
+    years = sorted(int(y) for y in annual["year"].unique())
+    g = annual.groupby("year")[["stranded", "bev_vehicle_days", "co2_wtw_t",
+                                "co2_wtw_undone_t"]].sum()
+    und = undone_share(annual)
+    truck = annual[annual["fleet"] == "truck"].groupby("year")[
+        ["tonnes_planned", "tonnes_undelivered"]].sum()
+    rows = []
+    for y in years:
+        row: dict[str, Any] = {"year": y}
+        row["stranded_vehicle_days"] = float(g.loc[y, "stranded"])
+        den = float(g.loc[y, "bev_vehicle_days"])
+        row["stranded_share"] = row["stranded_vehicle_days"] / den if den > 0 else 0.0
+        ch = chargers[chargers["year"] == y] if len(chargers) else chargers
+        if len(ch):
+            worst = ch.sort_values("wait_p95_min", ascending=False).iloc[0]
+            row["worst_p95_min"] = float(worst["wait_p95_min"])
+            row["worst_site"] = str(worst["site_id"])
+        else:
+            row["worst_p95_min"], row["worst_site"] = 0.0, ""
+        shares = [v["queued"] / v["vehicles"] for k, v in meta.get("at_midnight", {}).items()
+                  if k.startswith(f"{y} ") and v.get("vehicles")]
+        row["queued_midnight_share"] = max(shares) if shares else float("nan")
+        for rec in und[und["year"] == y].itertuples(index=False):
+            row[f"undone_{rec.fleet}"] = float(rec.undone_share)
+        tp = float(truck.loc[y, "tonnes_planned"]) if y in truck.index else 0.0
+        row["tonnes_undelivered_share"] = (
+            float(truck.loc[y, "tonnes_undelivered"]) / tp if tp > 0 else 0.0
+        )
+        row["co2_wtw_t"] = float(g.loc[y, "co2_wtw_t"])
+        row["co2_wtw_undone_t"] = float(g.loc[y, "co2_wtw_undone_t"])
+        flags = []
+        if row["stranded_share"] >= STRANDED_MAX_SHARE:
+            flags.append(f"stranded {100 * row['stranded_share']:.2f} % of BEV vehicle-days")
+        if max_wait_p95_min > 0 and row["worst_p95_min"] > max_wait_p95_min + 1e-9:
+            flags.append(f"P95 wait {row['worst_p95_min']:.0f} min > {max_wait_p95_min:g}")
+        if row["queued_midnight_share"] >= QUEUED_MAX_SHARE:
+            flags.append(f"{100 * row['queued_midnight_share']:.1f} % queued at midnight")
+        flags += [
+            f"{f} undone {100 * v:.1f} %" for f in ("bus", "taxi", "truck", "ship")
+            if (v := row.get(f"undone_{f}", 0.0)) > UNDONE_MAX_SHARE
+        ]
+        if row["tonnes_undelivered_share"] > UNDONE_MAX_SHARE:
+            flags.append(f"freight undelivered {100 * row['tonnes_undelivered_share']:.1f} %")
+        row["flags"] = "; ".join(flags)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("year")
+
+
+def _pct(value: float) -> str:
+    return "n/a" if value != value else f"{100 * value:.2f} %"  # noqa: PLR0124
+
+
+def service_section(
+    annual: pd.DataFrame, chargers: pd.DataFrame, meta: Mapping[str, Any],
+    scenario: Mapping[str, Any],
+) -> str:
+    """Markdown: failures of the charging system and demand not done, flagged by year."""
+    from transport_sim.report.markdown import fmt_num, fmt_t, md_table
+
+    wait = float(scenario.get("charging", {}).get("size_for_p95_wait_min", 0.0) or 0.0)
+    table = service_by_year(annual, chargers, meta, wait)
+    if table.empty:
+        return ""
+    flagged = table[table["flags"] != ""]
+    fleets = [f for f in ("bus", "taxi", "truck", "ship") if f"undone_{f}" in table.columns]
+    rows = [[str(y), fmt_num(r.stranded_vehicle_days, 0), _pct(r.stranded_share),
+             f"{r.worst_p95_min:.0f}", _pct(r.queued_midnight_share),
+             *(_pct(getattr(r, f"undone_{f}")) for f in fleets),
+             _pct(r.tonnes_undelivered_share), fmt_t(r.co2_wtw_t), fmt_t(r.co2_wtw_undone_t),
+             r.flags or "ok"] for y, r in table.iterrows()]
+    if flagged.empty:
+        verdict = "**No year breaks a service threshold.**"
+    else:
+        verdict = (f"**{len(flagged)} of {len(table)} years break a service threshold** "
+                   f"({', '.join(map(str, flagged.index))}): see the flags below; the CO2 of "
+                   "those years leaves out activity the charging system did not deliver.")
+    level = f"; sites sized for a P95 wait of {wait:g} min" if wait > 0 else ""
+    return "\n".join([
+        "## Charging service and demand not done", "",
+        verdict, "",
+        f"Thresholds: stranded < {100 * STRANDED_MAX_SHARE:g} % of battery vehicle-days, "
+        f"< {100 * QUEUED_MAX_SHARE:g} % of vehicles queued at midnight, undone activity "
+        f"<= {100 * UNDONE_MAX_SHARE:g} % per fleet{level}.  Stranded = vehicle-days per year "
+        "(every stranding is listed in `strandings.parquet`: where, when, class, why).  Undone "
+        "= bus runs, truck trips and sailings lost to the charging system (runs cancelled / "
+        "planned), taxi requests unserved.  CO2 (WTW) is what the fleets drove; *CO2 of undone "
+        "activity* is what the undone activity would add at the same CO2 per km "
+        "(`co2_wtw_undone_t`), reported beside it, never subtracted.", "",
+        md_table(["year", "stranded veh-days/yr", "stranded share", "worst P95 wait (min)",
+                  "queued at midnight", *(f"undone {f}" for f in fleets),
+                  "freight t undelivered", "WTW CO2 (t)", "CO2 of undone activity (t)",
+                  "flags"], rows),
+    ])
