@@ -94,7 +94,10 @@ def size_year(
             log = log[log["site_id"].isin(set(late["site_id"]))]
             info = model.sites.to_frame()
             model.release()
-            estimate = size_sites(log, target, site_info=info, tick_s=prep.scenario.run.tick_s)
+            estimate = size_sites(
+                log, target, site_info=info, tick_s=prep.scenario.run.tick_s,
+                max_plugs=max(500, 4 * max(plugs.values(), default=1)),
+            )
             proposed = dict(
                 zip(estimate.sites["site_id"], estimate.sites["plugs_verified"], strict=True)
             )

@@ -26,7 +26,7 @@ import pandas as pd
 
 from transport_sim.errors import ResultsError, describe
 from transport_sim.report import targets as rt
-from transport_sim.report.service import service_section
+from transport_sim.report.service import service_headline, service_section
 from transport_sim.results.folder import (
     RESOLVED_SCENARIO,
     Results,
@@ -297,7 +297,7 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
     chargers = tables.get("chargers", pd.DataFrame())
     parts = [
         _header(meta),
-        _headline(annual, meta),
+        _headline(annual, meta, service_headline(annual, chargers, meta, scenario)),
         service_section(annual, chargers, meta, scenario),
         _co2_by_fleet(annual),
         _energy(annual),
@@ -337,7 +337,8 @@ def _header(meta: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _headline(annual: pd.DataFrame, meta: Mapping[str, Any]) -> str:
+def _headline(annual: pd.DataFrame, meta: Mapping[str, Any],
+              service: Sequence[str] = ()) -> str:
     peak_year, peak_t = rt.peak(annual, "co2_wtw_t")
     ttw_year, ttw_t = rt.peak(annual, "co2_ttw_t")
     base = rt.base_year(annual)
@@ -356,6 +357,7 @@ def _headline(annual: pd.DataFrame, meta: Mapping[str, Any]) -> str:
         "",
         f"- **WTW CO2 peak: {peak_year}, {fmt_t(peak_t)} t**{_peak_note(annual, peak_year)}",
         f"- TTW CO2 peak: {ttw_year}, {fmt_t(ttw_t)} t{_peak_note(annual, ttw_year)}",
+        *service,
     ]
     if "peak_year" in meta and int(meta["peak_year"]) != peak_year:
         lines.append(f"- Warning: run.json says peak_year = {meta['peak_year']}; "

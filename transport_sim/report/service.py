@@ -106,7 +106,7 @@ def service_section(
              f"{r.worst_p95_min:.0f}", _pct(r.queued_midnight_share),
              *(_pct(getattr(r, f"undone_{f}")) for f in fleets),
              _pct(r.tonnes_undelivered_share), fmt_t(r.co2_wtw_t), fmt_t(r.co2_wtw_undone_t),
-             r.flags or "ok"] for y, r in table.iterrows()]
+             r["flags"] or "ok"] for y, r in table.iterrows()]
     if flagged.empty:
         verdict = "**No year breaks a service threshold.**"
     else:
@@ -130,3 +130,25 @@ def service_section(
                   "freight t undelivered", "WTW CO2 (t)", "CO2 of undone activity (t)",
                   "flags"], rows),
     ])
+
+
+def service_headline(
+    annual: pd.DataFrame, chargers: pd.DataFrame, meta: Mapping[str, Any],
+    scenario: Mapping[str, Any],
+) -> list[str]:
+    """Headline bullets: the years that break a service threshold, or that none does."""
+    wait = float(scenario.get("charging", {}).get("size_for_p95_wait_min", 0.0) or 0.0)
+    table = service_by_year(annual, chargers, meta, wait)
+    if table.empty:
+        return []
+    flagged = table[table["flags"] != ""]
+    if flagged.empty:
+        worst = table["stranded_share"].max()
+        return [f"- Charging service: no year breaks a threshold (stranded at most "
+                f"{100 * worst:.2f} % of battery vehicle-days; worst P95 wait "
+                f"{table['worst_p95_min'].max():.0f} min)"]
+    lines = [f"- **Charging service fails in {len(flagged)} of {len(table)} years** "
+             "(CO2 below leaves out the activity not done; see *Charging service and demand "
+             "not done*):"]
+    lines += [f"  - {y}: {r['flags']}" for y, r in flagged.iterrows()]
+    return lines
