@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from transport_sim.codes import CARRIER_UNITS, FLEETS, ROAD_CLASSES
 from transport_sim.errors import FleetError, describe
 from transport_sim.fleets.factors import lower_heating_value_kwh
+from transport_sim.fleets.home_charging import parse_home_charging
 from transport_sim.fleets.specs import (
     HOURS_PER_DAY,
     MAX_VINTAGE_YEAR,
@@ -34,7 +35,6 @@ from transport_sim.fleets.specs import (
     FleetDefinition,
     FleetSpec,
     FreightSpec,
-    HomeChargingSpec,
     Operation,
     PassengerSpec,
     PowertrainSpec,
@@ -378,12 +378,10 @@ def _parse_definition(data: dict[str, Any], ctx: _Context) -> FleetDefinition:
     )
     pas.raw("sources", default=None)
     pas.finish()
-    home_charging = _parse_home_charging(data.get("charging"), fleets, ctx)
+    home_charging = parse_home_charging(data.get("charging"), fleets, ctx.fail)
     # provenance last: structural errors (typos, bad values) are reported first
-    for section in (*FLEETS, "freight", "passenger"):
+    for section in (*FLEETS, "freight", "passenger", *(["charging"] if "charging" in data else [])):
         sources.update(_parse_sources(section, data[section], ctx))
-    if "charging" in data:
-        sources.update(_parse_sources("charging", data["charging"], ctx))
     check_source_ids(ctx.path, sources)
     return FleetDefinition(
         path=ctx.path,
@@ -395,34 +393,6 @@ def _parse_definition(data: dict[str, Any], ctx: _Context) -> FleetDefinition:
         sources=MappingProxyType(sources),
         home_charging=MappingProxyType(home_charging),
     )
-
-
-def _parse_home_charging(
-    data: object, fleets: Mapping[str, FleetSpec], ctx: _Context
-) -> dict[tuple[str, str], HomeChargingSpec]:
-    """Parse ``[charging.<fleet>.<class>]`` (home-base plugs per battery vehicle)."""
-    if data is None:
-        return {}
-    r = _Reader(data, "charging", ctx)
-    out: dict[tuple[str, str], HomeChargingSpec] = {}
-    for fleet in FLEETS:
-        fr = r.sub(fleet, default=None)
-        if fr is None:
-            continue
-        for cname in list(fr.data):
-            if cname not in fleets[fleet].classes:
-                raise fr.fail(cname, None, f"no such class of [{fleet}]")
-            cr = fr.sub(cname)
-            assert cr is not None
-            out[(fleet, cname)] = HomeChargingSpec(
-                plugs_per_vehicle=cr.number("plugs_per_vehicle", hi=5.0),
-                power_kw=cr.number("power_kw", positive=True, hi=5000.0),
-            )
-            cr.finish()
-        fr.finish()
-    r.raw("sources", default=None)
-    r.finish()
-    return out
 
 
 def _parse_age(

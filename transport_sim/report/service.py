@@ -85,51 +85,9 @@ def service_by_year(
     return pd.DataFrame(rows).set_index("year")
 
 
-def _pct(value: float) -> str:
+def pct_text(value: float) -> str:
+    """``"12.34 %"`` for a share, ``"n/a"`` for NaN."""
     return "n/a" if value != value else f"{100 * value:.2f} %"  # noqa: PLR0124
-
-
-def service_section(
-    annual: pd.DataFrame, chargers: pd.DataFrame, meta: Mapping[str, Any],
-    scenario: Mapping[str, Any],
-) -> str:
-    """Markdown: failures of the charging system and demand not done, flagged by year."""
-    from transport_sim.report.markdown import fmt_num, fmt_t, md_table
-
-    wait = float(scenario.get("charging", {}).get("size_for_p95_wait_min", 0.0) or 0.0)
-    table = service_by_year(annual, chargers, meta, wait)
-    if table.empty:
-        return ""
-    flagged = table[table["flags"] != ""]
-    fleets = [f for f in ("bus", "taxi", "truck", "ship") if f"undone_{f}" in table.columns]
-    rows = [[str(y), fmt_num(r.stranded_vehicle_days, 0), _pct(r.stranded_share),
-             f"{r.worst_p95_min:.0f}", _pct(r.queued_midnight_share),
-             *(_pct(getattr(r, f"undone_{f}")) for f in fleets),
-             _pct(r.tonnes_undelivered_share), fmt_t(r.co2_wtw_t), fmt_t(r.co2_wtw_undone_t),
-             r["flags"] or "ok"] for y, r in table.iterrows()]
-    if flagged.empty:
-        verdict = "**No year breaks a service threshold.**"
-    else:
-        verdict = (f"**{len(flagged)} of {len(table)} years break a service threshold** "
-                   f"({', '.join(map(str, flagged.index))}): see the flags below; the CO2 of "
-                   "those years leaves out activity the charging system did not deliver.")
-    level = f"; sites sized for a P95 wait of {wait:g} min" if wait > 0 else ""
-    return "\n".join([
-        "## Charging service and demand not done", "",
-        verdict, "",
-        f"Thresholds: stranded < {100 * STRANDED_MAX_SHARE:g} % of battery vehicle-days, "
-        f"< {100 * QUEUED_MAX_SHARE:g} % of vehicles queued at midnight, undone activity "
-        f"<= {100 * UNDONE_MAX_SHARE:g} % per fleet{level}.  Stranded = vehicle-days per year "
-        "(every stranding is listed in `strandings.parquet`: where, when, class, why).  Undone "
-        "= bus runs, truck trips and sailings lost to the charging system (runs cancelled / "
-        "planned), taxi requests unserved.  CO2 (WTW) is what the fleets drove; *CO2 of undone "
-        "activity* is what the undone activity would add at the same CO2 per km "
-        "(`co2_wtw_undone_t`), reported beside it, never subtracted.", "",
-        md_table(["year", "stranded veh-days/yr", "stranded share", "worst P95 wait (min)",
-                  "queued at midnight", *(f"undone {f}" for f in fleets),
-                  "freight t undelivered", "WTW CO2 (t)", "CO2 of undone activity (t)",
-                  "flags"], rows),
-    ])
 
 
 def service_headline(
