@@ -33,6 +33,7 @@ from transport_sim.report.service import (
     pct_text,
     service_by_year,
     service_headline,
+    service_wait_min,
 )
 from transport_sim.results.folder import (
     RESOLVED_SCENARIO,
@@ -380,7 +381,7 @@ def _service(
     scenario: Mapping[str, Any],
 ) -> str:
     """Markdown: failures of the charging system and demand not done, flagged by year."""
-    wait = float(scenario.get("charging", {}).get("size_for_p95_wait_min", 0.0) or 0.0)
+    wait = service_wait_min(scenario)
     table = service_by_year(annual, chargers, meta, wait)
     if table.empty:
         return ""
@@ -397,7 +398,9 @@ def _service(
         verdict = (f"**{len(flagged)} of {len(table)} years break a service threshold** "
                    f"({', '.join(map(str, flagged.index))}): see the flags below; the CO2 of "
                    "those years leaves out activity the charging system did not deliver.")
-    level = f"; sites sized for a P95 wait of {wait:g} min" if wait > 0 else ""
+    sized = float(scenario.get("charging", {}).get("size_for_p95_wait_min", 0.0) or 0.0)
+    level = (f"; sites sized for a P95 wait of {wait:g} min" if sized > 0
+             else f"; worst P95 wait <= {wait:g} min" if wait > 0 else "")
     return "\n".join([
         "## Charging service and demand not done", "",
         verdict, "",

@@ -85,6 +85,13 @@ def service_by_year(
     return pd.DataFrame(rows).set_index("year")
 
 
+def service_wait_min(scenario: Mapping[str, Any]) -> float:
+    """P95 wait (min) a year is judged against: the sizing target, else the report's."""
+    ch = scenario.get("charging", {})
+    sized = float(ch.get("size_for_p95_wait_min", 0.0) or 0.0)
+    return sized if sized > 0 else float(ch.get("report_max_wait_p95_min", 0.0) or 0.0)
+
+
 def pct_text(value: float) -> str:
     """``"12.34 %"`` for a share, ``"n/a"`` for NaN."""
     return "n/a" if value != value else f"{100 * value:.2f} %"  # noqa: PLR0124
@@ -95,7 +102,7 @@ def service_headline(
     scenario: Mapping[str, Any],
 ) -> list[str]:
     """Headline bullets: the years that break a service threshold, or that none does."""
-    wait = float(scenario.get("charging", {}).get("size_for_p95_wait_min", 0.0) or 0.0)
+    wait = service_wait_min(scenario)
     table = service_by_year(annual, chargers, meta, wait)
     if table.empty:
         return []

@@ -265,6 +265,11 @@ class ChargingSettings:
         "representative days the sites are sized on, in order (plugs only grow)",
         choices=DAY_TYPES,
     )
+    report_max_wait_p95_min: float = _f(
+        30.0, "float",
+        "P95 wait (min) above which the report flags a year when the run sizes nothing",
+        lo=0.0, hi=1440.0,
+    )
     size_max_rounds: int = _f(
         6, "int", "verification re-runs per year when sizing", lo=1, hi=20
     )
