@@ -13,8 +13,9 @@ holiday peak first by default):
 3. re-simulate (verification run) and repeat from 2 until every site meets ``W`` or
    ``charging.size_max_rounds`` runs of that day type are spent.
 
-A verification run whose plugs are the year's final plugs *is* that day type's result
-(same seed, same plugs); the runner re-simulates the other day types with the final plugs.
+When a later day type adds plugs, the earlier day types are sized again with them (up to
+:data:`MAX_PASSES` passes), so every sized day type's last run has the year's final plugs
+and *is* that day type's result (same seed, same plugs).
 Vehicles choose hubs by the queue they see, so a bigger site draws more of them; that is
 why the estimate is verified in the model and not trusted alone.
 """
@@ -24,6 +25,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from transport_sim.sim.prepare import log_progress, simulate_day
+
+#: Passes over the day types: a day type is sized again when a later one added plugs.
+MAX_PASSES = 3
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,12 +64,9 @@ def size_year(
         of its last run when that run had the final plugs (others are released); the
         number of simulated days used.
     """
-    from transport_sim.charging.queueing import size_sites
-    from transport_sim.charging.statistics import session_log_frame, site_statistics
     from transport_sim.charging.year_sites import build_year_sites
 
     ch = prep.scenario.charging
-    target = ch.size_for_p95_wait_min
     grown = build_year_sites(prep.context, prep.scenario, prep.fleet_def, prep.stock, year)
     plugs = {
         sid: max(int(p), int(built.get(sid, 0)))
@@ -73,36 +74,18 @@ def size_year(
     }
     runs = 0
     last: dict[str, tuple[TransportModel, dict[str, int]]] = {}
-    for day_type in ch.size_day_types:
-        rounds = 0
-        while True:
-            model = simulate_day(prep, year, day_type, seqs[day_type], plug_overrides=plugs)
-            runs += 1
-            rounds += 1
-            stats = site_statistics(model.site_arrays, model.sites, year, day_type)
-            late = stats[stats["wait_p95_min"] > target + 1e-9]
-            log_progress(
-                progress,
-                f"  sizing {year} {day_type} run {rounds}: {len(late)} site(s) above P95 "
-                f"{target:g} min (worst {stats['wait_p95_min'].max():.0f} min), "
-                f"{sum(plugs.values())} plugs",
-            )
-            if late.empty or rounds >= ch.size_max_rounds:
-                last[day_type] = (model, dict(plugs))
-                break
-            log = session_log_frame(model.site_arrays, model.sites, model.state.fleet)
-            log = log[log["site_id"].isin(set(late["site_id"]))]
-            info = model.sites.to_frame()
-            model.release()
-            estimate = size_sites(
-                log, target, site_info=info, tick_s=prep.scenario.run.tick_s,
-                max_plugs=max(500, 4 * max(plugs.values(), default=1)),
-            )
-            proposed = dict(
-                zip(estimate.sites["site_id"], estimate.sites["plugs_verified"], strict=True)
-            )
-            for sid in late["site_id"]:
-                plugs[sid] = max(int(proposed.get(sid, 0)), plugs[sid] + 1)
+    todo = list(ch.size_day_types)
+    for _ in range(MAX_PASSES):
+        for day_type in todo:
+            if day_type in last:
+                last.pop(day_type)[0].release()
+            model, n = _size_day(prep, year, day_type, seqs[day_type], plugs, progress)
+            runs += n
+            last[day_type] = (model, dict(plugs))
+        # a later day type may have added plugs: verify the earlier ones again
+        todo = [d for d, (_, used) in last.items() if used != plugs]
+        if not todo:
+            break
     models: dict[str, TransportModel] = {}
     for day_type, (model, used) in last.items():
         if used == plugs:
@@ -110,3 +93,46 @@ def size_year(
         else:
             model.release()
     return plugs, models, runs
+
+
+def _size_day(
+    prep: Prepared,
+    year: int,
+    day_type: str,
+    seq: np.random.SeedSequence,
+    plugs: dict[str, int],
+    progress: bool,
+) -> tuple[TransportModel, int]:
+    """Raise ``plugs`` (in place) until ``day_type`` meets the target; return the last model."""
+    from transport_sim.charging.queueing import size_sites
+    from transport_sim.charging.statistics import session_log_frame, site_statistics
+
+    ch = prep.scenario.charging
+    target = ch.size_for_p95_wait_min
+    rounds = 0
+    while True:
+        model = simulate_day(prep, year, day_type, seq, plug_overrides=plugs)
+        rounds += 1
+        stats = site_statistics(model.site_arrays, model.sites, year, day_type)
+        late = stats[stats["wait_p95_min"] > target + 1e-9]
+        log_progress(
+            progress,
+            f"  sizing {year} {day_type} run {rounds}: {len(late)} site(s) above P95 "
+            f"{target:g} min (worst {stats['wait_p95_min'].max():.0f} min), "
+            f"{sum(plugs.values())} plugs",
+        )
+        if late.empty or rounds >= ch.size_max_rounds:
+            return model, rounds
+        log = session_log_frame(model.site_arrays, model.sites, model.state.fleet)
+        log = log[log["site_id"].isin(set(late["site_id"]))]
+        info = model.sites.to_frame()
+        model.release()
+        estimate = size_sites(
+            log, target, site_info=info, tick_s=prep.scenario.run.tick_s,
+            max_plugs=max(500, 4 * max(plugs.values(), default=1)),
+        )
+        proposed = dict(
+            zip(estimate.sites["site_id"], estimate.sites["plugs_verified"], strict=True)
+        )
+        for sid in late["site_id"]:
+            plugs[sid] = max(int(proposed.get(sid, 0)), plugs[sid] + 1)
