@@ -12,12 +12,17 @@ BASELINE = REPO / "experiments" / "baseline.toml"
 
 
 def small(path: Path, **overrides: object) -> Scenario:
-    """Return the scenario at ``path`` cut down to two years, one day type, 10 % of vehicles."""
+    """Return the scenario at ``path`` cut down to two years, one day type, 10 % of vehicles.
+
+    Charger sizing (``charging.size_for_p95_wait_min``) is off unless overridden.
+    """
     base = {
         "run.start_year": 2024,
         "run.end_year": 2025,
         "run.day_types": ["weekday"],
         "run.vehicle_scale": 0.1,
+        # no per-year charger sizing unless a test asks for it (it re-runs days)
+        "charging.size_for_p95_wait_min": 0.0,
     }
     base.update({k.replace("__", "."): v for k, v in overrides.items()})
     return load_scenario(path).with_overrides(base)

@@ -59,6 +59,18 @@ DAY_COLUMNS = [
 ]
 
 
+def _day_frame() -> pd.DataFrame:
+    """The hand-made day totals, with the activity columns of a day where all was done."""
+    frame = pd.DataFrame(DAY_ROWS, columns=DAY_COLUMNS)
+    frame["runs_planned"] = frame["trips"].astype(float)
+    frame["km_planned"] = frame["vkm"]
+    frame["tkm_planned"] = frame["tkm_delivered"] = frame["tkm"]
+    frame["tonnes_planned"] = frame["tonnes_delivered"] = frame["tkm"] / 100.0
+    for column in ("runs_cancelled", "km_not_done", "tonnes_undelivered", "tkm_undelivered"):
+        frame[column] = 0.0
+    return frame
+
+
 @pytest.fixture(scope="module")
 def prep() -> Prepared:
     scen = small(
@@ -72,7 +84,7 @@ def prep() -> Prepared:
 
 @pytest.fixture(scope="module")
 def annual(prep: Prepared) -> pd.DataFrame:
-    days = pd.DataFrame(DAY_ROWS, columns=DAY_COLUMNS)
+    days = _day_frame()
     return annual_table(days, prep)
 
 
@@ -92,7 +104,7 @@ def _days(prep: Prepared, fleet: str) -> tuple[float, float]:
 
 def _scaled(fleet: str, year: int, powertrain: str, column: str, prep: Prepared) -> float:
     wd, hd = _days(prep, fleet)
-    frame = pd.DataFrame(DAY_ROWS, columns=DAY_COLUMNS)
+    frame = _day_frame()
     sel = frame[(frame.fleet == fleet) & (frame.year == year) & (frame.powertrain == powertrain)]
     by_day = sel.set_index("day_type")[column]
     return float(by_day["weekday"]) * wd + float(by_day["holiday"]) * hd

@@ -1,133 +1,89 @@
-"""One year's charger sites from the stock and the charging settings (hand-made candidates)."""
+"""Charger sites of a year grow with the battery fleets (home-base ratios, curves, frozen)."""
 
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import numpy as np
-import pandas as pd
 import pytest
-from support import PLAN, small
+from support import PLAN
 
-from transport_sim.charging.sites import SiteCandidate
-from transport_sim.charging.year_sites import build_year_sites
-from transport_sim.fleets.specs import AVAILABILITY
-
-YEAR = 2025
-
-
-def _cand(name: str, node: int, weight: float = 0.0, *more: int) -> SiteCandidate:
-    return SiteCandidate(name=name, nodes=(node, *more), lon=110.8, lat=32.6, weight=weight)
-
-
-def _context(depot_lines=(1.0, 3.0, 0.0)) -> SimpleNamespace:
-    """Three depots, two logistics hubs, four urban zones, five service areas, two ports.
-
-    Logistics candidates carry an infinite weight (as :mod:`transport_sim.demand.context`
-    builds them), so that ranking by weight keeps them.  Service areas lie on a 100 km
-    line between two gateways (at 0 and 100 km) at 10, 20, 50, 80 and 90 km; the busiest
-    is the one at 10 km.
-    """
-    sa_km = [10.0, 20.0, 50.0, 80.0, 90.0]
-    sa_weight = [900.0, 500.0, 100.0, 400.0, 300.0]
-    points = np.array([*sa_km, 0.0, 100.0])
-    return SimpleNamespace(
-        depot_lines=np.asarray(depot_lines, np.float64),
-        sites={
-            "depot": [_cand("west", 1), _cand("centre", 2), _cand("east", 3)],
-            # weight inf, as demand/context.py gives them: they rank before every zone
-            "logistics": [_cand("hub A", 10, np.inf), _cand("plant B", 11, np.inf)],
-            # zone at node 10 is the logistics hub's node: it is not counted twice
-            "urban": [_cand("zone 1", 20, 5.0), _cand("zone 2", 21, 50.0),
-                      _cand("zone 3", 10, 99.0), _cand("zone 4", 22, 20.0)],
-            "service_area": [
-                _cand(f"sa {km:g}", 30 + 2 * i, w, 31 + 2 * i)
-                for i, (km, w) in enumerate(zip(sa_km, sa_weight, strict=True))
-            ],
-            "port": [_cand("danjiangkou", 50), _cand("yunxian", 51)],
-        },
-        service_area_distances_km=np.abs(points[:, None] - points[None, :]),
-        targets=SimpleNamespace(node=np.arange(60, dtype=np.int32)[::-1].copy()),
-    )  # fmt: skip
-
-
-def _stock(bev_buses: int) -> pd.DataFrame:
-    return pd.DataFrame({
-        "year": [YEAR, YEAR, YEAR, YEAR + 1],
-        "fleet": ["bus", "bus", "bus", "bus"],
-        "size_class": ["standard", "midi", "standard", "standard"],
-        "powertrain": ["bev", "bev", "diesel", "bev"],
-        "vehicles": [bev_buses - bev_buses // 3, bev_buses // 3, 77, 999],
-    })  # fmt: skip
-
-
-def _scenario(**charging):
-    return small(PLAN, **{f"charging__{k}": v for k, v in charging.items()})
-
-
-def _by_kind(sites, kind: str) -> list[int]:
-    return [i for i, k in enumerate(sites.kind_names()) if k == kind]
-
-
-def test_depot_plugs_follow_the_bev_buses_and_the_lines() -> None:
-    scen = _scenario(depot_plugs_per_bus=0.5)
-    sites = build_year_sites(_context(), scen, None, _stock(100), YEAR)
-    depots = _by_kind(sites, "depot")
-    # 100 BEV buses x 0.9 available = 90, split 1 : 3 : 0 over the depots' lines
-    per_depot = [math.ceil(90 * 0.25), math.ceil(90 * 0.75)]
-    assert AVAILABILITY["bus"] == 0.9
-    assert [sites.name[i] for i in depots] == ["west", "centre"]  # no line: no site
-    assert sites.plugs[depots].tolist() == [math.ceil(0.5 * n) for n in per_depot]  # 12, 34
-    more = build_year_sites(_context(), scen, None, _stock(200), YEAR)
-    assert (more.plugs[_by_kind(more, "depot")] > sites.plugs[depots]).all()
-    none = build_year_sites(_context(), scen, None, _stock(0), YEAR)
-    assert _by_kind(none, "depot") == []
-
-
-def test_urban_hubs_are_the_logistics_sites_plus_the_busiest_zones() -> None:
-    scen = _scenario(urban_hubs=2, urban_hub_plugs=6)
-    sites = build_year_sites(_context(), scen, None, _stock(10), YEAR)
-    urban = _by_kind(sites, "urban")
-    # the two logistics sites always, then the two busiest zones not at a hub node
-    assert [sites.name[i] for i in urban] == ["hub A", "plant B", "zone 2", "zone 4"]
-    assert (sites.plugs[urban] == 6).all()
-
-
-@pytest.mark.parametrize(
-    ("order", "expected"),
-    [("traffic", ["sa 10"]), ("gap", ["sa 50"])],
+from transport_sim.charging.year_sites import (
+    bev_in_service,
+    build_year_sites,
+    home_base_plugs,
+    sites_frame,
 )
-def test_coverage_choice(order: str, expected: list[str]) -> None:
-    """One of five areas covered: the busiest (traffic) or the one closing the gap."""
-    scen = _scenario(service_area_coverage=0.2, coverage_order=order,
-                     service_area_mcs_plugs=0.0)  # fmt: skip
-    sites = build_year_sites(_context(), scen, None, _stock(10), YEAR)
-    assert [sites.name[i] for i in _by_kind(sites, "service_area")] == expected
+from transport_sim.scenario.settings import load_scenario
+from transport_sim.sim.prepare import prepare
 
 
-def test_coverage_share_and_megawatt_companions() -> None:
-    scen = _scenario(service_area_coverage=0.6, coverage_order="traffic",
-                     service_area_mcs_plugs=2.0, service_area_plugs=4)  # fmt: skip
-    sites = build_year_sites(_context(), scen, None, _stock(10), YEAR)
-    sa = _by_kind(sites, "service_area")
-    names = [sites.name[i] for i in sa]
-    # round(0.6 x 5) = 3 areas by traffic, then one MCS companion each
-    assert names == ["sa 10", "sa 20", "sa 80", "sa 10 (MCS)", "sa 20 (MCS)", "sa 80 (MCS)"]
-    assert sites.plugs[sa].tolist() == [4, 4, 4, 2, 2, 2]
-    assert sites.mcs_site[sa[:3]].tolist() == sa[3:]
-    ports = _by_kind(sites, "port")
-    assert len(ports) == 2
+@pytest.fixture(scope="module")
+def prep():
+    return prepare(load_scenario(PLAN).with_overrides({"run.end_year": 2030}))
 
 
-def test_targets_are_filled_and_overrides_replace_plugs() -> None:
-    ctx = _context()
-    scen = _scenario()
-    sites = build_year_sites(ctx, scen, None, _stock(50), YEAR)
-    np.testing.assert_array_equal(ctx.targets.node[sites.target], sites.node)
-    assert (sites.access_target >= 0).all()
-    sid = sites.site_id[0]
-    changed = build_year_sites(ctx, scen, None, _stock(50), YEAR, plug_overrides={sid: 17})
-    assert changed.plugs[0] == 17
-    np.testing.assert_array_equal(changed.plugs[1:], sites.plugs[1:])
-    assert changed.site_id == sites.site_id
+def _by_kind(sites):
+    frame = sites.to_frame()
+    return frame, frame.groupby("kind")["plugs"].sum()
+
+
+def test_depot_plugs_follow_the_fleet_file_ratio_per_battery_bus(prep):
+    fdef, stock = prep.fleet_def, prep.stock
+    for year in (2024, 2030):
+        sites = build_year_sites(prep.context, prep.scenario, fdef, stock, year)
+        frame, plugs = _by_kind(sites)
+        buses = bev_in_service(stock, year, "bus", prep.calibration_file().availability)
+        expected = sum(fdef.home_charging[("bus", c)].plugs_per_vehicle * n
+                       for c, n in buses.items())
+        # ceil per terminal: at most one plug more than the ratio per terminal
+        n_depots = int((frame["kind"] == "depot").sum())
+        assert expected <= plugs["depot"] <= expected + n_depots
+        bev = stock[(stock.year == year) & (stock.fleet == "bus") & (stock.powertrain == "bev")]
+        available = prep.calibration_file().availability["bus"]
+        assert sum(buses.values()) == pytest.approx(available * bev["vehicles"].sum())
+        # the plug power is the plug-weighted mean of the classes' power
+        _, kw = home_base_plugs(fdef, stock, year, "bus", prep.calibration_file().availability)
+        assert np.allclose(frame.loc[frame["kind"] == "depot", "power_kw"], kw)
+
+
+def test_ports_and_hubs_grow_with_the_battery_fleets(prep):
+    fdef, stock = prep.fleet_def, prep.stock
+    a = build_year_sites(prep.context, prep.scenario, fdef, stock, 2024)
+    b = build_year_sites(prep.context, prep.scenario, fdef, stock, 2030)
+    _, pa = _by_kind(a)
+    _, pb = _by_kind(b)
+    for kind in ("depot", "urban", "service_area", "port"):
+        assert pb[kind] > pa[kind], kind
+    ship_plugs, _ = home_base_plugs(fdef, stock, 2030, "ship", prep.calibration_file().availability)
+    n_ports = int((b.to_frame()["kind"] == "port").sum())
+    assert pb["port"] >= math.ceil(ship_plugs - 1e-9)
+    assert pb["port"] >= n_ports * prep.scenario.charging.port_plugs
+
+
+def test_explicit_public_plug_counts_replace_the_ratio(prep):
+    scen = prep.scenario.with_overrides({"charging.urban_public_plugs": 5000.0})
+    fdef, stock = prep.fleet_def, prep.stock
+    sites = build_year_sites(prep.context, scen, fdef, stock, 2024)
+    frame = sites.to_frame()
+    hubs = {c.nodes[0] for c in prep.context.sites["logistics"]}
+    public = frame[(frame["kind"] == "urban") & ~frame["node"].isin(hubs)]
+    taxi, _ = home_base_plugs(fdef, stock, 2024, "taxi", prep.calibration_file().availability)
+    assert public["plugs"].sum() == math.ceil(taxi + 5000.0 - 1e-9)
+
+
+def test_frozen_growth_keeps_the_base_year_plugs(prep):
+    scen = prep.scenario.with_overrides({"charging.plug_growth": "frozen"})
+    base = build_year_sites(prep.context, scen, prep.fleet_def, prep.stock, 2024)
+    later = build_year_sites(prep.context, scen, prep.fleet_def, prep.stock, 2030)
+    assert base.site_id == later.site_id
+    assert np.array_equal(base.plugs, later.plugs)
+
+
+def test_sites_frame_lists_uncharged_service_areas_with_zero_plugs(prep):
+    sites = build_year_sites(prep.context, prep.scenario, prep.fleet_def, prep.stock, 2024)
+    frame = sites_frame(sites, 2024, prep.context.sites["service_area"])
+    sa = frame[(frame["kind"] == "service_area") & ~frame["site_id"].str.endswith(":mcs")]
+    assert len(sa) == len(prep.context.sites["service_area"])
+    assert (sa["plugs"] == 0).sum() == len(sa) - int((sites.to_frame()["kind"] == "service_area")
+                                                    .sum())

@@ -794,3 +794,46 @@ def test_dwelling_truck_short_of_its_next_drop_goes_to_the_nearest_urban_hub():
         if expect >= 0:
             assert state.detour_target[0] == 1
             assert state.status[0] == STATUS_MOVING
+
+
+@pytest.mark.parametrize(("queue", "soc_kwh", "expect"), [
+    (0, 30.0, 0),  # nobody waits ahead: expected wait 900 s < 1,200 s extra drive -> near hub
+    (1, 30.0, 0),  # 1,800 s wait, but the far hub (69 kWh with the margin) is out of reach
+    (1, 70.0, 1),  # 1,800 s > 1,200 s and in reach: balks to the next reachable hub
+    (3, 70.0, 1),
+])
+def test_taxi_balks_to_the_next_reachable_hub_by_the_analytic_rule(queue, soc_kwh, expect):
+    """Two hubs on a line, 10 km and 40 km from the taxi; both plugs of the near one busy.
+
+    Analytic choice: near hub iff (queue + 1) x 1800 s / 2 plugs < (40 - 10) km / 25 m/s
+    = 1,200 s, i.e. only with nobody queued; the far hub only when it is in reach:
+    40 km x 1.5 kWh/km x PLAN_MARGIN 1.15 = 69 kWh <= SOC.
+    """
+    graph, targets = _corridor(edge_m=10_000.0)  # taxi at node 0, hubs at nodes 1 and 4
+    tables = _tables(6, [(KIND_URBAN, 1), (KIND_URBAN, 4)])
+    cs = ChargingState.allocate(np.array([2, 2]), np.array([120.0, 120.0]), 1, 4)
+    cs.site_busy[:] = (2, 0)
+    cs.site_queue_len[:] = (queue, 0)
+    state = _one_vehicle(FLEET_TAXI)
+    state.status[0] = STATUS_IDLE
+    state.node[0] = 0
+    state.soc_kwh[0] = soc_kwh  # below 25 % of 300 kWh: looking for a charger
+    charging_decisions(state, graph, targets, SPECS, tables, 100.0, 10.0, cs=cs,
+                       charge_below_soc=0.25, charge_to_soc=0.9)
+    assert state.charge_site[0] == expect
+    assert state.detour_target[0] == (1, 4)[expect]
+
+
+def test_dwelling_truck_uses_a_service_area_when_no_urban_hub_is_in_reach():
+    graph, targets = _corridor(edge_m=20_000.0)
+    # urban hub 80 km away (138 kWh with the margin), service area 20 km away (34.5 kWh)
+    tables = _tables(6, [(KIND_URBAN, 5), (KIND_SERVICE_AREA, 2)])
+    state = _one_vehicle(FLEET_TRUCK)
+    state.status[0] = STATUS_DWELL
+    state.node[0] = 1
+    state.leg[0] = 1
+    state.leg_target[1] = 0
+    state.soc_kwh[0] = 60.0
+    _decide(state, graph, targets, tables)
+    assert state.charge_site[0] == 1
+    assert state.detour_target[0] == 2

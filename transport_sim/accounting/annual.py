@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from transport_sim.accounting.demand import undone_co2_t
 from transport_sim.codes import SITE_KINDS
 from transport_sim.fleets.factors import (
     carrier_amount_from_kwh,
@@ -39,6 +40,17 @@ SUM_COLUMNS = [
     "wait_h",
     "requests",
     "unserved",
+    # demand conservation (transport_sim.accounting.demand.ACTIVITY_COLUMNS)
+    "runs_planned",
+    "runs_cancelled",
+    "km_planned",
+    "km_not_done",
+    "tonnes_planned",
+    "tonnes_delivered",
+    "tonnes_undelivered",
+    "tkm_planned",
+    "tkm_delivered",
+    "tkm_undelivered",
 ]
 CARRIER_COLUMN = {
     "diesel": "diesel_l",
@@ -53,6 +65,10 @@ ANNUAL_COLUMNS = (
     "year", "fleet", "powertrain", "vehicles", "sim_vehicles", "trips", "vkm", "tkm",
     "energy_kwh", *CARRIER_COLUMN.values(), "co2_ttw_t", "co2_wtw_t", "nox_t", "pm_t",
     "stranded", "charge_wait_h", "requests", "unserved",
+    # demand conservation: planned = done + not done (transport_sim.accounting.demand)
+    "bev_vehicle_days", "runs_planned", "runs_cancelled", "tonnes_planned",
+    "tonnes_delivered", "tonnes_undelivered", "tkm_planned", "tkm_delivered",
+    "tkm_undelivered", "co2_ttw_undone_t", "co2_wtw_undone_t",
 )
 
 
@@ -90,9 +106,12 @@ def annual_table(days: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     total_days = frame.groupby(["year", "fleet", "size_class", "powertrain"])["days"].transform(
         "sum"
     )
+    frame["sim_vehicle_days"] = frame["sim_vehicles"]  # vehicle-days per year (stranding base)
     frame["sim_vehicles"] = frame["sim_vehicles"] / total_days
     cells = (
-        frame.groupby(["year", "fleet", "size_class", "powertrain"], sort=True)[SUM_COLUMNS]
+        frame.groupby(["year", "fleet", "size_class", "powertrain"], sort=True)[
+            [*SUM_COLUMNS, "sim_vehicle_days"]
+        ]
         .sum()
         .reset_index()
     )
@@ -123,7 +142,21 @@ def annual_table(days: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
             charge_wait_h=rec.wait_h,
             requests=rec.requests,
             unserved=rec.unserved,
+            bev_vehicle_days=rec.sim_vehicle_days if spec.is_bev else 0.0,
+            runs_planned=rec.runs_planned,
+            runs_cancelled=rec.runs_cancelled,
+            tonnes_planned=rec.tonnes_planned,
+            tonnes_delivered=rec.tonnes_delivered,
+            tonnes_undelivered=rec.tonnes_undelivered,
+            tkm_planned=rec.tkm_planned,
+            tkm_delivered=rec.tkm_delivered,
+            tkm_undelivered=rec.tkm_undelivered,
         )
+        for scope in ("ttw", "wtw"):
+            row[f"co2_{scope}_undone_t"] = undone_co2_t(
+                row[f"co2_{scope}_t"], rec.km_planned, rec.km_not_done, rec.requests,
+                rec.unserved,
+            )
         row[CARRIER_COLUMN[carrier]] = amount
         nox, pm = _pollutants_t(stock, rec, prep)
         row["nox_t"], row["pm_t"] = nox, pm
@@ -197,6 +230,15 @@ def _rail_rows(prep: Prepared) -> pd.DataFrame:
             "charge_wait_h": 0.0,
             "requests": 0.0,
             "unserved": 0.0,
+            "bev_vehicle_days": 0.0,
+            "runs_planned": 0.0,
+            "runs_cancelled": 0.0,
+            "tonnes_planned": 0.0,  # split by traction below
+            "tonnes_delivered": 0.0,
+            "tonnes_undelivered": 0.0,
+            "tkm_undelivered": 0.0,
+            "co2_ttw_undone_t": 0.0,
+            "co2_wtw_undone_t": 0.0,
         }
         rows.append(
             {
@@ -204,6 +246,8 @@ def _rail_rows(prep: Prepared) -> pd.DataFrame:
                 **common,
                 "powertrain": "electric_rail",
                 "tkm": rail.electricity_kwh / rail_kwh_per_tkm(),
+                "tkm_planned": rail.electricity_kwh / rail_kwh_per_tkm(),
+                "tkm_delivered": rail.electricity_kwh / rail_kwh_per_tkm(),
                 "electricity_kwh": rail.electricity_kwh,
                 "energy_kwh": rail.electricity_kwh,
                 "co2_ttw_t": 0.0,
@@ -217,12 +261,19 @@ def _rail_rows(prep: Prepared) -> pd.DataFrame:
                 **common,
                 "powertrain": "diesel_rail",
                 "tkm": rail.diesel_l / rail_diesel_l_per_tkm(),
+                "tkm_planned": rail.diesel_l / rail_diesel_l_per_tkm(),
+                "tkm_delivered": rail.diesel_l / rail_diesel_l_per_tkm(),
                 "diesel_l": rail.diesel_l,
                 "energy_kwh": float(carrier_kwh_from_amount("diesel", rail.diesel_l)),
                 "co2_ttw_t": rail.co2_ttw_kg / KG_PER_T,
                 "co2_wtw_t": float(co2_wtw_kg("diesel", rail.diesel_l, year, scen)) / KG_PER_T,
             }
         )
+        rail_tkm = rows[-1]["tkm"] + rows[-2]["tkm"]
+        for r in rows[-2:]:  # the year's rail tonnes, split by traction like the t-km
+            r["tonnes_planned"] = r["tonnes_delivered"] = (
+                rail_t_year * r["tkm"] / rail_tkm if rail_tkm > 0 else 0.0
+            )
     return pd.DataFrame(rows)
 
 

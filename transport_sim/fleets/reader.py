@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from transport_sim.codes import CARRIER_UNITS, FLEETS, ROAD_CLASSES
 from transport_sim.errors import FleetError, describe
 from transport_sim.fleets.factors import lower_heating_value_kwh
+from transport_sim.fleets.home_charging import parse_home_charging
 from transport_sim.fleets.specs import (
     MAX_VINTAGE_YEAR,
     MIN_VINTAGE_YEAR,
@@ -358,8 +359,9 @@ def _parse_definition(data: dict[str, Any], ctx: _Context) -> FleetDefinition:
     )
     pas.raw("sources", default=None)
     pas.finish()
+    home_charging = parse_home_charging(data.get("charging"), fleets, ctx.fail)
     # provenance last: structural errors (typos, bad values) are reported first
-    for section in (*FLEETS, "freight", "passenger"):
+    for section in (*FLEETS, "freight", "passenger", *(["charging"] if "charging" in data else [])):
         sources.update(_parse_sources(section, data[section], ctx))
     check_source_ids(ctx.path, sources)
     return FleetDefinition(
@@ -370,6 +372,7 @@ def _parse_definition(data: dict[str, Any], ctx: _Context) -> FleetDefinition:
         freight=freight,
         passenger=passenger,
         sources=MappingProxyType(sources),
+        home_charging=MappingProxyType(home_charging),
     )
 
 

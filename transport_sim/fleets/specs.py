@@ -68,7 +68,7 @@ SOURCES_FILE = "SOURCES.md"
 #: A cited source id such as ``S-bus-stock`` (lower-case words joined by hyphens).
 SOURCE_ID = re.compile(r"(?<![\w-])S-[a-z0-9]+(?:-[a-z0-9]+)*")
 #: Top-level sections of a fleet file.
-SECTIONS: tuple[str, ...] = ("meta", "freight", "passenger", *FLEETS)
+SECTIONS: tuple[str, ...] = ("meta", "freight", "passenger", *FLEETS, "charging")
 
 
 def allowed_powertrains(fleet: str) -> tuple[str, ...]:
@@ -381,6 +381,22 @@ class PassengerSpec:
 
 
 @dataclass(frozen=True)
+class HomeChargingSpec:
+    """``[charging.<fleet>.<class>]``: home-base plugs an operator builds per battery vehicle.
+
+    Attributes
+    ----------
+    plugs_per_vehicle
+        Plugs per battery vehicle of the class in service.
+    power_kw
+        Power per plug, kW.
+    """
+
+    plugs_per_vehicle: float
+    power_kw: float
+
+
+@dataclass(frozen=True)
 class FleetDefinition:
     """Everything a fleet file defines, validated.
 
@@ -400,6 +416,10 @@ class FleetDefinition:
     freight: FreightSpec
     passenger: PassengerSpec
     sources: Mapping[str, str] = field(repr=False)
+    #: ``(fleet, size class) -> HomeChargingSpec`` from the optional ``[charging]`` section.
+    home_charging: Mapping[tuple[str, str], HomeChargingSpec] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False
+    )
 
     def fleet(self, name: str) -> FleetSpec:
         """Return fleet ``name``."""

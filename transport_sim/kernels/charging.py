@@ -957,33 +957,59 @@ def _max_kwh_per_m(spec_kwh_per_m: np.ndarray, sp: int) -> float:
 
 
 @njit(cache=True, nogil=True)
-def _nearest_site(
-    kind: int,
+def _best_reachable_site(
     u: int,
+    with_service_areas: bool,
+    soc_kwh: float,
+    kwh_per_m: float,
     site_kind: np.ndarray,
     site_target: np.ndarray,
+    site_mcs_site: np.ndarray,
+    site_at_node: np.ndarray,
+    target_node: np.ndarray,
+    target_dist_m: np.ndarray,
     target_time_s: np.ndarray,
     site_plug_begin: np.ndarray,
     site_busy: np.ndarray,
     site_queue_len: np.ndarray,
 ) -> int:
-    """Site of ``kind`` with the least drive + expected wait from node ``u``, or -1.
+    """Urban hub (or, with ``with_service_areas``, service area) a vehicle at ``u`` goes to.
 
-    Expected wait = vehicles ahead beyond the free plugs x ``EXPECTED_SESSION_S`` / plugs
-    (what a driver's charging app shows); first site on ties.
+    The site with the least drive + expected wait (expected wait = vehicles ahead beyond
+    the free plugs x ``EXPECTED_SESSION_S`` / plugs, what a driver's app shows) among those
+    the vehicle reaches with its charge (shortest path x ``kwh_per_m`` x ``PLAN_MARGIN``
+    <= ``soc_kwh``): a long queue at the nearest hub sends it to the next reachable one.
+    When none is in reach, the least drive + wait of all (it may strand on the way: no
+    charger in range).  A service area with a megawatt companion returns the companion.
+    First site on ties; -1 when there is no site.
     """
     best = -1
     best_t = np.inf
+    best_any = -1
+    best_any_t = np.inf
     for s in range(site_kind.shape[0]):
-        if site_kind[s] != kind or site_target[s] < 0:
+        kind = site_kind[s]
+        if site_target[s] < 0:
             continue
+        if not (kind == KIND_URBAN or (with_service_areas and kind == KIND_SERVICE_AREA)):
+            continue
+        k = site_target[s]
+        if site_at_node[kind, target_node[k]] != s:
+            continue  # a megawatt companion: reached through its service area
         plugs = site_plug_begin[s + 1] - site_plug_begin[s]
         ahead = site_queue_len[s] + site_busy[s] - plugs + 1
         wait = ahead * EXPECTED_SESSION_S / plugs if ahead > 0 and plugs > 0 else 0.0
-        tt = target_time_s[site_target[s], u] + wait
-        if tt < best_t:
+        tt = target_time_s[k, u] + wait
+        if tt < best_any_t:
+            best_any_t = tt
+            best_any = s
+        if target_dist_m[k, u] * kwh_per_m * PLAN_MARGIN <= soc_kwh and tt < best_t:
             best_t = tt
             best = s
+    if best < 0:
+        best = best_any
+    if best >= 0 and site_kind[best] == KIND_SERVICE_AREA and site_mcs_site[best] >= 0:
+        best = site_mcs_site[best]
     return best
 
 
@@ -1082,7 +1108,8 @@ def _charging_decisions(  # noqa: PLR0912
       loop for a vehicle that cannot make the next leg even when full): joins
       now (opportunity charging; it leaves at ``max(charge end, end of its dwell)``).
     * taxi: ``STATUS_IDLE``, or ``STATUS_DWELL`` with no legs left (a drop-off dwell is
-      cut short), standing at a node, low: the urban site nearest by free-flow time.
+      cut short), standing at a node, low: the reachable urban site with the least
+      drive + expected wait (:func:`_best_reachable_site`).
     * truck: ``STATUS_MOVING`` on a leg, no detour.  Looks along its path for the first
       service-area access node it could pass this tick (:func:`_truck_site_ahead`).
       Charges there if low, or if ``soc - energy to the leg target < truck_reserve_soc x
@@ -1090,7 +1117,8 @@ def _charging_decisions(  # noqa: PLR0912
       ``soc < (charge_to_soc - truck_min_gain_soc) x battery``.  Uses the area's MCS
       companion site when it has one.
     * truck dwelling between legs (delivery stop, unloading, back at its hub), low or
-      unable to reach its next leg's target with the reserve left: the nearest urban hub.
+      unable to reach its next leg's target with the reserve left: the reachable urban
+      hub or service area with the least drive + expected wait.
     * ship: ``STATUS_DWELL`` at a node with a port site, low or unable to reach the next
       port with the reserve left: shore power now.
 
@@ -1138,8 +1166,11 @@ def _charging_decisions(  # noqa: PLR0912
             if not (st == STATUS_IDLE or (st == STATUS_DWELL and leg[v] >= leg_end[v])):
                 continue
             u = node[v]
-            best = _nearest_site(KIND_URBAN, u, site_kind, site_target, target_time_s,
-                                 site_plug_begin, site_busy, site_queue_len)
+            best = _best_reachable_site(
+                u, False, soc, _max_kwh_per_m(spec_kwh_per_m, spec[v]), site_kind,
+                site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
+                target_time_s, site_plug_begin, site_busy, site_queue_len,
+            )
             if best >= 0:
                 at_site = site_at_node[KIND_URBAN, u] == best
                 _join_or_detour(v, best, site_target[best], at_site, t_s, status,
@@ -1159,11 +1190,15 @@ def _charging_decisions(  # noqa: PLR0912
             ) * battery
             if not (low or short):
                 continue
-            best = _nearest_site(KIND_URBAN, u, site_kind, site_target, target_time_s,
-                                 site_plug_begin, site_busy, site_queue_len)
+            best = _best_reachable_site(
+                u, True, soc, _max_kwh_per_m(spec_kwh_per_m, spec[v]), site_kind,
+                site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
+                target_time_s, site_plug_begin, site_busy, site_queue_len,
+            )
             if best >= 0:
-                at_site = site_at_node[KIND_URBAN, u] == best
-                _join_or_detour(v, best, site_target[best], at_site, t_s, status,
+                goal = site_target[best]
+                at_site = target_node[goal] == u
+                _join_or_detour(v, best, goal, at_site, t_s, status,
                                 detour_target, charge_site, queue_enter_s)
         elif f == FLEET_TRUCK:
             if st != STATUS_MOVING or leg[v] < leg_begin[v] or leg[v] >= leg_end[v]:

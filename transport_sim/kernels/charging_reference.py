@@ -368,7 +368,6 @@ def charging_decisions_reference(  # noqa: PLR0912
             seen.add(u)
         return out
 
-    urban = [s for s in range(len(site_kind)) if site_kind[s] == KIND_URBAN and site_target[s] >= 0]
 
     def need_kwh(v: int, u: int, wanted: int) -> float:
         """Energy along the next legs up to the first ``wanted`` one (else all legs)."""
@@ -385,16 +384,28 @@ def charging_decisions_reference(  # noqa: PLR0912
                 break
         return total * float(np.max(spec_kwh_per_m[spec[v]])) * PLAN_MARGIN
 
-    def nearest_urban(u: int) -> int:
-        """Least drive + expected wait (queue beyond free plugs x session / plugs)."""
-        best, best_t = -1, math.inf
-        for s in urban:
+    def best_reachable(v: int, u: int, *, service_areas: bool) -> int:
+        """As the kernel's ``_best_reachable_site``: least drive + wait among reachable sites."""
+        kwh_per_m = float(np.max(spec_kwh_per_m[spec[v]]))
+        kinds = (KIND_URBAN, KIND_SERVICE_AREA) if service_areas else (KIND_URBAN,)
+        best, best_t, any_s, any_t = -1, math.inf, -1, math.inf
+        for s in range(len(site_kind)):
+            kind = int(site_kind[s])
+            k = int(site_target[s])
+            if k < 0 or kind not in kinds or site_at_node[kind, target_node[k]] != s:
+                continue
             plugs = int(site_plug_begin[s + 1] - site_plug_begin[s])
             ahead = int(site_queue_len[s]) + int(site_busy[s]) - plugs + 1
             wait = ahead * EXPECTED_SESSION_S / plugs if ahead > 0 and plugs > 0 else 0.0
-            tt = float(target_time_s[site_target[s], u]) + wait
-            if tt < best_t:  # first on ties, as the kernel
+            tt = float(target_time_s[k, u]) + wait
+            if tt < any_t:
+                any_s, any_t = s, tt
+            reach = float(target_dist_m[k, u]) * kwh_per_m * PLAN_MARGIN <= soc_kwh[v]
+            if reach and tt < best_t:
                 best, best_t = s, tt
+        best = best if best >= 0 else any_s
+        if best >= 0 and site_kind[best] == KIND_SERVICE_AREA and site_mcs_site[best] >= 0:
+            best = int(site_mcs_site[best])
         return best
 
     reserve = truck_reserve_soc
@@ -432,7 +443,7 @@ def charging_decisions_reference(  # noqa: PLR0912
             )
             if not (low and standing and free):
                 continue
-            best = nearest_urban(u)
+            best = best_reachable(v, u, service_areas=False)
             if best >= 0:
                 send(v, best, int(site_target[best]),
                      now=bool(site_at_node[KIND_URBAN, u] == best))
@@ -442,10 +453,10 @@ def charging_decisions_reference(  # noqa: PLR0912
             short = soc_kwh[v] - need_kwh(v, u, 0xFF) < reserve * battery_kwh[v] and worth(v)
             if not (low or short):
                 continue
-            best = nearest_urban(u)
+            best = best_reachable(v, u, service_areas=True)
             if best >= 0:
-                send(v, best, int(site_target[best]),
-                     now=bool(site_at_node[KIND_URBAN, u] == best))
+                goal = int(site_target[best])
+                send(v, best, goal, now=bool(target_node[goal] == u))
         elif f == FLEET_TRUCK:
             if status[v] != STATUS_MOVING or not leg_begin[v] <= leg[v] < leg_end[v]:
                 continue

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from transport_sim import __version__
-from transport_sim.codes import FLEETS
+from transport_sim.codes import FLEETS, STATUS_CHARGING, STATUS_QUEUED
 from transport_sim.results.folder import Results, marker, prepare_output, write_results
 from transport_sim.scenario.settings import Scenario, load_scenario
 from transport_sim.sim.prepare import Prepared, day_seeds, log_progress, prepare, simulate_day
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     pass
 
 
-def run_tables(
+def run_tables(  # noqa: PLR0912
     scenario: Scenario,
     seed: int | None = None,
     *,
@@ -50,8 +50,11 @@ def run_tables(
     from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables, summarise
     from transport_sim.accounting.calibration import calibration_table
     from transport_sim.accounting.costs import charging_energy, cost_tables, with_hourly_energy
+    from transport_sim.accounting.demand import ACTIVITY_COLUMNS, day_activity, strandings
+    from transport_sim.charging.year_sites import sites_frame
     from transport_sim.fleets.costs import load_costs
     from transport_sim.kernels.cache import configure_numba_cache
+    from transport_sim.pipeline.year_sizing import size_year
 
     configure_numba_cache()  # a no-op when already set (CLI, earlier runs, Dask workers)
     if seed is not None:
@@ -85,16 +88,50 @@ def run_tables(
     hourly_frames: list[pd.DataFrame] = []
     energy_frames: list[pd.DataFrame] = []
     series: list[pd.DataFrame] = []
+    site_frames: list[pd.DataFrame] = []
+    stranding_frames: list[pd.DataFrame] = []
     t_sim = 0.0
     calibration_frames: list[pd.DataFrame] = []
+    built: dict[str, int] = {}  # plugs after the previous year's sizing (stay built)
+    sizing_runs: dict[int, int] = {}
+    midnight: dict[str, dict[str, int]] = {}  # simulated vehicles queued at the day's end
+    size_types = scenario.charging.size_day_types
     for year in years:
+        plugs: dict[str, int] | None = None
+        sized: dict[str, Any] = {}
+        if scenario.charging.size_for_p95_wait_min > 0:
+            t0 = time.perf_counter()
+            extra = day_seeds(scenario.run.seed, years, size_types)
+            seqs = {d: seeds.get((year, d), extra[(year, d)]) for d in size_types}
+            plugs, sized, sizing_runs[year] = size_year(prep, year, seqs, built, progress=progress)
+            built = plugs
+            t_sim += time.perf_counter() - t0
+            for d in [d for d in sized if d not in scenario.run.day_types]:
+                sized.pop(d).release()
         for day_type in scenario.run.day_types:
             t0 = time.perf_counter()
-            model = simulate_day(prep, year, day_type, seeds[(year, day_type)])
+            if day_type in sized:
+                model = sized[day_type]  # the last verification run is this day's result
+            else:
+                model = simulate_day(
+                    prep, year, day_type, seeds[(year, day_type)], plug_overrides=plugs
+                )
             t_sim += time.perf_counter() - t0
             if year == years.start and day_type == scenario.run.day_types[0]:
                 calibration_frames.append(calibration_table(model, prep.calibration_file()))
-            totals = model.fleet_totals()
+            if day_type == scenario.run.day_types[0]:
+                site_frames.append(
+                    sites_frame(model.sites, year, prep.context.sites["service_area"])
+                )
+            stranding_frames.append(strandings(model, year, day_type))
+            midnight[f"{year} {day_type}"] = {
+                "queued": model.count_status(STATUS_QUEUED),
+                "charging": model.count_status(STATUS_CHARGING),
+                "vehicles": int(model.plan.n_vehicles),
+            }
+            totals = model.fleet_totals().merge(
+                day_activity(model), on=["fleet", "size_class", "powertrain"], how="left"
+            ).fillna(dict.fromkeys(ACTIVITY_COLUMNS, 0.0))
             totals.insert(0, "day_type", day_type)
             totals.insert(0, "year", year)
             totals = totals.astype({c: float for c in totals.columns[5:]})
@@ -169,7 +206,12 @@ def run_tables(
         "charging_energy": energy,
         "costs": costs,
         "tco": tco,
+        "sites": pd.concat(site_frames, ignore_index=True),
+        "strandings": pd.concat(stranding_frames, ignore_index=True),
     }
+    meta["at_midnight"] = midnight
+    if sizing_runs:
+        meta["sizing_runs_by_year"] = sizing_runs
     from transport_sim.accounting.outcomes import OUTCOMES, compute_outcomes
 
     table_outcomes = {o.name for o in OUTCOMES if o.table is not None}

@@ -27,6 +27,15 @@ import pandas as pd
 from transport_sim.errors import ResultsError, describe
 from transport_sim.report import targets as rt
 from transport_sim.report.calibration_section import calibration_headline, calibration_section
+from transport_sim.report.service import (
+    QUEUED_MAX_SHARE,
+    STRANDED_MAX_SHARE,
+    UNDONE_MAX_SHARE,
+    pct_text,
+    service_by_year,
+    service_headline,
+    service_wait_min,
+)
 from transport_sim.results.folder import (
     RESOLVED_SCENARIO,
     Results,
@@ -350,13 +359,14 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
     calibration = tables.get("calibration")
     parts = [
         _header(meta),
-        _headline(annual, meta),
+        _headline(annual, meta, service_headline(annual, chargers, meta, scenario)),
         calibration_headline(calibration),
+        _service(annual, chargers, meta, scenario),
         _co2_by_fleet(annual),
         _energy(annual),
     ]
     if not stock.empty:
-        parts.append(_targets(annual, stock, chargers, scenario))
+        parts.append(_targets(annual, stock, chargers, scenario, tables.get("sites")))
         parts.append(_target_details(annual, stock, chargers, scenario))
     parts.append(cost_section(tables))
     parts.append(_reliability(annual))
@@ -392,7 +402,8 @@ def _header(meta: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _headline(annual: pd.DataFrame, meta: Mapping[str, Any]) -> str:
+def _headline(annual: pd.DataFrame, meta: Mapping[str, Any],
+              service: Sequence[str] = ()) -> str:
     peak_year, peak_t = rt.peak(annual, "co2_wtw_t")
     ttw_year, ttw_t = rt.peak(annual, "co2_ttw_t")
     base = rt.base_year(annual)
@@ -411,6 +422,7 @@ def _headline(annual: pd.DataFrame, meta: Mapping[str, Any]) -> str:
         "",
         f"- **WTW CO2 peak: {peak_year}, {fmt_t(peak_t)} t**{_peak_note(annual, peak_year)}",
         f"- TTW CO2 peak: {ttw_year}, {fmt_t(ttw_t)} t{_peak_note(annual, ttw_year)}",
+        *service,
     ]
     if meta.get("dropped_fleets"):
         dropped = ", ".join(str(f) for f in meta["dropped_fleets"])
@@ -423,6 +435,49 @@ def _headline(annual: pd.DataFrame, meta: Mapping[str, Any]) -> str:
               md_table(["year", "TTW CO2 (t)", f"TTW vs {base}", "WTW CO2 (t)", f"WTW vs {base}"],
                        rows)]
     return "\n".join(lines)
+
+
+def _service(
+    annual: pd.DataFrame, chargers: pd.DataFrame, meta: Mapping[str, Any],
+    scenario: Mapping[str, Any],
+) -> str:
+    """Markdown: failures of the charging system and demand not done, flagged by year."""
+    wait = service_wait_min(scenario)
+    table = service_by_year(annual, chargers, meta, wait)
+    if table.empty:
+        return ""
+    flagged = table[table["flags"] != ""]
+    fleets = [f for f in ("bus", "taxi", "truck", "ship") if f"undone_{f}" in table.columns]
+    rows = [[str(y), fmt_num(r.stranded_vehicle_days, 0), pct_text(r.stranded_share),
+             f"{r.worst_p95_min:.0f}", pct_text(r.queued_midnight_share),
+             *(pct_text(getattr(r, f"undone_{f}")) for f in fleets),
+             pct_text(r.tonnes_undelivered_share), fmt_t(r.co2_wtw_t), fmt_t(r.co2_wtw_undone_t),
+             r["flags"] or "ok"] for y, r in table.iterrows()]
+    if flagged.empty:
+        verdict = "**No year breaks a service threshold.**"
+    else:
+        verdict = (f"**{len(flagged)} of {len(table)} years break a service threshold** "
+                   f"({', '.join(map(str, flagged.index))}): see the flags below; the CO2 of "
+                   "those years leaves out activity the charging system did not deliver.")
+    sized = float(scenario.get("charging", {}).get("size_for_p95_wait_min", 0.0) or 0.0)
+    level = (f"; sites sized for a P95 wait of {wait:g} min" if sized > 0
+             else f"; worst P95 wait <= {wait:g} min" if wait > 0 else "")
+    return "\n".join([
+        "## Charging service and demand not done", "",
+        verdict, "",
+        f"Thresholds: stranded < {100 * STRANDED_MAX_SHARE:g} % of battery vehicle-days, "
+        f"< {100 * QUEUED_MAX_SHARE:g} % of vehicles queued at midnight, undone activity "
+        f"<= {100 * UNDONE_MAX_SHARE:g} % per fleet{level}.  Stranded = vehicle-days per year "
+        "(every stranding is listed in `strandings.parquet`: where, when, class, why).  Undone "
+        "= bus runs, truck trips and sailings lost to the charging system (runs cancelled / "
+        "planned), taxi requests unserved.  CO2 (WTW) is what the fleets drove; *CO2 of undone "
+        "activity* is what the undone activity would add at the same CO2 per km "
+        "(`co2_wtw_undone_t`), reported beside it, never subtracted.", "",
+        md_table(["year", "stranded veh-days/yr", "stranded share", "worst P95 wait (min)",
+                  "queued at midnight", *(f"undone {f}" for f in fleets),
+                  "freight t undelivered", "WTW CO2 (t)", "CO2 of undone activity (t)",
+                  "flags"], rows),
+    ])
 
 
 def _peak_note(annual: pd.DataFrame, year: int) -> str:
@@ -483,8 +538,8 @@ def _value_text(check: rt.TargetCheck) -> str:
 
 
 def _targets(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.DataFrame,
-             scenario: Mapping[str, Any]) -> str:
-    checks = rt.plan_targets(annual, stock, chargers, scenario)
+             scenario: Mapping[str, Any], sites: pd.DataFrame | None = None) -> str:
+    checks = rt.plan_targets(annual, stock, chargers, scenario, sites)
     met = sum(c.status == rt.MET for c in checks)
     assessed = sum(c.status != rt.NOT_ASSESSED for c in checks)
     rows = [[c.target, c.required, c.years, _value_text(c), f"**{c.status}**", _margin_text(c),
@@ -563,9 +618,10 @@ def _reliability(annual: pd.DataFrame) -> str:
     return "\n".join([
         "## Stranded vehicles and unserved taxi requests (annual.parquet)", "",
         "Stranded = vehicles with an empty battery before reaching a charger (`stranded`: "
-        "average per operating day, weighted over the simulated day types).  Taxi requests "
-        "and unserved requests are per year.", "",
-        md_table(["year", "stranded, all fleets", *(f"stranded {f}" for f in fleets),
+        "vehicle-days per year, the simulated days weighted by the days they stand for).  "
+        "Taxi requests and unserved requests are per year.", "",
+        md_table(["year", "stranded veh-days/yr, all fleets",
+                  *(f"stranded {f} (veh-days/yr)" for f in fleets),
                   "taxi requests", "unserved", "unserved share"], rows),
     ])
 
@@ -632,7 +688,8 @@ def compare_table(runs: Sequence[Results], names: Sequence[str]) -> pd.DataFrame
         totals = rt.co2_by_year(annual)
         peak_year, peak_t = rt.peak(annual)
         checks = rt.plan_targets(annual, run.tables["stock"],
-                                 run.tables.get("chargers", pd.DataFrame()), run.scenario_toml)
+                                 run.tables.get("chargers", pd.DataFrame()), run.scenario_toml,
+                                 run.tables.get("sites"))
         row: dict[str, Any] = {"scenario": name, "folder": str(run.path),
                                "seed": run.meta.get("seed"), "peak_year": peak_year,
                                "peak_co2_wtw_t": peak_t}
@@ -710,7 +767,8 @@ def compare_markdown(table: pd.DataFrame, runs: Sequence[Results], names: Sequen
 
 def _compare_targets(runs: Sequence[Results], names: Sequence[str]) -> list[str]:
     per_run = [rt.plan_targets(r.tables["annual"], r.tables["stock"],
-                               r.tables.get("chargers", pd.DataFrame()), r.scenario_toml)
+                               r.tables.get("chargers", pd.DataFrame()), r.scenario_toml,
+                               r.tables.get("sites"))
                for r in runs]
     keys = list(dict.fromkeys(c.key for checks in per_run for c in checks))
     rows = []

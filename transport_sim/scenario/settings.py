@@ -48,6 +48,7 @@ HYDROGEN_PATHWAYS = ("smr", "coal", "grid_electrolysis", "clean")
 #: Diesel emission standards in vintage order.
 EMISSION_STANDARDS = ("china2", "china3", "china4", "china5", "china6")
 COVERAGE_ORDERS = ("traffic", "gap")
+PLUG_GROWTH = ("fleet", "frozen")
 
 
 # --------------------------------------------------------------------------------------
@@ -262,6 +263,45 @@ class ChargingSettings:
         "a plan-aware stop is made only when the SOC is at least this far below "
         "charge_to_soc (no tiny top-ups; estimate, fleets/SOURCES.md S-charging-behaviour)",
     )
+    plug_growth: str = _f(
+        "fleet", "choice",
+        "'fleet': plugs follow the battery fleets each year; 'frozen': the base year's plugs",
+        choices=PLUG_GROWTH,
+    )
+    urban_public_plugs_per_100_bev: Curve = _f(
+        _const(10.0), "curve",
+        "public plugs at the urban hubs per 100 battery taxis in service (on top of the "
+        "fleet file's home-base plugs)", lo=0.0, hi=1000.0,
+    )
+    urban_public_plugs: Curve = _f(
+        _const(0.0), "curve",
+        "explicit public plugs at the urban hubs by year (0: use the per-100 curve)",
+        lo=0.0, hi=1e6,
+    )
+    service_area_plugs_per_100_bev_trucks: Curve = _f(
+        _const(10.0), "curve",
+        "service-area plugs per 100 battery trucks that use the expressways, spread over "
+        "the charged areas by passing traffic (at least service_area_plugs each)",
+        lo=0.0, hi=1000.0,
+    )
+    size_for_p95_wait_min: float = _f(
+        0.0, "float",
+        "size every site each year for this P95 wait, minutes (0: no sizing)", lo=0.0, hi=1440.0,
+    )
+    size_day_types: tuple[str, ...] = _f(
+        ("holiday", "weekday"), "choices",
+        "representative days the sites are sized on, in order (plugs only grow)",
+        choices=DAY_TYPES,
+    )
+    report_max_wait_p95_min: float = _f(
+        30.0, "float",
+        "P95 wait (min) above which the report flags a year when the run sizes nothing",
+        lo=0.0, hi=1440.0,
+    )
+    size_max_rounds: int = _f(
+        6, "int", "verification re-runs per year when sizing", lo=1, hi=20
+    )
+
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,9 @@ class TransportModel(mesa.Model):
         self.dispatch_counts = np.zeros(2, np.int64)
         self.dispatch_totals = np.zeros(2, np.int64)  # [assigned, unserved] so far today
         self.arrived = np.zeros(n, np.int8)
+        self.start_node = self.state.node.copy()  # where each vehicle starts the day
+        # end of the reporting interval in which each vehicle stranded (-1: never)
+        self.stranded_at_s = np.full(n, -1.0)
         self.edge_count = np.zeros(context.graph.n_edges, np.int32)
         self.edge_jam_vehicles = np.ones(context.graph.n_edges, np.float64)
         self._args = run_ticks_args(self)
@@ -323,6 +326,8 @@ class TransportModel(mesa.Model):
             self._advance(k)
             ticks += k
             self.steps += k
+            fresh = (self.state.status == STATUS_STRANDED) & (self.stranded_at_s < 0.0)
+            self.stranded_at_s[fresh] = self.time_s
             self.datacollector.collect(self)
             if progress is not None:
                 progress(ticks / total)
