@@ -48,6 +48,7 @@ def run_tables(
         same network file and fleet file (sweeps); fleets and stock are recomputed.
     """
     from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables, summarise
+    from transport_sim.accounting.decomposition import decomposition_table
 
     if seed is not None:
         scenario = scenario.with_overrides({"run.seed": int(seed)})
@@ -141,6 +142,7 @@ def run_tables(
         "charger_hourly": pd.concat(hourly_frames, ignore_index=True),
         "timeseries": pd.concat(series, ignore_index=True),
         "stock": prep.stock,
+        "decomposition": decomposition_table(annual),
     }
     return Results(tables=tables, meta=meta, scenario_toml=scenario.to_dict())
 
