@@ -178,3 +178,32 @@ def test_cells_rejects_unknown_fleet():
 def test_lmdi_of_identical_cells_is_empty():
     c = cells(_annual(_base(2024)), 2024)
     assert lmdi(c, c).empty
+
+
+def test_size_classes_keep_electrification_out_of_energy_intensity():
+    # light trucks (4 kWh/t-km) and tractors (0.4 kWh/t-km); half the light-truck t-km go
+    # electric: at fleet level the diesel cell's intensity drops (a size-mix artefact),
+    # with size classes the change is all powertrain mix (plus the carriers' intensities)
+    def rows(year, light_bev):
+        out = []
+        for cls, tkm, kwh_per_tkm in (("light", 100.0, 4.0), ("heavy_tractor", 1000.0, 0.4)):
+            bev = light_bev if cls == "light" else 0.0
+            d = _row(year, "truck", "diesel", tkm=tkm * (1 - bev), energy=tkm * (1 - bev)
+                     * kwh_per_tkm, wtw=tkm * (1 - bev) * kwh_per_tkm * 0.3, diesel=1.0)
+            d["size_class"] = cls
+            out.append(d)
+            if bev:
+                e = _row(year, "truck", "bev", tkm=tkm * bev, energy=tkm * bev * kwh_per_tkm / 3,
+                         wtw=tkm * bev * kwh_per_tkm / 3 * 0.4, elec=1.0)
+                e["size_class"] = cls
+                out.append(e)
+        return out
+
+    by_class = _annual(rows(2024, 0.0) + rows(2025, 0.5))
+    terms = decompose_years_total(by_class)
+    assert terms["energy_intensity"] == pytest.approx(0.0, abs=1e-9)
+    assert terms["size_class"] == pytest.approx(0.0, abs=1e-9)
+    assert terms["powertrain"] < 0
+    fleet_level = decompose_years_total(by_class.drop(columns="size_class"))
+    assert fleet_level["energy_intensity"] < -1.0  # the artefact this avoids
+    assert terms.sum() == pytest.approx(fleet_level.sum())

@@ -3,18 +3,19 @@
 The CO2 of each cell (fleet, powertrain) of ``annual.parquet`` is written as the
 product of five factors (the Kaya-type identity of transport)::
 
-    C_i = A_s * (Q_f / A_s) * (Q_i / Q_f) * (E_i / Q_i) * (C_i / E_i)
-          activity  mode       powertrain  energy int.   carbon int.
+    C_i = A_s * (Q_f / A_s) * (Q_k / Q_f) * (Q_i / Q_k) * (E_i / Q_i) * (C_i / E_i)
+          activity  mode       size mix    powertrain    energy int.   carbon int.
 
-with ``s`` the cell's sector (freight: trucks and rail, activity in tonne-km; urban
+for a cell ``i`` = (fleet, size class, powertrain) of ``annual_by_class.parquet``, with
+``s`` the cell's sector (freight: trucks and rail, activity in tonne-km; urban
 passenger: buses and taxis, vehicle-km; reservoir shipping: ship vehicle-km), ``f`` its
-fleet, ``Q`` activity, ``E`` final energy (kWh, electricity at the charger) and ``C``
-CO2 (TTW or WTW).  The *mode* factor is the rail shift of freight (rail vs road tonne-km)
-and the bus/taxi split of urban passenger km; the *powertrain* factor the powertrain mix
-inside a fleet; energy intensity is kWh per tonne-km or per vehicle-km (it also carries
-the size-class mix inside a (fleet, powertrain) cell, which ``annual.parquet`` does not
-separate); carbon intensity is CO2 per kWh (grid factor, hydrogen pathway mix, fuel and
-upstream factors) and is reported by the cell's carrier group.
+fleet, ``k`` its size class, ``Q`` activity, ``E`` final energy (kWh, electricity at the
+charger) and ``C`` CO2 (TTW or WTW).  The *mode* factor is the rail shift of freight
+(rail vs road tonne-km) and the bus/taxi split of urban passenger km; the *size-class*
+factor the vehicle-size mix inside a fleet (light, rigid, tractor trucks...); the
+*powertrain* factor the powertrain mix inside a size class; energy intensity is kWh per
+tonne-km or per vehicle-km of a cell; carbon intensity is CO2 per kWh (grid factor,
+hydrogen pathway mix, fuel and upstream factors), reported by the cell's carrier group.
 
 Additive LMDI-I (Ang 2005, "The LMDI approach to decomposition analysis: a practical
 guide", Energy Policy 33) attributes ``dC_i = L(C_i^1, C_i^0) ln(x_k^1 / x_k^0)`` to
@@ -50,17 +51,18 @@ SECTOR_OF_FLEET: Final = {
 }
 ACTIVITY_COLUMN: Final = {"freight": "tkm", "urban_passenger": "vkm", "reservoir": "vkm"}
 #: Factors of the identity, in order (the zero-cell rule picks the first zero one).
-FACTORS: Final = ("activity", "mode", "powertrain", "energy_intensity", "carbon_intensity")
+FACTORS: Final = ("activity", "mode", "size_class", "powertrain", "energy_intensity",
+                  "carbon_intensity")
 UNALLOCATED: Final = "unallocated"
 #: Carbon-intensity groups by the carrier a cell uses.
 CARRIER_GROUPS: Final = ("grid", "hydrogen", "fuel")
 #: CO2 columns of ``annual.parquet`` decomposed, by metric name.
 METRICS: Final = {"wtw": "co2_wtw_t", "ttw": "co2_ttw_t"}
-KEYS: Final = ("sector", "fleet", "powertrain")
+KEYS: Final = ("sector", "fleet", "size_class", "powertrain")
 #: Columns of ``decomposition.parquet``.
 DECOMPOSITION_COLUMNS: Final = (
-    "metric", "from_year", "to_year", "sector", "fleet", "powertrain", "carrier", "factor",
-    "co2_t",
+    "metric", "from_year", "to_year", "sector", "fleet", "size_class", "powertrain", "carrier",
+    "factor", "co2_t",
 )
 
 
@@ -70,8 +72,9 @@ def cells(annual: pd.DataFrame, year: int, metric: str = "wtw") -> pd.DataFrame:
     Parameters
     ----------
     annual
-        ``annual.parquet`` (columns ``year, fleet, powertrain, vkm, tkm, energy_kwh``,
-        the carrier columns and the CO2 columns).
+        ``annual_by_class.parquet`` or ``annual.parquet`` (columns ``year, fleet,
+        powertrain, vkm, tkm, energy_kwh``, the carrier columns and the CO2 columns;
+        without ``size_class`` each fleet counts as one class).
     year
         Calendar year.
     metric
@@ -80,7 +83,7 @@ def cells(annual: pd.DataFrame, year: int, metric: str = "wtw") -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per (sector, fleet, powertrain): ``activity`` (t-km or vehicle-km),
+        One row per (sector, fleet, size_class, powertrain): ``activity`` (t-km or vehicle-km),
         ``energy_kwh``, ``co2_t`` and ``carrier`` (grid, hydrogen or fuel).  Fleets
         outside :data:`SECTOR_OF_FLEET` raise ``ValueError``.
     """
@@ -95,6 +98,7 @@ def cells(annual: pd.DataFrame, year: int, metric: str = "wtw") -> pd.DataFrame:
     out = pd.DataFrame({
         "sector": sector.to_numpy(),
         "fleet": rows["fleet"].to_numpy(),
+        "size_class": (rows["size_class"] if "size_class" in rows else rows["fleet"]).to_numpy(),
         "powertrain": rows["powertrain"].to_numpy(),
         "activity": activity,
         "energy_kwh": rows["energy_kwh"].to_numpy(dtype=float),
@@ -124,10 +128,12 @@ def _factor_values(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     sector_q = out.groupby("sector")["activity"].transform("sum")
     fleet_q = out.groupby("fleet")["activity"].transform("sum")
+    class_q = out.groupby(["fleet", "size_class"])["activity"].transform("sum")
     with np.errstate(divide="ignore", invalid="ignore"):
         out["activity_x"] = sector_q
         out["mode_x"] = fleet_q / sector_q
-        out["powertrain_x"] = out["activity"] / fleet_q
+        out["size_class_x"] = class_q / fleet_q
+        out["powertrain_x"] = out["activity"] / class_q
         out["energy_intensity_x"] = out["energy_kwh"] / out["activity"]
         out["carbon_intensity_x"] = out["co2_t"] / out["energy_kwh"]
     return out
@@ -162,8 +168,8 @@ def lmdi(start: pd.DataFrame, end: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per (cell, factor) with a non-zero term: ``sector, fleet, powertrain,
-        carrier, factor, co2_t``.  Its ``co2_t`` adds up to
+        One row per (cell, factor) with a non-zero term: ``sector, fleet, size_class,
+        powertrain, carrier, factor, co2_t``.  Its ``co2_t`` adds up to
         ``end.co2_t.sum() - start.co2_t.sum()`` (to rounding).
     """
     keys = list(KEYS)

@@ -203,12 +203,12 @@ def lever_table(annual: pd.DataFrame, scenario: dict[str, Any],
                 ranges: dict[str, FactorRange] | None = None) -> pd.DataFrame:
     """WTW saving of each zero-emission powertrain against its fleet's fossil cells.
 
-    For a fleet's BEV or FCEV cell, ``saving = activity x (fossil CO2 per activity -
-    cell CO2 per activity)``, activity in t-km for trucks and vehicle-km otherwise; the
-    fossil intensity is that of the same fleet's other cells (same year).  Computed for
-    every factor setting; ``sign_flips`` marks levers whose saving changes sign inside
-    the ranges.  The fossil cells mix size classes (``annual.parquet`` does not split
-    them), so the comparison is indicative.
+    For a BEV or FCEV cell, ``saving = activity x (fossil CO2 per activity - cell CO2
+    per activity)``, activity in t-km for trucks and vehicle-km otherwise; the fossil
+    intensity is that of the other powertrains of the same fleet and size class (same
+    year) when ``annual`` has ``size_class`` (``annual_by_class.parquet``), else of the
+    same fleet.  Savings are summed over size classes; computed for every factor
+    setting; ``sign_flips`` marks levers whose saving changes sign inside the ranges.
 
     Returns
     -------
@@ -224,8 +224,11 @@ def lever_table(annual: pd.DataFrame, scenario: dict[str, Any],
     for factor in FACTORS:
         for level in SETTINGS:
             co2 = wtw_t(road, scenario, setting_for(factor, level, ranges))
-            frame = road[["year", "fleet", "powertrain"]].assign(co2=co2, act=act)
-            for (year, fleet), grp in frame[frame["year"].isin(years)].groupby(["year", "fleet"]):
+            frame = road[["year", "fleet", "powertrain"]].assign(
+                co2=co2, act=act, cls=road.get("size_class", ""))
+            sums: dict[tuple[str, str, int], float] = {}
+            for (year, fleet, _), grp in frame[frame["year"].isin(years)].groupby(
+                    ["year", "fleet", "cls"]):
                 fossil = grp[~grp["powertrain"].isin(LEVER_POWERTRAINS)]
                 if fossil["act"].sum() <= 0:
                     continue
@@ -233,9 +236,10 @@ def lever_table(annual: pd.DataFrame, scenario: dict[str, Any],
                 for rec in grp[grp["powertrain"].isin(LEVER_POWERTRAINS)].itertuples():
                     if rec.act <= 0:
                         continue
-                    saving = rec.act * intensity - rec.co2
-                    savings.setdefault((fleet, rec.powertrain, int(year)), []).append(
-                        (float(saving), f"{factor}:{level}"))
+                    key = (fleet, rec.powertrain, int(year))
+                    sums[key] = sums.get(key, 0.0) + rec.act * intensity - rec.co2
+            for key, saving in sums.items():
+                savings.setdefault(key, []).append((float(saving), f"{factor}:{level}"))
     rows = []
     for (fleet, pt, year), values in sorted(savings.items()):
         vals = np.array([v for v, _ in values])

@@ -115,6 +115,7 @@ def run_tables(
             )
     days = pd.concat(day_rows, ignore_index=True)
     annual = annual_table(days, prep)
+    by_class = annual_table(days, prep, by_class=True)
     chargers = pd.concat(charger_frames, ignore_index=True)
     meta = {
         **marker("run"),
@@ -142,7 +143,8 @@ def run_tables(
         "charger_hourly": pd.concat(hourly_frames, ignore_index=True),
         "timeseries": pd.concat(series, ignore_index=True),
         "stock": prep.stock,
-        "decomposition": decomposition_table(annual),
+        "annual_by_class": by_class,
+        "decomposition": decomposition_table(by_class),
     }
     return Results(tables=tables, meta=meta, scenario_toml=scenario.to_dict())
 

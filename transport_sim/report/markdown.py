@@ -55,6 +55,9 @@ CAPTIONS: Final = {
     "charger_utilisation_holiday.png": "busiest charger sites by hour, last year, holiday peak",
     "charger_map.png": "charger sites coloured by utilisation over the road network",
     "day_profile.png": "vehicles moving/charging/queued/stranded over the representative day",
+    "co2_decomposition.png": "what drove the change of WTW CO2, first to last year (LMDI)",
+    "sensitivity_tornado.png": "WTW CO2 in the last report year with each accounting factor "
+                               "at its low and high value",
 }
 DASH: Final = "-"
 
@@ -87,10 +90,54 @@ def render_figures_and_report(folder: Path, results: Results, *, lang: str = "en
 
     scenario = results.scenario_toml or read_scenario(folder)
     figures = draw_run_figures(results.tables, results.meta, scenario, folder, lang=lang)
+    figures += draw_analysis_figures(results.tables, results.meta, scenario, folder, lang=lang)
     text = report_markdown(results.tables, results.meta, scenario,
                            figures=[p.name for p in figures])
     write_text_atomic(folder / REPORT_FILE, text)
+    figures += write_chinese_report(folder, results, scenario)
     return figures
+
+
+def write_chinese_report(folder: Path, results: Results, scenario: Mapping[str, Any]) -> list[Path]:
+    """Draw the figures with Chinese labels (``*.zh.png``) and write ``report.zh.md``.
+
+    Without a CJK font (the ``noto-cjk-sans-otc`` dependency missing) the figures fall back
+    to English labels with a warning; the report text is Chinese either way.
+    """
+    import tempfile
+
+    from transport_sim.report.figures import draw_run_figures
+    from transport_sim.report.markdown_zh import REPORT_ZH_FILE, report_zh
+
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="zh-figures-") as tmp:
+        drawn = draw_run_figures(results.tables, results.meta, scenario, Path(tmp), lang="zh")
+        for path in drawn:
+            target = folder / path.name.replace(".png", ".zh.png")
+            _move(path, target)
+            written.append(target)
+    written += draw_analysis_figures(results.tables, results.meta, scenario, folder, lang="zh",
+                                     suffix=".zh.png")
+    text = report_zh(results.tables, results.meta, scenario, figures=[p.name for p in written])
+    write_text_atomic(folder / REPORT_ZH_FILE, text)
+    return written
+
+
+def _move(source: Path, target: Path) -> None:
+    """Move a file across file systems (temporary folder -> results folder)."""
+    import shutil
+
+    shutil.move(str(source), str(target))
+
+
+def draw_analysis_figures(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
+                          scenario: Mapping[str, Any], folder: Path, *, lang: str = "en",
+                          suffix: str = ".png") -> list[Path]:
+    """Draw the decomposition waterfall and the sensitivity tornado (see report.analysis)."""
+    from transport_sim.report import analysis
+
+    return analysis.draw_analysis_figures(tables, meta, scenario, folder, lang=lang,
+                                          suffix=suffix)
 
 
 def is_sweep_folder(folder: Path) -> bool:
@@ -177,10 +224,24 @@ def compare_results(dirs: Sequence[Path], out: Path, *, overwrite: bool = False,
             json.dumps({**marker("compare"), "runs": [str(d) for d in dirs]}, indent=2),
             encoding="utf-8")
         figures = draw_compare_figures(runs, tmp, lang=lang)
-        (tmp / COMPARE_MD).write_text(
-            compare_markdown(table, loaded, names, [p.name for p in figures]), encoding="utf-8"
-        )
+        extra_md, extra_figures, decomposition = _compare_analysis(loaded, names, tmp, lang)
+        if not decomposition.empty:
+            decomposition.to_csv(tmp / "decomposition.csv", index=False)
+        text = compare_markdown(table, loaded, names, [p.name for p in figures])
+        (tmp / COMPARE_MD).write_text(text.rstrip("\n") + "\n\n" + extra_md + "\n",
+                                      encoding="utf-8")
+        del extra_figures  # listed inside extra_md
     return out
+
+
+def _compare_analysis(runs: Sequence[Results], names: Sequence[str], folder: Path,
+                      lang: str) -> tuple[str, list[Path], pd.DataFrame]:
+    """Decomposition of each difference and savings under the factor ranges."""
+    from transport_sim.report.analysis import compare_analysis
+
+    if len(runs) < 2:
+        return "", [], pd.DataFrame()
+    return compare_analysis(runs, names, folder, lang=lang)
 
 
 # ======================================================================================
@@ -306,9 +367,21 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
     parts.append(_reliability(annual))
     if not chargers.empty:
         parts.append(_worst_chargers(chargers))
+    parts += _analysis_sections(tables, scenario)
     parts.append(_figures(figures))
     parts.append(_notes())
     return "\n\n".join(p.strip("\n") for p in parts if p) + "\n"
+
+
+def _analysis_sections(tables: Mapping[str, pd.DataFrame],
+                       scenario: Mapping[str, Any]) -> list[str]:
+    """Decomposition, sensitivity and scope sections (transport_sim.report.analysis)."""
+    from transport_sim.report import analysis
+
+    return [analysis.decomposition_section(tables, "en"),
+            analysis.sensitivity_section(tables["annual"], scenario, "en",
+                                         tables.get("annual_by_class")),
+            analysis.scope_section("en")]
 
 
 def _header(meta: Mapping[str, Any]) -> str:
