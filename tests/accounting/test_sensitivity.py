@@ -98,6 +98,7 @@ def test_hydrogen_lever_sign_flip_is_flagged(tmp_path: Path) -> None:
     assert fcev["min_saving_t"] < 0 < fcev["max_saving_t"]
     assert fcev["sign_flips"]
     assert fcev["worst_factor"] == "hydrogen_mix:high"
+    assert fcev["best_factor"] == "hydrogen_mix:low"
 
 
 def test_saving_table_is_reference_minus_other(tmp_path: Path) -> None:

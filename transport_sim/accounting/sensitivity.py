@@ -214,7 +214,8 @@ def lever_table(annual: pd.DataFrame, scenario: dict[str, Any],
     -------
     pandas.DataFrame
         Columns ``fleet, powertrain, year, min_saving_t, central_saving_t,
-        max_saving_t, sign_flips, worst_factor``.
+        max_saving_t, sign_flips, worst_factor, best_factor`` (factor settings as
+        ``"factor:level"``).
     """
     ranges = ranges or load_ranges()
     years = report_years(annual)
@@ -245,11 +246,12 @@ def lever_table(annual: pd.DataFrame, scenario: dict[str, Any],
         vals = np.array([v for v, _ in values])
         central = next(v for v, tag in values if tag.endswith(":central"))
         worst = values[int(np.argmin(vals))][1]
+        best = values[int(np.argmax(vals))][1]
         rows.append({"fleet": fleet, "powertrain": pt, "year": year,
                      "min_saving_t": float(vals.min()), "central_saving_t": central,
                      "max_saving_t": float(vals.max()),
                      "sign_flips": bool(vals.min() < 0.0 < vals.max()),
-                     "worst_factor": worst})
+                     "worst_factor": worst, "best_factor": best})
     return pd.DataFrame(rows, columns=["fleet", "powertrain", "year", "min_saving_t",
                                        "central_saving_t", "max_saving_t", "sign_flips",
-                                       "worst_factor"])
+                                       "worst_factor", "best_factor"])

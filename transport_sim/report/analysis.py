@@ -106,8 +106,9 @@ def decomposition_section(tables: Mapping[str, pd.DataFrame], lang: str = "en") 
             "## 排放变化驱动因素分解（LMDI加法分解）",
             "",
             "全生命周期CO2的变化按对数平均迪氏指数法（LMDI-I加法形式）分解为：运输活动量"
-            "（货运吨公里、客运车公里）、运输结构（铁路与公路货运分担、公交与出租车分担）、"
-            "动力类型结构、能耗强度（单位活动量能耗）和碳强度（电网、氢气、燃料的单位能量排放）。"
+            "（货运吨公里、客运车公里）、运输方式结构（铁路与公路货运分担、公交与出租车分担）、"
+            "车型结构（轻型、中型、牵引车等）、同车型内的动力类型结构、能耗强度（单位活动量能耗）"
+            "和碳强度（电网、氢气、燃料的单位能量排放）。"
             f"各项之和严格等于CO2变化量（{', '.join(change)} 万吨）。"
             "过境货运未在年度表中单列，计入货运活动量。数据来源：`decomposition.parquet`。",
             "",
@@ -122,12 +123,13 @@ def decomposition_section(tables: Mapping[str, pd.DataFrame], lang: str = "en") 
         "",
         "The change of well-to-wheel CO2 is split by the additive log-mean Divisia index "
         "(LMDI-I) into activity (freight tonne-km, passenger vehicle-km), mode shift (rail vs "
-        "road freight, bus vs taxi), powertrain mix, energy intensity (kWh per t-km or "
-        "vehicle-km, which also carries the size-class mix) and carbon intensity (CO2 per kWh: "
-        "grid, hydrogen pathway, fuels).  The terms add up exactly to the change "
-        f"({', '.join(change)} kt).  Through traffic is not a separate row of `annual.parquet`: "
-        "it is part of freight activity.  Every change between two years is in "
-        "`decomposition.parquet` (WTW and TTW).",
+        "road freight, bus vs taxi), vehicle-size mix (light, rigid, tractor...), powertrain "
+        "mix within a size class, energy intensity (kWh per t-km or vehicle-km of a size class "
+        "and powertrain) and carbon intensity (CO2 per kWh: grid, hydrogen pathway, fuels).  "
+        f"The terms add up exactly to the change ({', '.join(change)} kt).  Through traffic "
+        "is not a separate row of `annual.parquet`: it is part of freight activity.  Every "
+        "change between two years is in `decomposition.parquet` (WTW and TTW), by fleet, size "
+        "class and powertrain.",
         "",
         _table(header, rows),
         "",
@@ -189,8 +191,10 @@ def sensitivity_section(annual: pd.DataFrame, scenario: Mapping[str, Any],
                             lever_rows, "lrrrl")]
         for rec in flips.drop_duplicates(["fleet", "powertrain"]).itertuples():
             text += ["", f"> **注意：**{_fleet_pt(rec.fleet, rec.powertrain, 'zh')}的减排效果在"
-                         f"核算因子范围内由正变负（最不利：{_worst_text(rec.worst_factor, 'zh')}）"
-                         "。该措施未必减少全生命周期CO2。"]
+                         f"核算因子范围内正负变号（最不利：{_worst_text(rec.worst_factor, 'zh')}；"
+                         f"最有利：{_worst_text(rec.best_factor, 'zh')}；基准值 "
+                         f"{_fmt(rec.central_saving_t, unit)} 万吨）。"
+                         "该措施未必减少全生命周期CO2。"]
         text += ["", f"![敏感性分析]({TORNADO_FILE.replace('.png', '.zh.png')})"]
         return "\n".join(text)
     text = [
@@ -211,9 +215,17 @@ def sensitivity_section(annual: pd.DataFrame, scenario: Mapping[str, Any],
                  _table(["fleet and powertrain", "year", "central saving", "min ... max in ranges",
                          "sign flips"], lever_rows, "lrrrl")]
     for rec in flips.drop_duplicates(["fleet", "powertrain"]).itertuples():
-        text += ["", f"> **Warning:** the {rec.powertrain.upper()} {rec.fleet} lever's WTW "
-                     "saving changes sign inside the factor ranges: with "
-                     f"{_worst_text(rec.worst_factor, 'en')} it adds CO2 rather than saving it."]
+        if rec.central_saving_t < 0:
+            text += ["", f"> **Warning:** the {rec.powertrain.upper()} {rec.fleet} lever adds "
+                         "WTW CO2 at the central factors "
+                         f"({_fmt(-rec.central_saving_t, unit)} kt in {rec.year}) and saves CO2 "
+                         f"only with {_worst_text(rec.best_factor, 'en')}: it is not a saving "
+                         "today."]
+        else:
+            text += ["", f"> **Warning:** the {rec.powertrain.upper()} {rec.fleet} lever's WTW "
+                         "saving changes sign inside the factor ranges: with "
+                         f"{_worst_text(rec.worst_factor, 'en')} it adds CO2 rather than "
+                         "saving it."]
     text += ["", f"![sensitivity]({TORNADO_FILE})"]
     return "\n".join(text)
 
@@ -227,6 +239,8 @@ def _worst_text(tag: str, lang: str) -> str:
         return f"{name}取{'高值' if level == 'high' else '低值' if level == 'low' else '基准值'}"
     if factor == "hydrogen_mix" and level == "high":
         return "the national hydrogen mix (56 % from coal)"
+    if factor == "hydrogen_mix" and level == "low":
+        return "a clean-dominated hydrogen mix (60 % clean, 10 % coal)"
     return f"the {name} at its {level} value"
 
 

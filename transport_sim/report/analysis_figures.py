@@ -7,6 +7,7 @@ and a :class:`~transport_sim.report.style.Labeller` for English or Chinese text.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 #: :func:`transport_sim.accounting.decomposition.summary_terms`): (English, Chinese).
 TERM_NAMES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
     "activity": ("activity (t-km, vehicle-km)", "运输活动量"),
-    "mode": ("mode shift (rail, bus/taxi)", "运输结构（公转铁、公交/出租）"),
+    "mode": ("mode shift (rail, bus/taxi)", "运输方式结构"),
     "size_class": ("vehicle-size mix", "车型结构"),
     "powertrain": ("powertrain mix", "动力类型结构"),
     "energy_intensity": ("energy intensity", "能耗强度"),
@@ -104,7 +105,8 @@ def fig_waterfall(terms: pd.Series, start: tuple[str, float], end: tuple[str, fl
     ax.bar(n, end[1] / unit, color="#404040", width=0.6)
     ax.plot([n - 1.3, n + 0.3], [level, level], color="#444444", lw=0.6)
     ax.text(n, end[1] / unit, f"{end[1] / unit:,.1f}", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(np.arange(n + 1), labels, rotation=25, ha="right")
+    ax.set_xticks(np.arange(n + 1), [textwrap.fill(t, 16) for t in labels], rotation=0,
+                  fontsize="small")
     ax.set_ylabel(_t("waterfall_y", lab))
     set_suptitle(fig, title or _t("waterfall_title", lab), info, lab)
     return fig
