@@ -390,7 +390,7 @@ def compare_analysis(runs: Sequence[Results], names: Sequence[str], folder: Path
             table_rows.append(["**sum = difference**", f"**{_fmt(b - a, 1e3)}**"])
             parts += ["", f"### {name} - {ref_name}, {year}", "",
                       _table(["driver", "kt CO2"], table_rows), "", f"![{name}]({file})"]
-            if ref.scenario_toml.get("grid") and run.scenario_toml.get("grid"):
+            if all(r.scenario_toml.get(k) for r in (ref, run) for k in ("grid", "hydrogen")):
                 sav = sens.saving_table(ref_annual, dict(ref.scenario_toml), annual,
                                         dict(run.scenario_toml))
                 savings_parts += _saving_markdown(sav, ref_name, name)
