@@ -48,10 +48,19 @@ def load_scope(path: Path | None = None) -> tuple[list[dict[str, str]], dict[str
     return list(data["measure"]), dict(data["outside"])
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str | None = None) -> str:
-    from transport_sim.report.markdown import md_table
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]],
+                   align: str | None = None) -> str:
+    """Return a markdown table, laid out as ``markdown.md_table``.
 
-    return md_table(header, rows, align)
+    Defined here because ``markdown`` imports this module (no import back).
+    """
+    align = align or "l" + "r" * (len(header) - 1)
+    rule = ["---:" if a == "r" else ":---" for a in align]
+
+    def row(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+    return "\n".join([row(header), row(rule), *(row(r) for r in rows)])
 
 
 def _fmt(value: float, unit: float, decimals: int = 1) -> str:
@@ -112,7 +121,7 @@ def decomposition_section(tables: Mapping[str, pd.DataFrame], lang: str = "en") 
             f"各项之和严格等于CO2变化量（{', '.join(change)} 万吨）。"
             "过境货运未在年度表中单列，计入货运活动量。数据来源：`decomposition.parquet`。",
             "",
-            _table(header, rows),
+            markdown_table(header, rows),
             "",
             f"![排放变化分解]({WATERFALL_FILE.replace('.png', '.zh.png')})",
         ])
@@ -131,7 +140,7 @@ def decomposition_section(tables: Mapping[str, pd.DataFrame], lang: str = "en") 
         "change between two years is in `decomposition.parquet` (WTW and TTW), by fleet, size "
         "class and powertrain.",
         "",
-        _table(header, rows),
+        markdown_table(header, rows),
         "",
         f"![decomposition]({WATERFALL_FILE})",
     ])
@@ -181,13 +190,14 @@ def sensitivity_section(annual: pd.DataFrame, scenario: Mapping[str, Any],
             "每次仅将一个核算因子取其低值或高值（`fleets/factor_ranges.toml`，来源见 "
             "`fleets/SOURCES.md`）。表中为“低值 / 基准值 / 高值”（万吨CO2）。",
             "",
-            _table(["核算因子", "取值范围", *(f"{y}年CO2" for y in years), "来源"], rows,
-                   "ll" + "r" * len(years) + "l"),
+            markdown_table(["核算因子", "取值范围", *(f"{y}年CO2" for y in years), "来源"],
+                           rows, "ll" + "r" * len(years) + "l"),
         ]
         if not levers.empty:
             text += ["", "零排放车辆相对同车队化石燃料车辆的全生命周期减排量（万吨CO2，"
                          "与同车型化石燃料车辆按单位活动量排放比较）：", "",
-                     _table(["车队与动力", "年份", "基准减排量", "范围内最小…最大", "是否变号"],
+                     markdown_table(["车队与动力", "年份", "基准减排量", "范围内最小…最大",
+                                     "是否变号"],
                             lever_rows, "lrrrl")]
         for rec in flips.drop_duplicates(["fleet", "powertrain"]).itertuples():
             text += ["", f"> **注意：**{_fleet_pt(rec.fleet, rec.powertrain, 'zh')}的减排效果在"
@@ -205,14 +215,15 @@ def sensitivity_section(annual: pd.DataFrame, scenario: Mapping[str, Any],
         "(`fleets/factor_ranges.toml`, sources in `fleets/SOURCES.md`).  Cells are "
         "low / central / high, kt CO2.",
         "",
-        _table(["factor", "range", *(f"CO2 {y}" for y in years), "source"], rows,
-               "ll" + "r" * len(years) + "l"),
+        markdown_table(["factor", "range", *(f"CO2 {y}" for y in years), "source"], rows,
+                       "ll" + "r" * len(years) + "l"),
     ]
     if not levers.empty:
         text += ["", "WTW saving of each zero-emission powertrain against fossil vehicles of "
                      "the same fleet and size class doing the same t-km (trucks) or vehicle-km "
                      "(kt CO2):", "",
-                 _table(["fleet and powertrain", "year", "central saving", "min ... max in ranges",
+                 markdown_table(["fleet and powertrain", "year", "central saving",
+                                 "min ... max in ranges",
                          "sign flips"], lever_rows, "lrrrl")]
     for rec in flips.drop_duplicates(["fleet", "powertrain"]).itertuples():
         if rec.central_saving_t < 0:
@@ -273,7 +284,7 @@ def scope_section(lang: str = "en") -> str:
             "《国家碳达峰试点（十堰）实施方案》中涉及车辆、燃料、充电、氢能、铁路和航运的措施"
             "及其在模型中的处理：",
             "",
-            _table(["条款", "措施", "状态", "模型中的处理"], rows, "llll"),
+            markdown_table(["条款", "措施", "状态", "模型中的处理"], rows, "llll"),
             "",
             "模型以外（任何表中均不含其排放）：" + "；".join(outside["items_zh"]) + "。",
         ])
@@ -284,7 +295,7 @@ def scope_section(lang: str = "en") -> str:
         "Every measure of the Shiyan carbon-peak plan that touches vehicles, fuels, charging, "
         "hydrogen, rail or shipping, and how the model carries it:",
         "",
-        _table(["section", "measure", "status", "in the model"], rows, "llll"),
+        markdown_table(["section", "measure", "status", "in the model"], rows, "llll"),
         "",
         "Outside the model (their CO2 is in no table): " + "; ".join(outside["items"]) + ".",
     ])
@@ -389,7 +400,7 @@ def compare_analysis(runs: Sequence[Results], names: Sequence[str], folder: Path
                           if k != dec.UNALLOCATED or v != 0]
             table_rows.append(["**sum = difference**", f"**{_fmt(b - a, 1e3)}**"])
             parts += ["", f"### {name} - {ref_name}, {year}", "",
-                      _table(["driver", "kt CO2"], table_rows), "", f"![{name}]({file})"]
+                      markdown_table(["driver", "kt CO2"], table_rows), "", f"![{name}]({file})"]
             if all(r.scenario_toml.get(k) for r in (ref, run) for k in ("grid", "hydrogen")):
                 sav = sens.saving_table(ref_annual, dict(ref.scenario_toml), annual,
                                         dict(run.scenario_toml))
@@ -430,4 +441,4 @@ def _saving_markdown(sav: pd.DataFrame, ref_name: str, name: str) -> list[str]:
             cells.append(" / ".join(_fmt(sel.loc[s, "saving_t"], 1e3) for s in sens.SETTINGS))
         rows.append([ranges[factor].label, *cells])
     return ["", f"### {name} against {ref_name}", "",
-            _table(["factor", *(f"saved {y}" for y in years)], rows)]
+            markdown_table(["factor", *(f"saved {y}" for y in years)], rows)]

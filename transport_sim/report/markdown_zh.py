@@ -41,9 +41,7 @@ CARRIERS_ZH: Final = ("柴油", "汽油", "天然气", "电力", "氢气")
 
 
 def _md(header: Sequence[str], rows: Sequence[Sequence[str]], align: str | None = None) -> str:
-    from transport_sim.report.markdown import md_table
-
-    return md_table(header, rows, align)
+    return analysis.markdown_table(header, rows, align)
 
 
 def _n(value: float, decimals: int = 2) -> str:
