@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import uuid
 import warnings
@@ -326,8 +327,17 @@ def figure_style(cjk_font: str | None) -> Iterator[None]:
         "savefig.dpi": DPI,
         "legend.frameon": False,
     }
-    with mpl.rc_context(rc):
-        yield
+    # the packaged Noto Sans CJK is a Regular-only collection: bold titles fall back to
+    # its regular weight, which matplotlib logs once per lookup; expected, so kept quiet
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    if cjk_font:
+        font_log.setLevel(logging.ERROR)
+    try:
+        with mpl.rc_context(rc):
+            yield
+    finally:
+        font_log.setLevel(level)
 
 
 def drawable(text: str, cjk_font: str | None) -> bool:
