@@ -306,7 +306,7 @@ def scope_section(lang: str = "en") -> str:
 # ======================================================================================
 def draw_analysis_figures(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
                           scenario: Mapping[str, Any], folder: Path, *, lang: str = "en",
-                          suffix: str = "") -> list[Path]:
+                          suffix: str = ".png") -> list[Path]:
     """Draw the waterfall (first to last year) and the tornado (last report year)."""
     from transport_sim.report.analysis_figures import (
         fig_tornado,

@@ -86,7 +86,8 @@ def fig_waterfall(terms: pd.Series, start: tuple[str, float], end: tuple[str, fl
         Overrides the default title.
     """
     unit = _unit(lab)
-    shown = [(k, float(v)) for k, v in terms.items() if abs(v) > 1e-9 * max(1.0, abs(start[1]))]
+    # terms that round to 0.0 in the display unit are left out (they stay in the tables)
+    shown = [(k, float(v)) for k, v in terms.items() if abs(v) / unit >= 0.05]
     labels = [start[0], *(term_name(k, lab) for k, _ in shown), end[0]]
     fig = new_figure(9.0, 4.8)
     ax = fig.add_subplot(1, 1, 1)
@@ -105,8 +106,14 @@ def fig_waterfall(terms: pd.Series, start: tuple[str, float], end: tuple[str, fl
     ax.bar(n, end[1] / unit, color="#404040", width=0.6)
     ax.plot([n - 1.3, n + 0.3], [level, level], color="#444444", lw=0.6)
     ax.text(n, end[1] / unit, f"{end[1] / unit:,.1f}", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(np.arange(n + 1), [textwrap.fill(t, 16) for t in labels], rotation=0,
+    ax.set_xticks(np.arange(n + 1), [textwrap.fill(t, 11) for t in labels], rotation=0,
                   fontsize="small")
+    # the axis starts near the smallest level (not at 0) so that small terms stay visible
+    levels = np.cumsum([start[1], *(v for _, v in shown)]) / unit
+    low = min(float(levels.min()), end[1] / unit)
+    high = max(float(levels.max()), end[1] / unit)
+    span = max(high - low, 0.05 * max(abs(high), 1e-9))
+    ax.set_ylim(max(0.0, low - 0.6 * span), high + 0.15 * span)
     ax.set_ylabel(_t("waterfall_y", lab))
     set_suptitle(fig, title or _t("waterfall_title", lab), info, lab)
     return fig
