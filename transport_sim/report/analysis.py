@@ -195,7 +195,8 @@ def sensitivity_section(annual: pd.DataFrame, scenario: Mapping[str, Any],
         ]
         if not levers.empty:
             text += ["", "零排放车辆相对同车队化石燃料车辆的全生命周期减排量（万吨CO2，"
-                         "与同车型化石燃料车辆按单位活动量排放比较）：", "",
+                         "与同车型化石燃料车辆按单位活动量排放比较；"
+                         "同车型已无化石燃料车辆的年份不列出）：", "",
                      markdown_table(["车队与动力", "年份", "基准减排量", "范围内最小…最大",
                                      "是否变号"],
                             lever_rows, "lrrrl")]
@@ -221,7 +222,8 @@ def sensitivity_section(annual: pd.DataFrame, scenario: Mapping[str, Any],
     if not levers.empty:
         text += ["", "WTW saving of each zero-emission powertrain against fossil vehicles of "
                      "the same fleet and size class doing the same t-km (trucks) or vehicle-km "
-                     "(kt CO2):", "",
+                     "(kt CO2; a year is missing where no fossil vehicle of the class is left "
+                     "to compare with):", "",
                  markdown_table(["fleet and powertrain", "year", "central saving",
                                  "min ... max in ranges",
                          "sign flips"], lever_rows, "lrrrl")]
