@@ -189,7 +189,7 @@ def _targets(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.DataFrame,
         elif c.unit == "share":
             value = f"{100 * c.value:.1f} %"
         else:
-            value = f"{c.value:,.0f} 辆"
+            value = f"{c.value:,.0f} {'艘' if 'ship' in c.key else '辆'}"
         year = "" if c.value_year is None else f"（{c.value_year}年）"
         rows.append([TARGET_ZH.get(c.key, c.key), c.years, value + year,
                      f"**{STATUS_ZH.get(c.status, c.status)}**"])
