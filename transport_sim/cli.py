@@ -339,7 +339,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from transport_sim.report.markdown import compare_results
+    from transport_sim.report.compare import compare_results
 
     out = args.out if args.out is not None else _timestamped("compare")
     path = compare_results(args.dirs, out)

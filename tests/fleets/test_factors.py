@@ -101,15 +101,18 @@ def test_unknown_carrier_is_a_fleet_error() -> None:
 def test_grid_default_is_hubei_2023(tmp_path: Path) -> None:
     # SOURCES.md: 'grid, Hubei province 2023': 0.4044 kg/kWh
     scen = make_scenario(tmp_path)
-    assert energy.co2_wtw_kg("electricity", 1.0, 2023, scen) == pytest.approx(0.4044)
+    assert energy.grid_co2_kg_per_kwh(2023, scen) == pytest.approx(0.4044)
+    # at the plug: plus the transmission and distribution losses (SOURCES.md S-grid-td-loss)
+    assert energy.co2_wtw_kg("electricity", 1.0, 2023, scen) == pytest.approx(0.4044 / 0.95)
     assert energy.co2_ttw_kg("electricity", 1.0) == 0.0
 
 
 def test_electricity_wtw_follows_the_grid_curve(tmp_path: Path) -> None:
     scen = make_scenario(tmp_path, grid={"co2_kg_per_kwh": {2024: 0.40, 2030: 0.28}})
-    assert energy.co2_wtw_kg("electricity", 100.0, 2024, scen) == pytest.approx(40.0)
-    assert energy.co2_wtw_kg("electricity", 100.0, 2027, scen) == pytest.approx(34.0)
-    assert energy.co2_wtw_kg("electricity", 100.0, 2035, scen) == pytest.approx(28.0)
+    td = 1.0 - energy.CONSTANTS["grid_td_loss_share"].value
+    assert energy.co2_wtw_kg("electricity", 100.0, 2024, scen) == pytest.approx(40.0 / td)
+    assert energy.co2_wtw_kg("electricity", 100.0, 2027, scen) == pytest.approx(34.0 / td)
+    assert energy.co2_wtw_kg("electricity", 100.0, 2035, scen) == pytest.approx(28.0 / td)
 
 
 @pytest.mark.parametrize(
@@ -126,7 +129,7 @@ def test_fuel_wtw_adds_upstream_share(tmp_path: Path, carrier: str, share: float
     [
         ("smr", 11.3),  # SOURCES.md: 'hydrogen': steam reforming ~11.3
         ("clean", 4.9),  # SOURCES.md: 'hydrogen': clean <= 4.9 (T/CAB 0078-2020)
-        ("grid_electrolysis", 22.2),  # parameters.md: 55 kWh/kg x 0.4044 ~ 22
+        ("grid_electrolysis", 23.4),  # 55 kWh/kg x 0.4044 / (1 - 5 % T&D loss) ~ 23
     ],
 )
 def test_hydrogen_pathways(tmp_path: Path, pathway: str, expected: float) -> None:
@@ -146,9 +149,11 @@ def test_hydrogen_mix_is_share_weighted_and_follows_grid(tmp_path: Path) -> None
         grid={"co2_kg_per_kwh": {2024: 0.40, 2030: 0.20}},
         hydrogen={"pathway_mix": {"smr": 0.5, "grid_electrolysis": 0.5}},
     )
-    assert energy.hydrogen_wtw_kg_per_kg(2030, scen) == pytest.approx(0.5 * 11.3 + 0.5 * 55 * 0.20)
+    td = 1.0 - energy.CONSTANTS["grid_td_loss_share"].value
+    assert energy.hydrogen_wtw_kg_per_kg(2030, scen) == pytest.approx(
+        0.5 * 11.3 + 0.5 * 55 * 0.20 / td)
     per_kg = energy.co2_wtw_kg("hydrogen", 2.0, 2024, scen)
-    assert per_kg == pytest.approx(2.0 * (0.5 * 11.3 + 0.5 * 55 * 0.40))
+    assert per_kg == pytest.approx(2.0 * (0.5 * 11.3 + 0.5 * 55 * 0.40 / td))
 
 
 # --- rail -----------------------------------------------------------------------------
@@ -158,7 +163,9 @@ def test_rail_factors_match_gbt51366_at_the_basis_grid(tmp_path: Path) -> None:
     scen = make_scenario(tmp_path, grid={"co2_kg_per_kwh": basis})
     electric = energy.rail_freight(1e6, 2030, scen, electric_share=1.0)
     diesel = energy.rail_freight(1e6, 2030, scen, electric_share=0.0)
-    assert sig3(electric.co2_wtw_kg / 1e6) == 0.0100
+    # GB/T 51366's 0.010 counts generated kWh; at the plug the T&D losses are added
+    td = 1.0 - energy.CONSTANTS["grid_td_loss_share"].value
+    assert electric.co2_wtw_kg / 1e6 == pytest.approx(0.0100 / td, rel=1e-3)
     assert electric.co2_ttw_kg == 0.0
     assert sig3(diesel.co2_ttw_kg / 1e6) == 0.0110
     assert diesel.co2_wtw_kg == pytest.approx(diesel.co2_ttw_kg * 1.20)

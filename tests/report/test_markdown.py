@@ -649,7 +649,7 @@ def test_report_flags_schematic_network_and_short_runs(folders: dict[str, Path])
 # ======================================================================================
 def test_compare_writes_the_table_of_differences(folders: dict[str, Path],
                                                   tmp_path: Path) -> None:
-    from transport_sim.report.markdown import compare_results
+    from transport_sim.report.compare import compare_results
 
     out = compare_results([folders["plan"], folders["baseline"]], tmp_path / "cmp")
     assert out == tmp_path / "cmp"
@@ -690,7 +690,7 @@ def test_compare_writes_the_table_of_differences(folders: dict[str, Path],
 
 def test_compare_refuses_missing_or_invalid_folders(folders: dict[str, Path],
                                                     tmp_path: Path) -> None:
-    from transport_sim.report.markdown import compare_results
+    from transport_sim.report.compare import compare_results
 
     missing = tmp_path / "nope"
     with pytest.raises(ResultsError, match=r"nope.*folder not found"):

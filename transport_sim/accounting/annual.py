@@ -82,7 +82,7 @@ def day_weights(prep: Prepared, fleet: str, day_types: tuple[str, ...]) -> dict[
     return {day_types[0]: days}
 
 
-def annual_table(days: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
+def annual_table(days: pd.DataFrame, prep: Prepared, *, by_class: bool = False) -> pd.DataFrame:
     """Return ``annual.parquet``: one row per (year, fleet, powertrain).
 
     Parameters
@@ -92,6 +92,11 @@ def annual_table(days: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
         real vehicles.
     prep
         The run's inputs (scenario, fleet definition, stock trajectory).
+    by_class
+        Keep the size classes apart: one row per (year, fleet, size_class, powertrain),
+        the columns of ``annual.parquet`` plus ``size_class`` (rail freight rows carry
+        their powertrain as class).  Written as ``annual_by_class.parquet`` for the
+        decomposition, whose energy intensity must not mix size classes.
     """
     scen, fdef, stock = prep.scenario, prep.fleet_def, prep.stock
     day_types = scen.run.day_types
@@ -131,6 +136,7 @@ def annual_table(days: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
             year=int(rec.year),
             fleet=rec.fleet,
             powertrain=rec.powertrain,
+            size_class=rec.size_class,
             sim_vehicles=rec.sim_vehicles,
             trips=rec.trips,
             vkm=rec.vkm,
@@ -162,15 +168,19 @@ def annual_table(days: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
         row["nox_t"], row["pm_t"] = nox, pm
         rows.append(row)
     annual = pd.DataFrame(rows)
-    group = ["year", "fleet", "powertrain"]
+    group = ["year", "fleet", "size_class", "powertrain"] if by_class else [
+        "year", "fleet", "powertrain"]
     annual = annual.groupby(group, sort=True).sum(numeric_only=True).reset_index()
     # stock: every (year, fleet, powertrain) with vehicles gets a row, simulated or not
     vehicles = stock.groupby(group)["vehicles"].sum().reset_index()
     annual = vehicles.merge(annual, on=group, how="outer").fillna(0.0)
     annual["vehicles"] = annual["vehicles"].astype(np.int64)
-    annual = pd.concat([annual, _rail_rows(prep)], ignore_index=True)
-    annual = annual[list(ANNUAL_COLUMNS)]
-    annual = annual.sort_values(["year", "fleet", "powertrain"]).reset_index(drop=True)
+    rail = _rail_rows(prep)
+    if by_class:
+        rail["size_class"] = rail["powertrain"]
+    annual = pd.concat([annual, rail], ignore_index=True)
+    annual = annual[[*ANNUAL_COLUMNS, "size_class"] if by_class else list(ANNUAL_COLUMNS)]
+    annual = annual.sort_values(group).reset_index(drop=True)
     annual["year"] = annual["year"].astype(np.int64)
     return annual
 

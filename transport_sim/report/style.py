@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import uuid
 import warnings
@@ -80,7 +81,8 @@ CJK_FONT_NAMES: Final = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC
 #: File-name fragments of the same fonts (found on disk but not yet known to matplotlib).
 CJK_FONT_FILES: Final = ("notosanscjk", "notosanssc", "sourcehansans", "wqy-zenhei",
                          "wqy-microhei", "droidsansfallback", "uming", "simhei", "msyh")
-CJK_PACKAGES: Final = "fonts-noto-cjk or fonts-wqy-zenhei"
+CJK_PACKAGES: Final = ("the noto-cjk-sans-otc Python package (a dependency of transport_sim), "
+                       "or fonts-noto-cjk")
 
 #: key -> (English, Chinese).  Titles and axis labels; units are part of the label.
 LABELS: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
@@ -236,12 +238,17 @@ def check_lang(lang: str) -> str:
 def find_cjk_font() -> str | None:
     """Return the family name of an installed font with Chinese glyphs, or ``None``.
 
-    Looks at the fonts matplotlib knows, then at font files on disk whose names match
+    First the Noto Sans CJK font of the ``noto-cjk-sans-otc`` package (a dependency, so a
+    fresh install needs no system font); then the fonts matplotlib knows, then font files
+    on disk whose names match
     :data:`CJK_FONT_FILES` (fonts installed after matplotlib built its font cache) and
     registers such a file with matplotlib's font manager.
     """
     from matplotlib import font_manager
 
+    packaged = packaged_cjk_font()
+    if packaged is not None:
+        return packaged
     known = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONT_NAMES:
         if name in known:
@@ -252,6 +259,31 @@ def find_cjk_font() -> str | None:
             with contextlib.suppress(OSError, RuntimeError, ValueError):
                 font_manager.fontManager.addfont(path)
                 return font_manager.FontProperties(fname=path).get_name()
+    return None
+
+
+def packaged_cjk_font() -> str | None:
+    """Register the font file of the ``noto-cjk-sans-otc`` package; return its family.
+
+    Returns ``None`` when the package is not installed or its file cannot be read.
+    Registering the same file again is harmless (matplotlib keeps one entry per file).
+    """
+    from matplotlib import font_manager
+
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+    except ImportError:
+        return None
+    path = str(FONT_PATH)
+    with contextlib.suppress(OSError, RuntimeError, ValueError):
+        if not any(f.fname == path for f in font_manager.fontManager.ttflist):
+            font_manager.fontManager.addfont(path)
+        # the collection holds JP, KR, SC, TC and HK faces: simplified Chinese first
+        faces = {f.name for f in font_manager.fontManager.ttflist if f.fname == path}
+        for name in CJK_FONT_NAMES:
+            if name in faces:
+                return name
+        return font_manager.FontProperties(fname=path).get_name()
     return None
 
 
@@ -295,8 +327,17 @@ def figure_style(cjk_font: str | None) -> Iterator[None]:
         "savefig.dpi": DPI,
         "legend.frameon": False,
     }
-    with mpl.rc_context(rc):
-        yield
+    # the packaged Noto Sans CJK is a Regular-only collection: bold titles fall back to
+    # its regular weight, which matplotlib logs once per lookup; expected, so kept quiet
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    if cjk_font:
+        font_log.setLevel(logging.ERROR)
+    try:
+        with mpl.rc_context(rc):
+            yield
+    finally:
+        font_log.setLevel(level)
 
 
 def drawable(text: str, cjk_font: str | None) -> bool:
