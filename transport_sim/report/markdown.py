@@ -287,6 +287,7 @@ def fmt_change(value: float) -> str:
 
 
 def missing(value: Any) -> bool:
+    """Tell whether a table value is absent (None or NaN)."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -504,6 +505,7 @@ def _energy(annual: pd.DataFrame) -> str:
 
 
 def margin_text(check: rt.TargetCheck) -> str:
+    """The margin of a target check as report text (a dash when there is none)."""
     if check.margin is None:
         return DASH
     if check.unit == "share":
@@ -512,6 +514,7 @@ def margin_text(check: rt.TargetCheck) -> str:
 
 
 def value_text(check: rt.TargetCheck) -> str:
+    """The simulated value of a target check as report text."""
     if check.value is None:
         return "not in the run"
     where = f" ({check.value_year})" if check.value_year is not None else ""
