@@ -19,7 +19,7 @@ from support import PLAN, small
 from transport_sim.accounting.annual import ANNUAL_COLUMNS, annual_table, day_weights
 from transport_sim.fleets.factors import (
     co2_ttw_kg_per_unit,
-    grid_co2_kg_per_kwh,
+    electricity_wtw_kg_per_kwh,
     lower_heating_value_kwh,
 )
 from transport_sim.fleets.reader import load_fleets_for
@@ -169,7 +169,7 @@ def test_carriers_and_co2_from_the_scaled_energy(annual, prep) -> None:
         assert bev["energy_kwh"] == pytest.approx(battery_kwh / eff, rel=1e-12)
         assert bev["co2_ttw_t"] == 0.0
         assert bev["co2_wtw_t"] == pytest.approx(
-            battery_kwh / eff * grid_co2_kg_per_kwh(year, prep.scenario) / 1000, rel=1e-12
+            battery_kwh / eff * electricity_wtw_kg_per_kwh(year, prep.scenario) / 1000, rel=1e-12
         )
         assert bev["diesel_l"] == bev["petrol_l"] == 0.0
         assert bev["nox_t"] == bev["pm_t"] == 0.0

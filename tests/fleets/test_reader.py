@@ -343,13 +343,11 @@ def test_invalid_fleet_files_fail_on_one_line(
 SOURCE_ID = re.compile(r"(?<![\w-])S-[a-z0-9]+(?:-[a-z0-9]+)*")
 #: Files that cite SOURCES.md entries (fleet file, scenarios, code and network notes).
 CITING_FILES = (
-    FLEET_FILE,
-    REPO / "fleets" / "costs.toml",
+    *sorted((REPO / "fleets").glob("*.toml")),
     *sorted((REPO / "experiments").glob("*.toml")),
     REPO / "fleets" / "README.md",
     REPO / "transport_sim" / "fleets" / "factors.py",
     REPO / "networks" / "PROVENANCE.md",
-    REPO / "fleets" / "shiyan_calibration.toml",
     REPO / "transport_sim" / "scenario" / "settings.py",
 )
 

@@ -100,7 +100,9 @@ def run_tables(  # noqa: PLR0912
     for year in years:
         plugs: dict[str, int] | None = None
         sized: dict[str, Any] = {}
-        if scenario.charging.size_for_p95_wait_min > 0:
+        # the base year keeps today's plugs: sizing is a lever, and levers act from the
+        # first year after the base year (every scenario shares the base year)
+        if scenario.charging.size_for_p95_wait_min > 0 and year > scenario.run.start_year:
             t0 = time.perf_counter()
             extra = day_seeds(scenario.run.seed, years, size_types)
             seqs = {d: seeds.get((year, d), extra[(year, d)]) for d in size_types}

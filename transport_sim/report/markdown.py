@@ -505,7 +505,7 @@ def _energy(annual: pd.DataFrame) -> str:
 
 
 def margin_text(check: rt.TargetCheck) -> str:
-    """The margin of a target check as report text (a dash when there is none)."""
+    """Return the margin of a target check as report text (a dash when there is none)."""
     if check.margin is None:
         return DASH
     if check.unit == "share":
@@ -514,7 +514,7 @@ def margin_text(check: rt.TargetCheck) -> str:
 
 
 def value_text(check: rt.TargetCheck) -> str:
-    """The simulated value of a target check as report text."""
+    """Return the simulated value of a target check as report text."""
     if check.value is None:
         return "not in the run"
     where = f" ({check.value_year})" if check.value_year is not None else ""

@@ -286,7 +286,8 @@ class ChargingSettings:
     )
     size_for_p95_wait_min: float = _f(
         0.0, "float",
-        "size every site each year for this P95 wait, minutes (0: no sizing)", lo=0.0, hi=1440.0,
+        "size every site each year after the base year for this P95 wait, minutes "
+        "(0: no sizing)", lo=0.0, hi=1440.0,
     )
     size_day_types: tuple[str, ...] = _f(
         ("holiday", "weekday"), "choices",
