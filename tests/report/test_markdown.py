@@ -307,8 +307,8 @@ def make_results(name: str = "shiyan_plan", *, plan: bool = True, first: int = 2
         "co2_ttw_t_by_year": {int(y): float(v) for y, v in by_year["co2_ttw_t"].items()},
         "stranded_vehicle_days": float(annual["stranded"].sum()),
         "unserved_taxi_requests": float(annual["unserved"].sum()),
-        "worst_charger_wait_p95_min": float(worst["wait_p95_min"]),
-        "worst_charger_site": str(worst["name"]),
+        "worst_p95_wait_min": float(worst["wait_p95_min"]),
+        "worst_p95_wait_site": str(worst["name"]),
     }
 
     def curve(points: dict[int, float]) -> dict[str, float]:

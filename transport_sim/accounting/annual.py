@@ -301,20 +301,20 @@ def charger_tables(
 
 
 def summarise(annual: pd.DataFrame, chargers: pd.DataFrame) -> dict[str, Any]:
-    """Headline numbers for ``run.json``: the WTW CO2 peak and what broke."""
+    """Headline numbers for ``run.json``: every run outcome, CO2 by year and the worst site.
+
+    The outcomes come from :data:`transport_sim.accounting.outcomes.OUTCOMES` (declared
+    once, with the names the sweep summary, the report and ``compare`` use).
+    """
+    from transport_sim.accounting.outcomes import compute_outcomes
+
     by_year = annual.groupby("year")[["co2_wtw_t", "co2_ttw_t"]].sum()
-    peak_year = int(by_year["co2_wtw_t"].idxmax())
-    out: dict[str, Any] = {
-        "peak_year": peak_year,
-        "peak_co2_wtw_t": float(by_year.loc[peak_year, "co2_wtw_t"]),
-        "co2_wtw_t_by_year": {int(y): float(v) for y, v in by_year["co2_wtw_t"].items()},
-        "co2_ttw_t_by_year": {int(y): float(v) for y, v in by_year["co2_ttw_t"].items()},
-        "stranded_vehicle_days": float(annual["stranded"].sum()),
-        "unserved_taxi_requests": float(annual["unserved"].sum()),
-    }
+    out: dict[str, Any] = dict(compute_outcomes(annual, chargers))
+    out["peak_year"] = int(out["peak_year"])
+    out["co2_wtw_t_by_year"] = {int(y): float(v) for y, v in by_year["co2_wtw_t"].items()}
+    out["co2_ttw_t_by_year"] = {int(y): float(v) for y, v in by_year["co2_ttw_t"].items()}
     if len(chargers):
         worst = chargers.sort_values("wait_p95_min", ascending=False).iloc[0]
-        out["worst_charger_wait_p95_min"] = float(worst["wait_p95_min"])
-        out["worst_charger_site"] = str(worst.get("name", worst["site_id"]))
+        out["worst_p95_wait_site"] = str(worst.get("name", worst["site_id"]))
         out["site_kinds"] = list(SITE_KINDS)
     return out
