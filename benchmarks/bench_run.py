@@ -106,7 +106,8 @@ class Timers:
 def install_timers(clock) -> Timers:
     """Time the parts of a run (patching the module attributes the runner looks up)."""
     from transport_sim.accounting import annual as accounting
-    from transport_sim.charging import sites as charging
+    from transport_sim.accounting import outcomes
+    from transport_sim.charging import private_cars as charging
     from transport_sim.charging import year_sites as sites
     from transport_sim.demand import dayplan
     from transport_sim.pipeline import run as runner
@@ -121,8 +122,9 @@ def install_timers(clock) -> Timers:
     tm.wrap(model.TransportModel, "run_day", "run_day")
     tm.wrap(model, "_run_ticks", "kernels")
     tm.wrap(model.TransportModel, "fleet_totals", "accounting")
-    for name in ("annual_table", "charger_tables", "summarise"):
+    for name in ("annual_table", "charger_tables"):
         tm.wrap(accounting, name, "accounting")
+    tm.wrap(outcomes, "summarise", "accounting")
     return tm
 
 

@@ -100,7 +100,7 @@ def test_run_writes_folder_and_refuses_to_overwrite(tmp_path: Path) -> None:
 
 
 def test_failure_mid_run_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from transport_sim.accounting import annual as accounting
+    from transport_sim.accounting import outcomes as accounting
 
     def boom(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("simulated crash while summarising")

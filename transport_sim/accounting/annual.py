@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from transport_sim.accounting.demand import undone_co2_t
-from transport_sim.codes import SITE_KINDS
 from transport_sim.fleets.factors import (
     carrier_amount_from_kwh,
     co2_ttw_kg,
@@ -298,23 +297,3 @@ def charger_tables(
     hourly.insert(0, "day_type", day_type)
     hourly.insert(0, "year", year)
     return stats, hourly
-
-
-def summarise(annual: pd.DataFrame, chargers: pd.DataFrame) -> dict[str, Any]:
-    """Headline numbers for ``run.json``: every run outcome, CO2 by year and the worst site.
-
-    The outcomes come from :data:`transport_sim.accounting.outcomes.OUTCOMES` (declared
-    once, with the names the sweep summary, the report and ``compare`` use).
-    """
-    from transport_sim.accounting.outcomes import compute_outcomes
-
-    by_year = annual.groupby("year")[["co2_wtw_t", "co2_ttw_t"]].sum()
-    out: dict[str, Any] = dict(compute_outcomes(annual, chargers))
-    out["peak_year"] = int(out["peak_year"])
-    out["co2_wtw_t_by_year"] = {int(y): float(v) for y, v in by_year["co2_wtw_t"].items()}
-    out["co2_ttw_t_by_year"] = {int(y): float(v) for y, v in by_year["co2_ttw_t"].items()}
-    if len(chargers):
-        worst = chargers.sort_values("wait_p95_min", ascending=False).iloc[0]
-        out["worst_p95_wait_site"] = str(worst.get("name", worst["site_id"]))
-        out["site_kinds"] = list(SITE_KINDS)
-    return out

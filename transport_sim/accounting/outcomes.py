@@ -203,3 +203,23 @@ def outcomes_frame(values: Mapping[str, Any]) -> pd.DataFrame:
     frame = pd.DataFrame([{o.name: values[o.name] for o in OUTCOMES}])
     frame = frame.astype({o.name: "float64" for o in OUTCOMES})
     return frame.astype({o.name: "int64" for o in OUTCOMES if o.integer})
+
+
+def summarise(annual: pd.DataFrame, chargers: pd.DataFrame) -> dict[str, Any]:
+    """Headline numbers for ``run.json``: every outcome, CO2 by year and the worst site.
+
+    The outcomes are those of :data:`OUTCOMES`, under the names the sweep summary, the
+    report and ``compare`` use; outcomes that need other tables are added by the runner.
+    """
+    from transport_sim.codes import SITE_KINDS
+
+    by_year = annual.groupby("year")[["co2_wtw_t", "co2_ttw_t"]].sum()
+    out: dict[str, Any] = dict(compute_outcomes(annual, chargers))
+    out["peak_year"] = int(out["peak_year"])
+    out["co2_wtw_t_by_year"] = {int(y): float(v) for y, v in by_year["co2_wtw_t"].items()}
+    out["co2_ttw_t_by_year"] = {int(y): float(v) for y, v in by_year["co2_ttw_t"].items()}
+    if len(chargers):
+        worst = chargers.sort_values("wait_p95_min", ascending=False).iloc[0]
+        out["worst_p95_wait_site"] = str(worst.get("name", worst["site_id"]))
+        out["site_kinds"] = list(SITE_KINDS)
+    return out

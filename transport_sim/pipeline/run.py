@@ -47,11 +47,12 @@ def run_tables(  # noqa: PLR0912
         Reuse the network and context built by :func:`prepare` for a scenario with the
         same network file and fleet file (sweeps); fleets and stock are recomputed.
     """
-    from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables, summarise
+    from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables
     from transport_sim.accounting.calibration import calibration_table
     from transport_sim.accounting.costs import charging_energy, cost_tables, with_hourly_energy
     from transport_sim.accounting.decomposition import decomposition_table
     from transport_sim.accounting.demand import ACTIVITY_COLUMNS, day_activity, strandings
+    from transport_sim.accounting.outcomes import summarise
     from transport_sim.charging.year_sites import sites_frame
     from transport_sim.fleets.costs import load_costs
     from transport_sim.kernels.cache import configure_numba_cache

@@ -194,6 +194,15 @@ def check_writable(out: Path, *, overwrite: bool, can_overwrite: bool = True) ->
         if not overwrite:
             fix = "pass --overwrite to replace it" if can_overwrite else "choose a new --out"
             raise ResultsError(describe(None, "--out", str(out), f"results folder exists; {fix}"))
+    check_parent(out)
+
+
+def check_parent(out: Path) -> None:
+    """Raise :class:`ResultsError` unless the nearest existing parent of ``out`` is writable.
+
+    A missing parent is fine (it is created); a parent that is a file, or a folder the
+    process may not write into, is not.
+    """
     parent = out.absolute().parent
     while not parent.exists():
         parent = parent.parent

@@ -16,6 +16,7 @@ import pandas as pd
 from transport_sim.accounting.outcomes import OUTCOME_NAMES, outcomes_frame
 from transport_sim.errors import ResultsError, describe
 from transport_sim.io import write_parquet_atomic, write_text_atomic
+from transport_sim.results.folder import check_parent
 from transport_sim.sweep.designs import (
     canonical_json,
     value_label,
@@ -256,13 +257,7 @@ def check_folder(out: Path, spec: Sweep, *, resume: bool) -> None:
         if not os.access(out, os.W_OK | os.X_OK):
             raise ResultsError(describe(None, "--out", str(out), "folder is not writable"))
         return
-    parent = out.absolute().parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ResultsError(describe(None, "--out", str(out), f"{parent} is a file, not a folder"))
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ResultsError(describe(None, "--out", str(out), f"folder {parent} is not writable"))
+    check_parent(out)
 
 
 def prepare_folder(folder: SweepFolder, spec: Sweep, runs: Sequence[RunSpec], *,
