@@ -137,3 +137,29 @@ def test_compare_decomposes_the_last_year_difference(tmp_path: Path) -> None:
     assert "## Decomposition of the differences (LMDI)" in text
     assert "## Saving under the accounting-factor ranges" in text
     assert (out / "compare_decomposition_1.png").is_file()
+
+
+def test_chinese_headline_flags_the_same_years_as_the_english_one(plan_folder: Path) -> None:
+    import re
+
+    colon = "\uff1a"  # the full-width colon of the Chinese text
+    en = (plan_folder / "report.md").read_text(encoding="utf-8")
+    zh = (plan_folder / "report.zh.md").read_text(encoding="utf-8")
+    en_years = re.findall(r"^  - (\d{4}): ", en, flags=re.M)
+    zh_years = re.findall(r"^  - (\d{4})年" + colon, zh, flags=re.M)
+    assert en_years == zh_years
+    assert ("Charging service" in en) == ("充电服务" in zh)
+
+
+def test_service_flags_read_the_same_in_both_languages() -> None:
+    from transport_sim.report.service import FLAG_TEXT_EN, FLAG_TEXT_ZH, flag_items
+
+    row = {"stranded_share": 0.006, "worst_p95_min": 45.0, "queued_midnight_share": 0.0,
+           "undone_bus": 0.011, "undone_taxi": 0.001, "tonnes_undelivered_share": 0.016}
+    items = flag_items(row, 30.0)
+    assert [k for k, _, _ in items] == ["stranded", "wait", "undone", "freight"]
+    assert items[0][1] == pytest.approx(0.6)
+    assert items[1][2] == "30"
+    assert set(FLAG_TEXT_EN) == set(FLAG_TEXT_ZH)
+    assert flag_items({**row, "stranded_share": 0.001, "worst_p95_min": 10.0,
+                       "undone_bus": 0.0, "tonnes_undelivered_share": 0.0}, 30.0) == []

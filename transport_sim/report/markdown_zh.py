@@ -76,7 +76,8 @@ def report_zh(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
     annual = tables["annual"]
     stock = tables.get("stock", pd.DataFrame())
     chargers = tables.get("chargers", pd.DataFrame())
-    parts = [_header(meta), _headline(annual), _co2_by_fleet(annual), _energy(annual),
+    parts = [_header(meta), _headline(annual, chargers, meta, scenario), _co2_by_fleet(annual),
+             _energy(annual),
              _freight(annual)]
     if not stock.empty:
         parts += [_fleet(stock), _targets(annual, stock, chargers, scenario)]
@@ -108,7 +109,10 @@ def _header(meta: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _headline(annual: pd.DataFrame) -> str:
+def _headline(annual: pd.DataFrame, chargers: pd.DataFrame, meta: Mapping[str, Any],
+              scenario: Mapping[str, Any]) -> str:
+    from transport_sim.report.service import service_headline_zh
+
     peak_year, peak_t = rt.peak(annual, "co2_wtw_t")
     ttw_year, ttw_t = rt.peak(annual, "co2_ttw_t")
     by_year = rt.co2_by_year(annual)
@@ -124,6 +128,7 @@ def _headline(annual: pd.DataFrame) -> str:
         "",
         f"- **全生命周期CO2峰值：{peak_year}年，{_n(peak_t / WAN)} 万吨**{note}",
         f"- 尾气CO2峰值：{ttw_year}年，{_n(ttw_t / WAN)} 万吨",
+        *service_headline_zh(annual, chargers, meta, scenario),
         "",
         "### 逐年CO2排放（万吨CO2）",
         "",

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the Chinese headline uses full-width punctuation on purpose
 """Report section: charging service and demand not done (failures first, never hidden).
 
 Reads ``annual.parquet`` (stranded, BEV vehicle-days, runs cancelled, taxi requests,
@@ -8,6 +9,7 @@ service threshold below.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
@@ -67,22 +69,70 @@ def service_by_year(
         )
         row["co2_wtw_t"] = float(g.loc[y, "co2_wtw_t"])
         row["co2_wtw_undone_t"] = float(g.loc[y, "co2_wtw_undone_t"])
-        flags = []
-        if row["stranded_share"] >= STRANDED_MAX_SHARE:
-            flags.append(f"stranded {100 * row['stranded_share']:.2f} % of BEV vehicle-days")
-        if max_wait_p95_min > 0 and row["worst_p95_min"] > max_wait_p95_min + 1e-9:
-            flags.append(f"P95 wait {row['worst_p95_min']:.0f} min > {max_wait_p95_min:g}")
-        if row["queued_midnight_share"] >= QUEUED_MAX_SHARE:
-            flags.append(f"{100 * row['queued_midnight_share']:.1f} % queued at midnight")
-        flags += [
-            f"{f} undone {100 * v:.1f} %" for f in ("bus", "taxi", "truck", "ship")
-            if (v := row.get(f"undone_{f}", 0.0)) > UNDONE_MAX_SHARE
-        ]
-        if row["tonnes_undelivered_share"] > UNDONE_MAX_SHARE:
-            flags.append(f"freight undelivered {100 * row['tonnes_undelivered_share']:.1f} %")
+        flags = [FLAG_TEXT_EN[kind].format(value=v, extra=x)
+                 for kind, v, x in flag_items(row, max_wait_p95_min)]
         row["flags"] = "; ".join(flags)
         rows.append(row)
     return pd.DataFrame(rows).set_index("year")
+
+
+#: How each service flag reads in English and in Chinese (``value`` and ``extra`` from
+#: :func:`flag_items`).
+FLAG_TEXT_EN: Mapping[str, str] = MappingProxyType({
+    "stranded": "stranded {value:.2f} % of BEV vehicle-days",
+    "wait": "P95 wait {value:.0f} min > {extra}",
+    "queued": "{value:.1f} % queued at midnight",
+    "undone": "{extra} undone {value:.1f} %",
+    "freight": "freight undelivered {value:.1f} %",
+})
+FLAG_TEXT_ZH: Mapping[str, str] = MappingProxyType({
+    "stranded": "纯电动车辆电量耗尽抛锚 {value:.2f} %（车日）",
+    "wait": "充电排队P95等待 {value:.0f} 分钟 > {extra}",
+    "queued": "午夜仍在排队 {value:.1f} %",
+    "undone": "{extra}未完成 {value:.1f} %",
+    "freight": "货运未送达 {value:.1f} %",
+})
+
+
+def flag_items(row: Mapping[str, Any], max_wait_p95_min: float) -> list[tuple[str, float, str]]:
+    """Return the service thresholds a year breaks: ``(kind, value in % or min, extra)``."""
+    items: list[tuple[str, float, str]] = []
+    if row["stranded_share"] >= STRANDED_MAX_SHARE:
+        items.append(("stranded", 100 * row["stranded_share"], ""))
+    if max_wait_p95_min > 0 and row["worst_p95_min"] > max_wait_p95_min + 1e-9:
+        items.append(("wait", row["worst_p95_min"], f"{max_wait_p95_min:g}"))
+    if row["queued_midnight_share"] >= QUEUED_MAX_SHARE:
+        items.append(("queued", 100 * row["queued_midnight_share"], ""))
+    items += [("undone", 100 * v, f) for f in ("bus", "taxi", "truck", "ship")
+              if (v := row.get(f"undone_{f}", 0.0)) > UNDONE_MAX_SHARE]
+    if row["tonnes_undelivered_share"] > UNDONE_MAX_SHARE:
+        items.append(("freight", 100 * row["tonnes_undelivered_share"], ""))
+    return items
+
+
+def service_headline_zh(
+    annual: pd.DataFrame, chargers: pd.DataFrame, meta: Mapping[str, Any],
+    scenario: Mapping[str, Any],
+) -> list[str]:
+    """Return the headline bullets of :func:`service_headline` in Chinese."""
+    wait = service_wait_min(scenario)
+    table = service_by_year(annual, chargers, meta, wait)
+    if table.empty:
+        return []
+    names = {"bus": "公交", "taxi": "出租车", "truck": "货车", "ship": "船舶"}
+    lines = []
+    for year, row in table.iterrows():
+        items = flag_items(row, wait)
+        if items:
+            text = "；".join(
+                FLAG_TEXT_ZH[k].format(value=v, extra=names.get(x, x)) for k, v, x in items)
+            lines.append(f"  - {year}年：{text}")
+    if not lines:
+        return [f"- 充电服务：各年均未超过阈值（电量耗尽抛锚最多 "
+                f"{100 * table['stranded_share'].max():.2f} % 车日；最差P95等待 "
+                f"{table['worst_p95_min'].max():.0f} 分钟）"]
+    return [f"- **充电服务在 {len(lines)} / {len(table)} 个年份未达标**"
+            "（下列年份的CO2不含未完成的运输活动）：", *lines]
 
 
 def service_wait_min(scenario: Mapping[str, Any]) -> float:
