@@ -413,8 +413,10 @@ def _charge_interval(  # noqa: PLR0911
         if t2 <= rem:
             return target_kwh, used + t2, True
         return min(soc + rate * rem, target_kwh), duration_s, False
-    f0 = 1.0 - k * (soc - x0)
-    f_target = 1.0 - k * (target_kwh - x0)
+    # the power factor never falls below the floor for a SOC within the battery; clamp it
+    # so that rounding (a taper start a hair below 1) cannot make it zero or negative
+    f0 = max(1.0 - k * (soc - x0), taper_floor)
+    f_target = max(1.0 - k * (target_kwh - x0), taper_floor)
     t2 = math.log(f0 / f_target) / (k * rate)
     if t2 <= rem:
         return target_kwh, used + t2, True

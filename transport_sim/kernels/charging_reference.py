@@ -67,7 +67,7 @@ def charge_curve_reference(
     )
 
     def factor(x: float) -> float:
-        return 1.0 if x <= knee else 1.0 - slope * (x - knee)
+        return 1.0 if x <= knee else max(1.0 - slope * (x - knee), taper_floor)
 
     def seconds_between(a: float, b: float) -> float:
         """Time to charge from SOC a to SOC b (a <= b)."""
