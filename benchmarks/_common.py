@@ -29,6 +29,13 @@ if str(REPO) not in sys.path:  # run from a checkout without `pip install -e .`
 from numba import njit  # noqa: E402
 
 from transport_sim.codes import N_ROAD_CLASSES, ROAD_CLASSES, STATUS_DWELL  # noqa: E402
+from transport_sim.kernels.bundles import (  # noqa: E402
+    TrafficBundle,
+    fleet_bundle,
+    leg_bundle,
+    net_bundle,
+    spec_bundle,
+)
 from transport_sim.kernels.movement import _advance_tick  # noqa: E402
 from transport_sim.kernels.state import (  # noqa: E402
     LEG_TRIP_END,
@@ -365,23 +372,12 @@ def subset(state: FleetState, n: int) -> FleetState:
 
 
 @njit(cache=True, nogil=True)
-def _movement_ticks(
-    n_ticks, t0_s, dt_s, status, node, edge, pos_m, leg, leg_end, wait_until_s,
-    detour_target, soc_kwh, odometer_m, energy_kwh, tkm, trips, spec, max_speed_mps,
-    dispatchable, leg_target, leg_depart_s, leg_dwell_s, leg_payload_t, leg_flags,
-    edge_head, edge_length_m, edge_speed_mps, edge_class, target_node, next_edge,
-    kwh_per_m, is_bev, kwh_per_m_per_t, speed_factors, congestion, edge_count,
-    edge_jam_vehicles, min_speed_factor, arrived,
-):  # fmt: skip
+def _movement_ticks(n_ticks, t0_s, dt_s, vehicles, legs, net, specs, traffic, speed_factors,
+                    arrived):  # fmt: skip
     for k in range(n_ticks):
         code = _advance_tick(
-            status, node, edge, pos_m, leg, leg_end, wait_until_s, detour_target, soc_kwh,
-            odometer_m, energy_kwh, tkm, trips, spec, max_speed_mps, dispatchable,
-            leg_target, leg_depart_s, leg_dwell_s, leg_payload_t, leg_flags, edge_head,
-            edge_length_m, edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
-            is_bev, kwh_per_m_per_t, t0_s + k * dt_s, dt_s, speed_factors, congestion, edge_count,
-            edge_jam_vehicles, min_speed_factor, arrived,
-        )  # fmt: skip
+            vehicles, legs, net, specs, traffic, t0_s + k * dt_s, dt_s, speed_factors, arrived
+        )
         if code != 0:
             return code, k
     return 0, n_ticks
@@ -408,16 +404,11 @@ def run_movement(
     if not congestion:
         edge_count = np.zeros(0, np.int32)
         edge_jam_vehicles = np.zeros(0, np.float64)
-    s = state
+    traffic = TrafficBundle(congestion, edge_count, edge_jam_vehicles, float(min_speed_factor))
     code, k = _movement_ticks(
-        int(n_ticks), float(t0_s), float(dt_s), s.status, s.node, s.edge, s.pos_m, s.leg,
-        s.leg_end, s.wait_until_s, s.detour_target, s.soc_kwh, s.odometer_m, s.energy_kwh,
-        s.tkm, s.trips, s.spec, s.max_speed_mps, s.dispatchable, s.leg_target,
-        s.leg_depart_s, s.leg_dwell_s, s.leg_payload_t, s.leg_flags, graph.edge_head,
-        graph.edge_length_m, graph.edge_speed_mps, graph.edge_class, targets.node,
-        targets.next_edge, specs.kwh_per_m, specs.is_bev, specs.payload_slope(),
-        np.ones(specs.kwh_per_m.shape[1], np.float64), congestion, edge_count,
-        edge_jam_vehicles, float(min_speed_factor), np.zeros(s.n_vehicles, np.int8),
+        int(n_ticks), float(t0_s), float(dt_s), fleet_bundle(state), leg_bundle(state),
+        net_bundle(graph, targets), spec_bundle(specs), traffic,
+        np.ones(specs.kwh_per_m.shape[1], np.float64), np.zeros(state.n_vehicles, np.int8),
     )  # fmt: skip
     if code != 0:
         msg = f"movement kernel returned code {code} at tick {k}"

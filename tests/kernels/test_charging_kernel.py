@@ -26,6 +26,17 @@ from transport_sim.codes import (
     STATUS_QUEUED,
 )
 from transport_sim.errors import KernelError
+from transport_sim.kernels.bundles import (
+    SiteBundle,
+    bundle_from,
+    charge_log_bundle,
+    fleet_bundle,
+    leg_bundle,
+    net_bundle,
+    site_bundle,
+    site_table_bundle,
+    spec_bundle,
+)
 from transport_sim.kernels.charging import (
     FLEET_BUS,
     FLEET_SHIP,
@@ -41,9 +52,9 @@ from transport_sim.kernels.charging import (
     _charge_interval,
     _charging_decisions,
     _charging_tick,
+    charge_params,
     charging_decisions,
     charging_tick,
-    tick_args,
 )
 from transport_sim.kernels.charging_reference import (
     charge_curve_reference,
@@ -199,6 +210,15 @@ def _setup(w: World) -> tuple[FleetState, ChargingState]:
     return state, cs
 
 
+def _tick(tick_fn, t_s, dt_s, state, arrived, cs, params) -> int:
+    """Call a charging tick (kernel or reference) with ``params`` = (to, start, floor, eff)."""
+    to, start, floor, eff = params
+    charge = charge_params(charge_to_soc=to, taper_start_soc=start, taper_floor=floor,
+                           charger_efficiency=eff)
+    return tick_fn(t_s, dt_s, fleet_bundle(state), arrived, site_bundle(cs),
+                   charge_log_bundle(cs), charge)
+
+
 def _run(w: World, tick_fn) -> tuple[FleetState, ChargingState, list[int], list[np.ndarray]]:
     state, cs = _setup(w)
     n = len(w.kind)
@@ -221,7 +241,7 @@ def _run(w: World, tick_fn) -> tuple[FleetState, ChargingState, list[int], list[
                 state.queue_enter_s[v] = t
                 state.detour_target[v] = 3
         while True:
-            code = tick_fn(t, w.dt_s, *tick_args(state, arrived, cs), *w.params)
+            code = _tick(tick_fn, t, w.dt_s, state, arrived, cs, w.params)
             codes.append(code)
             if code != KERNEL_QUEUE_OVERFLOW:
                 break
@@ -388,7 +408,7 @@ def test_overflow_returns_before_changing_state_and_wrapper_grows_log():
     cs = ChargingState.allocate(np.array([2]), np.array([50.0]), n, log_capacity=2)
     arrived = np.zeros(n, np.int8)
     before_state, before_cs = state.copy(), cs.copy()
-    code = _charging_tick(0.0, 10.0, *tick_args(state, arrived, cs), 0.9, 0.8, 0.1, 0.95)
+    code = _tick(_charging_tick, 0.0, 10.0, state, arrived, cs, (0.9, 0.8, 0.1, 0.95))
     assert code == KERNEL_QUEUE_OVERFLOW
     _assert_same(state, before_state, "state")
     _assert_same(cs, before_cs, "charging")
@@ -409,8 +429,8 @@ def test_bad_site_raises_kernel_error():
     with pytest.raises(KernelError, match="bad state"):
         charging_tick(state, np.zeros(1, np.int8), cs, 0.0, 10.0, charge_to_soc=0.9,
                       taper_start_soc=0.8, charger_efficiency=0.95)
-    code = _charging_tick(0.0, 10.0, *tick_args(state, np.zeros(1, np.int8), cs),
-                          0.9, 0.8, 0.1, 0.95)
+    code = _tick(_charging_tick, 0.0, 10.0, state, np.zeros(1, np.int8), cs,
+                 (0.9, 0.8, 0.1, 0.95))
     assert code == KERNEL_BAD_STATE
     with pytest.raises(ValueError, match="charge_to_soc"):
         charging_tick(state, np.zeros(1, np.int8), cs, 0.0, 10.0, charge_to_soc=1.5,
@@ -447,21 +467,23 @@ def test_fleet_vehicle_resumes_after_its_dwell():
 # --------------------------------------------------------------------------------------
 def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params, queues=None,
                    rows=None):
+    """Arguments of ``_charging_decisions``; ``params`` = (below, to, reserve, min gain)."""
     rows = np.arange(state.n_vehicles, dtype=np.int64) if rows is None else rows
     n_sites = tables.site_kind.shape[0]
     plug_begin, busy, queue_len = queues if queues is not None else (
         np.arange(n_sites + 1, dtype=np.int32), np.zeros(n_sites, np.int32),
         np.zeros(n_sites, np.int32),
     )
+    cs = ChargingState.allocate(np.diff(plug_begin), np.ones(n_sites), state.n_vehicles, 1)
+    sites = bundle_from(SiteBundle, cs, site_plug_begin=plug_begin, site_busy=busy,
+                        site_queue_len=queue_len)
+    below, to, reserve, gain = params
+    charge = charge_params(charge_below_soc=below, charge_to_soc=to, truck_reserve_soc=reserve,
+                           truck_min_gain_soc=gain, taper_start_soc=math.nan,
+                           charger_efficiency=math.nan, taper_floor=math.nan)
     return (
-        t_s, dt_s, state.fleet, state.spec, state.status, state.node, state.edge, state.pos_m,
-        state.leg, state.leg_begin, state.leg_end, state.battery_kwh, state.soc_kwh,
-        state.max_speed_mps, state.detour_target, state.charge_site, state.queue_enter_s,
-        state.leg_target, state.leg_flags, graph.edge_head, graph.edge_length_m,
-        targets.next_edge, targets.dist_m, targets.time_s, targets.node, specs.kwh_per_m,
-        specs.is_bev, tables.site_kind, tables.site_target, tables.site_mcs_site,
-        tables.site_at_node, tables.target_at_node, plug_begin, busy, queue_len, *params,
-        rows,
+        t_s, dt_s, fleet_bundle(state), leg_bundle(state), net_bundle(graph, targets),
+        spec_bundle(specs), site_table_bundle(tables), sites, charge, rows,
     )
 
 

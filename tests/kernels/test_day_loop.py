@@ -1,8 +1,9 @@
 """The fused tick loop (``kernels/day.py::_run_ticks``) equals its kernels called one by one.
 
-``_run_ticks`` takes ~90 arrays and scalars positionally; the public wrappers of the
-dispatch, charging and movement kernels take named bundles (``FleetState``,
-``ChargingState``, ``Targets``, ...).  Two copies of a real representative day are run
+``_run_ticks`` takes the day's ``DayBundle`` (built by ``TransportModel.kernel_bundles``);
+the public wrappers of the dispatch, charging and movement kernels build their own
+bundles from the dataclasses (``FleetState``, ``ChargingState``, ``Targets``, ...) and
+named keyword parameters.  Two copies of a real representative day are run
 for three morning-peak hours, one through the fused loop (the production path,
 ``TransportModel._advance``), one through the wrappers tick by tick in the loop's order
 (dispatch -> charging decisions -> movement -> charging), and every array must end equal.
@@ -25,7 +26,6 @@ from support import PLAN, small
 
 from transport_sim.codes import N_ROAD_CLASSES, STATUS_QUEUED
 from transport_sim.kernels.charging import charging_decisions, charging_tick
-from transport_sim.kernels.day import run_ticks_args
 from transport_sim.kernels.dispatch import dispatch_tick
 from transport_sim.kernels.movement import advance_tick
 from transport_sim.kernels.state import FleetState
@@ -46,7 +46,7 @@ def _asymmetric_model(prepared) -> TransportModel:
     scen = prepared.scenario
     seq = day_seeds(scen.run.seed, scen.years, scen.run.day_types)[(2030, "weekday")]
     model = TransportModel.for_day(prepared, 2030, "weekday", seq)
-    # distinct values for every scalar the loop unpacks from taxi_params / charge_params
+    # distinct values for every named scalar of the loop's TaxiParams / ChargeParams
     model.settings = dataclasses.replace(
         model.settings,
         taxi_max_wait_s=431.0,
@@ -57,12 +57,14 @@ def _asymmetric_model(prepared) -> TransportModel:
         charge_to_soc=0.83,
         taper_start_soc=0.71,
         charger_efficiency=0.91,
+        truck_reserve_soc=0.13,
+        truck_min_gain_soc=0.07,
     )
     # speed factors that differ by hour and by road class (a swapped index shows)
     hours = np.arange(24)[:, None]
     classes = np.arange(N_ROAD_CLASSES)[None, :]
     model.speed_factors = np.ascontiguousarray(0.55 + 0.4 * ((7 * hours + 3 * classes) % 11) / 10)
-    model._args = run_ticks_args(model)
+    model._day = model.kernel_bundles()
     model._advance(round(START_S / model.settings.tick_s))
     return model
 
@@ -95,6 +97,8 @@ def _step_by_step(model: TransportModel, n_ticks: int) -> np.ndarray:
             cs=model.site_arrays,
             charge_below_soc=s.charge_below_soc,
             charge_to_soc=s.charge_to_soc,
+            truck_reserve_soc=s.truck_reserve_soc,
+            truck_min_gain_soc=s.truck_min_gain_soc,
         )
         hour = int(t // 3600.0) % 24
         advance_tick(

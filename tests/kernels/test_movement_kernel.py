@@ -35,6 +35,13 @@ from transport_sim.codes import (
     STATUS_STRANDED,
 )
 from transport_sim.errors import KernelError
+from transport_sim.kernels.bundles import (
+    TrafficBundle,
+    fleet_bundle,
+    leg_bundle,
+    net_bundle,
+    spec_bundle,
+)
 from transport_sim.kernels.movement import (
     ARRIVED_DETOUR,
     ARRIVED_LEG,
@@ -207,15 +214,10 @@ def test_congestion_arrays_untouched_when_off(line: Network, specs: SpecTable) -
     counts = np.full(graph.n_edges, 99, np.int32)
     jam = np.full(graph.n_edges, -1.0)
     arrived = np.zeros(1, np.int8)
-    s = state
+    traffic = TrafficBundle(False, counts, jam, 0.1)
     code = _advance_tick(
-        s.status, s.node, s.edge, s.pos_m, s.leg, s.leg_end, s.wait_until_s,
-        s.detour_target, s.soc_kwh, s.odometer_m, s.energy_kwh, s.tkm, s.trips, s.spec,
-        s.max_speed_mps, s.dispatchable, s.leg_target, s.leg_depart_s, s.leg_dwell_s,
-        s.leg_payload_t, s.leg_flags, graph.edge_head, graph.edge_length_m,
-        graph.edge_speed_mps, graph.edge_class, targets.node, targets.next_edge,
-        specs.kwh_per_m, specs.is_bev, specs.payload_slope(), 0.0, 1000.0, ONES, False, counts,
-        jam, 0.1, arrived,
+        fleet_bundle(state), leg_bundle(state), net_bundle(graph, targets), spec_bundle(specs),
+        traffic, 0.0, 1000.0, ONES, arrived,
     )  # fmt: skip
     assert code == KERNEL_OK
     assert arrived[0] == ARRIVED_LEG

@@ -26,7 +26,9 @@ import pandas as pd
 
 from transport_sim.codes import BACKGROUND_FLEET_CODE, KERNEL_OK, KERNEL_STATUS_NAMES, STATUS_OFF
 from transport_sim.errors import KernelError, ScenarioError, describe
-from transport_sim.kernels.charging import ChargingState, _queue_run
+from transport_sim.kernels.bundles import charge_log_bundle, fleet_bundle, site_bundle
+from transport_sim.kernels.charging import ChargingState, _queue_run, charge_params
+from transport_sim.kernels.state import FleetState
 from transport_sim.units import MINUTES_PER_HOUR, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 #: Plug power of the pseudo customers of queue-only runs (any value works; kW).
@@ -287,23 +289,23 @@ def replay_queue(
         raise ValueError(msg)
     power = np.full(plugs_arr.size, _QUEUE_POWER_KW)
     cs = ChargingState.allocate(plugs_arr, power, n, log_capacity=max(n, 1))
-    fleet = np.full(n, BACKGROUND_FLEET_CODE, np.int8)
-    status = np.full(n, STATUS_OFF, np.int8)
-    battery = service * (_QUEUE_POWER_KW / SECONDS_PER_HOUR)
-    soc = np.zeros(n)
+    customers = FleetState.allocate(n, 0)  # background rows: not queued, empty battery
+    customers.fleet[:] = BACKGROUND_FLEET_CODE
+    customers.status[:] = STATUS_OFF
+    customers.battery_kwh[:] = service * (_QUEUE_POWER_KW / SECONDS_PER_HOUR)
+    customers.max_charge_kw[:] = _QUEUE_POWER_KW
+    customers.wait_until_s[:] = arrive
+    customers.charge_site[:] = site_arr
     order = np.argsort(arrive, kind="stable").astype(np.int64)
     t0 = math.floor(arrive.min() / tick_s) * tick_s if n else 0.0
     horizon = (arrive.max() if n else 0.0) + service.sum() + 2.0 * tick_s
+    # constant power to a full battery at efficiency 1: service time = battery / power
+    params = charge_params(
+        charge_to_soc=1.0, taper_start_soc=1.0, charger_efficiency=1.0, taper_floor=1.0
+    )
     code, _ = _queue_run(
-        t0, float(tick_s), float(horizon), order, fleet, status, battery,
-        np.full(n, _QUEUE_POWER_KW), soc, arrive.copy(), np.full(n, -1, np.int32),
-        site_arr.copy(), np.full(n, -1, np.int32), np.zeros(n), np.zeros(n), np.zeros(n),
-        np.zeros(n), cs.site_power_kw, cs.site_plug_begin, cs.plug_vehicle, cs.plug_free_s,
-        cs.site_busy, cs.site_queue_head, cs.site_queue_tail, cs.site_queue_len,
-        cs.site_sessions, cs.site_energy_kwh, cs.site_wait_s, cs.site_busy_s,
-        cs.site_max_queue, cs.site_hourly_queue_s, cs.site_hourly_busy_s, cs.session_row,
-        cs.log_site, cs.log_vehicle, cs.log_arrive_s, cs.log_start_s, cs.log_end_s,
-        cs.log_energy_kwh, cs.log_count, 1.0, 1.0, 1.0, 1.0,
+        t0, float(tick_s), float(horizon), order, fleet_bundle(customers), site_bundle(cs),
+        charge_log_bundle(cs), params,
     )
     if code != KERNEL_OK:
         msg = f"queue replay failed: {KERNEL_STATUS_NAMES[code]}"

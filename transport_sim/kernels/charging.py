@@ -77,6 +77,23 @@ from transport_sim.codes import (
     STATUS_QUEUED,
 )
 from transport_sim.errors import KernelError
+from transport_sim.kernels.bundles import (
+    ChargeLogBundle,
+    ChargeParams,
+    FleetBundle,
+    LegBundle,
+    NetBundle,
+    SiteBundle,
+    SiteTableBundle,
+    SpecBundle,
+    charge_log_bundle,
+    fleet_bundle,
+    leg_bundle,
+    net_bundle,
+    site_bundle,
+    site_table_bundle,
+    spec_bundle,
+)
 from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER
 from transport_sim.units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
@@ -442,25 +459,21 @@ def _enqueue(
     v: int,
     site: int,
     arrive_s: float,
-    status: np.ndarray,
-    queue_next: np.ndarray,
-    queue_enter_s: np.ndarray,
-    site_queue_head: np.ndarray,
-    site_queue_tail: np.ndarray,
-    site_queue_len: np.ndarray,
-    session_row: np.ndarray,
-    log_site: np.ndarray,
-    log_vehicle: np.ndarray,
-    log_arrive_s: np.ndarray,
-    log_start_s: np.ndarray,
-    log_end_s: np.ndarray,
-    log_energy_kwh: np.ndarray,
-    log_count: np.ndarray,
+    vehicles: FleetBundle,
+    sites: SiteBundle,
+    log: ChargeLogBundle,
 ) -> None:
     """Insert vehicle ``v`` into the FIFO of ``site`` (sorted by arrival) and log it.
 
     The caller has checked that the log has a free row.
     """
+    status, queue_next = vehicles.status, vehicles.queue_next
+    queue_enter_s = vehicles.queue_enter_s
+    site_queue_head, site_queue_tail = sites.site_queue_head, sites.site_queue_tail
+    site_queue_len, session_row = sites.site_queue_len, sites.session_row
+    log_site, log_vehicle, log_arrive_s = log.log_site, log.log_vehicle, log.log_arrive_s
+    log_start_s, log_end_s, log_energy_kwh = log.log_start_s, log.log_end_s, log.log_energy_kwh
+    log_count = log.log_count
     status[v] = STATUS_QUEUED
     queue_enter_s[v] = arrive_s
     queue_next[v] = -1
@@ -498,48 +511,33 @@ def _enqueue(
 def _advance_sites(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
-    fleet: np.ndarray,
-    status: np.ndarray,
-    battery_kwh: np.ndarray,
-    max_charge_kw: np.ndarray,
-    soc_kwh: np.ndarray,
-    wait_until_s: np.ndarray,
-    detour_target: np.ndarray,
-    charge_site: np.ndarray,
-    queue_next: np.ndarray,
-    queue_enter_s: np.ndarray,
-    charged_kwh: np.ndarray,
-    grid_kwh: np.ndarray,
-    wait_s: np.ndarray,
-    site_power_kw: np.ndarray,
-    site_plug_begin: np.ndarray,
-    plug_vehicle: np.ndarray,
-    plug_free_s: np.ndarray,
-    site_busy: np.ndarray,
-    site_queue_head: np.ndarray,
-    site_queue_tail: np.ndarray,
-    site_queue_len: np.ndarray,
-    site_sessions: np.ndarray,
-    site_energy_kwh: np.ndarray,
-    site_wait_s: np.ndarray,
-    site_busy_s: np.ndarray,
-    site_max_queue: np.ndarray,
-    site_hourly_queue_s: np.ndarray,
-    site_hourly_busy_s: np.ndarray,
-    session_row: np.ndarray,
-    log_start_s: np.ndarray,
-    log_end_s: np.ndarray,
-    log_energy_kwh: np.ndarray,
-    charge_to_soc: float,
-    taper_start_soc: float,
-    taper_floor: float,
-    charger_efficiency: float,
+    vehicles: FleetBundle,
+    sites: SiteBundle,
+    log: ChargeLogBundle,
+    charge: ChargeParams,
 ) -> int:
     """Charge plugged vehicles and serve the queues of every site for one tick.
 
     Event-exact inside the tick: a plug freed at ``e`` is taken at ``max(e, arrival)``
     by the head of the queue (the plug that frees first; ties: lowest plug index).
     """
+    fleet, status, battery_kwh = vehicles.fleet, vehicles.status, vehicles.battery_kwh
+    max_charge_kw, soc_kwh = vehicles.max_charge_kw, vehicles.soc_kwh
+    wait_until_s, detour_target = vehicles.wait_until_s, vehicles.detour_target
+    charge_site, queue_next = vehicles.charge_site, vehicles.queue_next
+    queue_enter_s, charged_kwh = vehicles.queue_enter_s, vehicles.charged_kwh
+    grid_kwh, wait_s = vehicles.grid_kwh, vehicles.wait_s
+    site_power_kw, site_plug_begin = sites.site_power_kw, sites.site_plug_begin
+    plug_vehicle, plug_free_s, site_busy = sites.plug_vehicle, sites.plug_free_s, sites.site_busy
+    site_queue_head, site_queue_tail = sites.site_queue_head, sites.site_queue_tail
+    site_queue_len, site_sessions = sites.site_queue_len, sites.site_sessions
+    site_energy_kwh, site_wait_s = sites.site_energy_kwh, sites.site_wait_s
+    site_busy_s, site_max_queue = sites.site_busy_s, sites.site_max_queue
+    site_hourly_queue_s, site_hourly_busy_s = sites.site_hourly_queue_s, sites.site_hourly_busy_s
+    session_row = sites.session_row
+    log_start_s, log_end_s, log_energy_kwh = log.log_start_s, log.log_end_s, log.log_energy_kwh
+    charge_to_soc, taper_start_soc = charge.charge_to_soc, charge.taper_start_soc
+    taper_floor, charger_efficiency = charge.taper_floor, charge.charger_efficiency
     t_end = t_s + dt_s
     n_sites = site_power_kw.shape[0]
     for s in range(n_sites):
@@ -691,47 +689,11 @@ def _waiting_car(st: int) -> bool:
 def _charging_tick(
     t_s: float,
     dt_s: float,
-    fleet: np.ndarray,
-    status: np.ndarray,
-    battery_kwh: np.ndarray,
-    max_charge_kw: np.ndarray,
-    soc_kwh: np.ndarray,
-    wait_until_s: np.ndarray,
-    detour_target: np.ndarray,
-    charge_site: np.ndarray,
-    queue_next: np.ndarray,
-    queue_enter_s: np.ndarray,
-    charged_kwh: np.ndarray,
-    grid_kwh: np.ndarray,
-    wait_s: np.ndarray,
+    vehicles: FleetBundle,
     arrived: np.ndarray,
-    site_power_kw: np.ndarray,
-    site_plug_begin: np.ndarray,
-    plug_vehicle: np.ndarray,
-    plug_free_s: np.ndarray,
-    site_busy: np.ndarray,
-    site_queue_head: np.ndarray,
-    site_queue_tail: np.ndarray,
-    site_queue_len: np.ndarray,
-    site_sessions: np.ndarray,
-    site_energy_kwh: np.ndarray,
-    site_wait_s: np.ndarray,
-    site_busy_s: np.ndarray,
-    site_max_queue: np.ndarray,
-    site_hourly_queue_s: np.ndarray,
-    site_hourly_busy_s: np.ndarray,
-    session_row: np.ndarray,
-    log_site: np.ndarray,
-    log_vehicle: np.ndarray,
-    log_arrive_s: np.ndarray,
-    log_start_s: np.ndarray,
-    log_end_s: np.ndarray,
-    log_energy_kwh: np.ndarray,
-    log_count: np.ndarray,
-    charge_to_soc: float,
-    taper_start_soc: float,
-    taper_floor: float,
-    charger_efficiency: float,
+    sites: SiteBundle,
+    log: ChargeLogBundle,
+    charge: ChargeParams,
 ) -> int:
     """Run the charger sites for the tick ``[t_s, t_s + dt_s)``.
 
@@ -744,7 +706,14 @@ def _charging_tick(
     Returns ``KERNEL_QUEUE_OVERFLOW`` *before changing anything* when the session log has
     no room for this tick's arrivals (grow the log and call again), ``KERNEL_BAD_STATE``
     for a site index out of range or a vehicle that cannot charge (no battery, 0 kW).
+    The bundles' fields are unpacked at the top under the names used here; the charge
+    parameters used are ``charge_to_soc``, ``taper_start_soc``, ``taper_floor`` and
+    ``charger_efficiency``.
     """
+    fleet, status, wait_until_s = vehicles.fleet, vehicles.status, vehicles.wait_until_s
+    charge_site, queue_enter_s = vehicles.charge_site, vehicles.queue_enter_s
+    site_power_kw, session_row = sites.site_power_kw, sites.session_row
+    log_site, log_count = log.log_site, log.log_count
     n = status.shape[0]
     n_sites = site_power_kw.shape[0]
     t_end = t_s + dt_s
@@ -780,18 +749,8 @@ def _charging_tick(
                 arrive = wait_until_s[v]
             else:
                 continue
-            _enqueue(v, s, arrive, status, queue_next, queue_enter_s, site_queue_head,
-                     site_queue_tail, site_queue_len, session_row, log_site, log_vehicle,
-                     log_arrive_s, log_start_s, log_end_s, log_energy_kwh, log_count)
-    return _advance_sites(
-        t_s, dt_s, fleet, status, battery_kwh, max_charge_kw, soc_kwh, wait_until_s,
-        detour_target, charge_site, queue_next, queue_enter_s, charged_kwh, grid_kwh, wait_s,
-        site_power_kw, site_plug_begin, plug_vehicle, plug_free_s, site_busy, site_queue_head,
-        site_queue_tail, site_queue_len, site_sessions, site_energy_kwh, site_wait_s,
-        site_busy_s, site_max_queue, site_hourly_queue_s, site_hourly_busy_s, session_row,
-        log_start_s, log_end_s, log_energy_kwh, charge_to_soc, taper_start_soc, taper_floor,
-        charger_efficiency,
-    )
+            _enqueue(v, s, arrive, vehicles, sites, log)
+    return _advance_sites(t_s, dt_s, vehicles, sites, log, charge)
 
 
 @njit(cache=True, nogil=True)
@@ -800,46 +759,10 @@ def _queue_run(
     dt_s: float,
     t_limit_s: float,
     order: np.ndarray,
-    fleet: np.ndarray,
-    status: np.ndarray,
-    battery_kwh: np.ndarray,
-    max_charge_kw: np.ndarray,
-    soc_kwh: np.ndarray,
-    wait_until_s: np.ndarray,
-    detour_target: np.ndarray,
-    charge_site: np.ndarray,
-    queue_next: np.ndarray,
-    queue_enter_s: np.ndarray,
-    charged_kwh: np.ndarray,
-    grid_kwh: np.ndarray,
-    wait_s: np.ndarray,
-    site_power_kw: np.ndarray,
-    site_plug_begin: np.ndarray,
-    plug_vehicle: np.ndarray,
-    plug_free_s: np.ndarray,
-    site_busy: np.ndarray,
-    site_queue_head: np.ndarray,
-    site_queue_tail: np.ndarray,
-    site_queue_len: np.ndarray,
-    site_sessions: np.ndarray,
-    site_energy_kwh: np.ndarray,
-    site_wait_s: np.ndarray,
-    site_busy_s: np.ndarray,
-    site_max_queue: np.ndarray,
-    site_hourly_queue_s: np.ndarray,
-    site_hourly_busy_s: np.ndarray,
-    session_row: np.ndarray,
-    log_site: np.ndarray,
-    log_vehicle: np.ndarray,
-    log_arrive_s: np.ndarray,
-    log_start_s: np.ndarray,
-    log_end_s: np.ndarray,
-    log_energy_kwh: np.ndarray,
-    log_count: np.ndarray,
-    charge_to_soc: float,
-    taper_start_soc: float,
-    taper_floor: float,
-    charger_efficiency: float,
+    vehicles: FleetBundle,
+    sites: SiteBundle,
+    log: ChargeLogBundle,
+    charge: ChargeParams,
 ) -> tuple[int, float]:
     """Tick from ``t0_s`` until every customer is served (queue-only runs).
 
@@ -849,6 +772,10 @@ def _queue_run(
     same :func:`_enqueue` and :func:`_advance_sites`.  Returns (status, end time);
     ``KERNEL_BAD_STATE`` if customers remain at ``t_limit_s``.
     """
+    wait_until_s, charge_site = vehicles.wait_until_s, vehicles.charge_site
+    site_power_kw, site_busy = sites.site_power_kw, sites.site_busy
+    site_queue_len = sites.site_queue_len
+    log_site, log_count = log.log_site, log.log_count
     n = order.shape[0]
     n_sites = site_power_kw.shape[0]
     i = 0
@@ -859,20 +786,9 @@ def _queue_run(
             v = order[i]
             if log_count[0] >= log_site.shape[0]:
                 return KERNEL_QUEUE_OVERFLOW, t
-            _enqueue(v, charge_site[v], wait_until_s[v], status, queue_next, queue_enter_s,
-                     site_queue_head, site_queue_tail, site_queue_len, session_row, log_site,
-                     log_vehicle, log_arrive_s, log_start_s, log_end_s, log_energy_kwh,
-                     log_count)
+            _enqueue(v, charge_site[v], wait_until_s[v], vehicles, sites, log)
             i += 1
-        code = _advance_sites(
-            t, dt_s, fleet, status, battery_kwh, max_charge_kw, soc_kwh, wait_until_s,
-            detour_target, charge_site, queue_next, queue_enter_s, charged_kwh, grid_kwh,
-            wait_s, site_power_kw, site_plug_begin, plug_vehicle, plug_free_s, site_busy,
-            site_queue_head, site_queue_tail, site_queue_len, site_sessions, site_energy_kwh,
-            site_wait_s, site_busy_s, site_max_queue, site_hourly_queue_s, site_hourly_busy_s,
-            session_row, log_start_s, log_end_s, log_energy_kwh, charge_to_soc,
-            taper_start_soc, taper_floor, charger_efficiency,
-        )
+        code = _advance_sites(t, dt_s, vehicles, sites, log, charge)
         if code != KERNEL_OK:
             return code, t
         t = t_end
@@ -1058,43 +974,13 @@ def _need_to_next_stop_kwh(
 def _charging_decisions(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
-    fleet: np.ndarray,
-    spec: np.ndarray,
-    status: np.ndarray,
-    node: np.ndarray,
-    edge: np.ndarray,
-    pos_m: np.ndarray,
-    leg: np.ndarray,
-    leg_begin: np.ndarray,
-    leg_end: np.ndarray,
-    battery_kwh: np.ndarray,
-    soc_kwh: np.ndarray,
-    max_speed_mps: np.ndarray,
-    detour_target: np.ndarray,
-    charge_site: np.ndarray,
-    queue_enter_s: np.ndarray,
-    leg_target: np.ndarray,
-    leg_flags: np.ndarray,
-    edge_head: np.ndarray,
-    edge_length_m: np.ndarray,
-    next_edge: np.ndarray,
-    target_dist_m: np.ndarray,
-    target_time_s: np.ndarray,
-    target_node: np.ndarray,
-    spec_kwh_per_m: np.ndarray,
-    spec_is_bev: np.ndarray,
-    site_kind: np.ndarray,
-    site_target: np.ndarray,
-    site_mcs_site: np.ndarray,
-    site_at_node: np.ndarray,
-    target_at_node: np.ndarray,
-    site_plug_begin: np.ndarray,
-    site_busy: np.ndarray,
-    site_queue_len: np.ndarray,
-    charge_below_soc: float,
-    charge_to_soc: float,
-    truck_reserve_soc: float,
-    truck_min_gain_soc: float,
+    vehicles: FleetBundle,
+    legs: LegBundle,
+    net: NetBundle,
+    specs: SpecBundle,
+    tables: SiteTableBundle,
+    sites: SiteBundle,
+    charge: ChargeParams,
     rows: np.ndarray,
 ) -> int:
     """Decide which BEVs go charging in the tick ``[t_s, t_s + dt_s)`` (before movement).
@@ -1130,8 +1016,31 @@ def _charging_decisions(  # noqa: PLR0912
     * ship: ``STATUS_DWELL`` at a node with a port site, low or unable to reach the next
       port with the reserve left: shore power now.
 
+    The bundles' fields are unpacked at the top under the names used here
+    (``spec_kwh_per_m``, ``spec_is_bev`` are ``specs.kwh_per_m``, ``specs.is_bev``); the
+    charge parameters used are ``charge_below_soc``, ``charge_to_soc``,
+    ``truck_reserve_soc`` and ``truck_min_gain_soc``.
+
     Returns ``KERNEL_OK``.
     """
+    fleet, spec, status = vehicles.fleet, vehicles.spec, vehicles.status
+    node, edge, pos_m, leg = vehicles.node, vehicles.edge, vehicles.pos_m, vehicles.leg
+    leg_begin, leg_end = vehicles.leg_begin, vehicles.leg_end
+    battery_kwh, soc_kwh = vehicles.battery_kwh, vehicles.soc_kwh
+    max_speed_mps, detour_target = vehicles.max_speed_mps, vehicles.detour_target
+    charge_site, queue_enter_s = vehicles.charge_site, vehicles.queue_enter_s
+    leg_target, leg_flags = legs.leg_target, legs.leg_flags
+    edge_head, edge_length_m, next_edge = net.edge_head, net.edge_length_m, net.next_edge
+    target_dist_m, target_time_s = net.target_dist_m, net.target_time_s
+    target_node = net.target_node
+    spec_kwh_per_m, spec_is_bev = specs.kwh_per_m, specs.is_bev
+    site_kind, site_target = tables.site_kind, tables.site_target
+    site_mcs_site = tables.site_mcs_site
+    site_at_node, target_at_node = tables.site_at_node, tables.target_at_node
+    site_plug_begin, site_busy = sites.site_plug_begin, sites.site_busy
+    site_queue_len = sites.site_queue_len
+    charge_below_soc, charge_to_soc = charge.charge_below_soc, charge.charge_to_soc
+    truck_reserve_soc, truck_min_gain_soc = charge.truck_reserve_soc, charge.truck_min_gain_soc
     for r in range(rows.shape[0]):
         v = rows[r]
         f = fleet[v]
@@ -1267,25 +1176,29 @@ def _check_params(charge_to_soc: float, taper_start_soc: float, taper_floor: flo
             raise ValueError(msg)
 
 
-def tick_args(
-    state: FleetState, arrived: np.ndarray, cs: ChargingState
-) -> tuple[np.ndarray, ...]:
-    """Return the array arguments of :func:`_charging_tick` after ``t_s, dt_s``, in order.
+def charge_params(
+    *,
+    charge_to_soc: float,
+    taper_start_soc: float,
+    charger_efficiency: float,
+    taper_floor: float = TAPER_FLOOR,
+    charge_below_soc: float = math.nan,
+    truck_reserve_soc: float = TRUCK_RESERVE_SOC,
+    truck_min_gain_soc: float = TRUCK_MIN_GAIN_SOC,
+) -> ChargeParams:
+    """Return the named charge parameters (floats); ``charge_below_soc`` NaN: not deciding.
 
-    For callers (the fused model loop, tests) that call the compiled kernel directly:
-    ``_charging_tick(t_s, dt_s, *tick_args(...), charge_to_soc, taper_start_soc,
-    taper_floor, charger_efficiency)``.
+    The one place the kernels' :class:`~transport_sim.kernels.bundles.ChargeParams` get
+    their defaults (the taper floor and the truck reserve and minimum gain).
     """
-    return (
-        state.fleet, state.status, state.battery_kwh, state.max_charge_kw, state.soc_kwh,
-        state.wait_until_s, state.detour_target, state.charge_site, state.queue_next,
-        state.queue_enter_s, state.charged_kwh, state.grid_kwh, state.wait_s, arrived,
-        cs.site_power_kw, cs.site_plug_begin, cs.plug_vehicle, cs.plug_free_s, cs.site_busy,
-        cs.site_queue_head, cs.site_queue_tail, cs.site_queue_len, cs.site_sessions,
-        cs.site_energy_kwh, cs.site_wait_s, cs.site_busy_s, cs.site_max_queue,
-        cs.site_hourly_queue_s, cs.site_hourly_busy_s, cs.session_row, cs.log_site,
-        cs.log_vehicle, cs.log_arrive_s, cs.log_start_s, cs.log_end_s, cs.log_energy_kwh,
-        cs.log_count,
+    return ChargeParams(
+        charge_below_soc=float(charge_below_soc),
+        charge_to_soc=float(charge_to_soc),
+        taper_start_soc=float(taper_start_soc),
+        taper_floor=float(taper_floor),
+        charger_efficiency=float(charger_efficiency),
+        truck_reserve_soc=float(truck_reserve_soc),
+        truck_min_gain_soc=float(truck_min_gain_soc),
     )
 
 
@@ -1331,10 +1244,16 @@ def charging_tick(
     if not dt_s > 0.0:
         msg = f"dt_s = {dt_s!r}: the tick must be > 0 s"
         raise ValueError(msg)
+    params = charge_params(
+        charge_to_soc=charge_to_soc,
+        taper_start_soc=taper_start_soc,
+        charger_efficiency=charger_efficiency,
+        taper_floor=taper_floor,
+    )
+    vehicles, sites = fleet_bundle(state), site_bundle(cs)
     while True:
         code = _charging_tick(
-            float(t_s), float(dt_s), *tick_args(state, arrived, cs), float(charge_to_soc),
-            float(taper_start_soc), float(taper_floor), float(charger_efficiency),
+            float(t_s), float(dt_s), vehicles, arrived, sites, charge_log_bundle(cs), params
         )
         if code != KERNEL_QUEUE_OVERFLOW:
             break
@@ -1391,17 +1310,27 @@ def charging_decisions(
         np.ones(tables.site_kind.shape[0], np.int64),
         np.ones(tables.site_kind.shape[0]), state.n_vehicles, 1,
     )
+    # taper and efficiency play no part in the decisions (NaN: not given)
+    params = charge_params(
+        charge_below_soc=charge_below_soc,
+        charge_to_soc=charge_to_soc,
+        taper_start_soc=math.nan,
+        charger_efficiency=math.nan,
+        taper_floor=math.nan,
+        truck_reserve_soc=truck_reserve_soc,
+        truck_min_gain_soc=truck_min_gain_soc,
+    )
     code = _charging_decisions(
-        float(t_s), float(dt_s), state.fleet, state.spec, state.status, state.node, state.edge,
-        state.pos_m, state.leg, state.leg_begin, state.leg_end, state.battery_kwh,
-        state.soc_kwh, state.max_speed_mps, state.detour_target, state.charge_site,
-        state.queue_enter_s, state.leg_target, state.leg_flags, graph.edge_head,
-        graph.edge_length_m, targets.next_edge, targets.dist_m, targets.time_s, targets.node,
-        specs.kwh_per_m, specs.is_bev, tables.site_kind, tables.site_target,
-        tables.site_mcs_site, tables.site_at_node, tables.target_at_node,
-        busy_state.site_plug_begin, busy_state.site_busy, busy_state.site_queue_len,
-        float(charge_below_soc), float(charge_to_soc), float(truck_reserve_soc),
-        float(truck_min_gain_soc), bev_rows(state, specs),
+        float(t_s),
+        float(dt_s),
+        fleet_bundle(state),
+        leg_bundle(state),
+        net_bundle(graph, targets),
+        spec_bundle(specs),
+        site_table_bundle(tables),
+        site_bundle(busy_state),
+        params,
+        bev_rows(state, specs),
     )
     if code != KERNEL_OK:
         msg = f"charging decision kernel failed at t = {t_s} s: {KERNEL_STATUS_NAMES[code]}"

@@ -26,6 +26,16 @@ from transport_sim.codes import (
     STATUS_OFF,
     STATUS_QUEUED,
 )
+from transport_sim.kernels.bundles import (
+    ChargeLogBundle,
+    ChargeParams,
+    FleetBundle,
+    LegBundle,
+    NetBundle,
+    SiteBundle,
+    SiteTableBundle,
+    SpecBundle,
+)
 from transport_sim.kernels.charging import (
     ARRIVED_AT_DETOUR,
     DONE_EPS_KWH,
@@ -123,49 +133,31 @@ def _add_hourly(hourly_s: np.ndarray, site: int, a_s: float, b_s: float) -> None
 def charging_tick_reference(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
-    fleet: np.ndarray,
-    status: np.ndarray,
-    battery_kwh: np.ndarray,
-    max_charge_kw: np.ndarray,
-    soc_kwh: np.ndarray,
-    wait_until_s: np.ndarray,
-    detour_target: np.ndarray,
-    charge_site: np.ndarray,
-    queue_next: np.ndarray,
-    queue_enter_s: np.ndarray,
-    charged_kwh: np.ndarray,
-    grid_kwh: np.ndarray,
-    wait_s: np.ndarray,
+    vehicles: FleetBundle,
     arrived: np.ndarray,
-    site_power_kw: np.ndarray,
-    site_plug_begin: np.ndarray,
-    plug_vehicle: np.ndarray,
-    plug_free_s: np.ndarray,
-    site_busy: np.ndarray,
-    site_queue_head: np.ndarray,
-    site_queue_tail: np.ndarray,
-    site_queue_len: np.ndarray,
-    site_sessions: np.ndarray,
-    site_energy_kwh: np.ndarray,
-    site_wait_s: np.ndarray,
-    site_busy_s: np.ndarray,
-    site_max_queue: np.ndarray,
-    site_hourly_queue_s: np.ndarray,
-    site_hourly_busy_s: np.ndarray,
-    session_row: np.ndarray,
-    log_site: np.ndarray,
-    log_vehicle: np.ndarray,
-    log_arrive_s: np.ndarray,
-    log_start_s: np.ndarray,
-    log_end_s: np.ndarray,
-    log_energy_kwh: np.ndarray,
-    log_count: np.ndarray,
-    charge_to_soc: float,
-    taper_start_soc: float,
-    taper_floor: float,
-    charger_efficiency: float,
+    sites: SiteBundle,
+    log: ChargeLogBundle,
+    charge: ChargeParams,
 ) -> int:
     """Plain-Python twin of ``_charging_tick`` (same arguments, same effects)."""
+    fleet, status, battery_kwh = vehicles.fleet, vehicles.status, vehicles.battery_kwh
+    max_charge_kw, soc_kwh = vehicles.max_charge_kw, vehicles.soc_kwh
+    wait_until_s, detour_target = vehicles.wait_until_s, vehicles.detour_target
+    charge_site, queue_next = vehicles.charge_site, vehicles.queue_next
+    queue_enter_s, charged_kwh = vehicles.queue_enter_s, vehicles.charged_kwh
+    grid_kwh, wait_s, site_power_kw = vehicles.grid_kwh, vehicles.wait_s, sites.site_power_kw
+    site_plug_begin, plug_vehicle = sites.site_plug_begin, sites.plug_vehicle
+    site_busy = sites.site_busy
+    site_queue_head, site_queue_tail = sites.site_queue_head, sites.site_queue_tail
+    site_queue_len, site_sessions = sites.site_queue_len, sites.site_sessions
+    site_energy_kwh, site_wait_s = sites.site_energy_kwh, sites.site_wait_s
+    site_busy_s, site_max_queue = sites.site_busy_s, sites.site_max_queue
+    site_hourly_queue_s, site_hourly_busy_s = sites.site_hourly_queue_s, sites.site_hourly_busy_s
+    session_row, log_site, log_vehicle = sites.session_row, log.log_site, log.log_vehicle
+    log_arrive_s, log_start_s, log_end_s = log.log_arrive_s, log.log_start_s, log.log_end_s
+    log_energy_kwh, log_count = log.log_energy_kwh, log.log_count
+    charge_to_soc, taper_start_soc = charge.charge_to_soc, charge.taper_start_soc
+    taper_floor, charger_efficiency = charge.taper_floor, charge.charger_efficiency
     t_end = t_s + dt_s
     n_sites = len(site_power_kw)
     joiners: list[tuple[int, int, float]] = []
@@ -300,46 +292,31 @@ def charging_tick_reference(  # noqa: PLR0912
 def charging_decisions_reference(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
-    fleet: np.ndarray,
-    spec: np.ndarray,
-    status: np.ndarray,
-    node: np.ndarray,
-    edge: np.ndarray,
-    pos_m: np.ndarray,
-    leg: np.ndarray,
-    leg_begin: np.ndarray,
-    leg_end: np.ndarray,
-    battery_kwh: np.ndarray,
-    soc_kwh: np.ndarray,
-    max_speed_mps: np.ndarray,
-    detour_target: np.ndarray,
-    charge_site: np.ndarray,
-    queue_enter_s: np.ndarray,
-    leg_target: np.ndarray,
-    leg_flags: np.ndarray,
-    edge_head: np.ndarray,
-    edge_length_m: np.ndarray,
-    next_edge: np.ndarray,
-    target_dist_m: np.ndarray,
-    target_time_s: np.ndarray,
-    target_node: np.ndarray,
-    spec_kwh_per_m: np.ndarray,
-    spec_is_bev: np.ndarray,
-    site_kind: np.ndarray,
-    site_target: np.ndarray,
-    site_mcs_site: np.ndarray,
-    site_at_node: np.ndarray,
-    target_at_node: np.ndarray,
-    site_plug_begin: np.ndarray,
-    site_busy: np.ndarray,
-    site_queue_len: np.ndarray,
-    charge_below_soc: float,
-    charge_to_soc: float,
-    truck_reserve_soc: float,
-    truck_min_gain_soc: float,
+    vehicles: FleetBundle,
+    legs: LegBundle,
+    net: NetBundle,
+    specs: SpecBundle,
+    tables: SiteTableBundle,
+    sites: SiteBundle,
+    charge: ChargeParams,
     rows: np.ndarray,
 ) -> int:
     """Plain-Python twin of ``_charging_decisions`` (same arguments, same effects)."""
+    fleet, spec, status = vehicles.fleet, vehicles.spec, vehicles.status
+    node, edge, pos_m = vehicles.node, vehicles.edge, vehicles.pos_m
+    leg, leg_begin, leg_end = vehicles.leg, vehicles.leg_begin, vehicles.leg_end
+    battery_kwh, soc_kwh = vehicles.battery_kwh, vehicles.soc_kwh
+    max_speed_mps, detour_target = vehicles.max_speed_mps, vehicles.detour_target
+    charge_site, queue_enter_s = vehicles.charge_site, vehicles.queue_enter_s
+    leg_target, leg_flags, edge_head = legs.leg_target, legs.leg_flags, net.edge_head
+    edge_length_m, next_edge, target_dist_m = net.edge_length_m, net.next_edge, net.target_dist_m
+    target_time_s, target_node, spec_kwh_per_m = net.target_time_s, net.target_node, specs.kwh_per_m
+    spec_is_bev, site_kind, site_target = specs.is_bev, tables.site_kind, tables.site_target
+    site_mcs_site, site_at_node = tables.site_mcs_site, tables.site_at_node
+    target_at_node, site_plug_begin = tables.target_at_node, sites.site_plug_begin
+    site_busy, site_queue_len = sites.site_busy, sites.site_queue_len
+    charge_below_soc, charge_to_soc = charge.charge_below_soc, charge.charge_to_soc
+    truck_reserve_soc, truck_min_gain_soc = charge.truck_reserve_soc, charge.truck_min_gain_soc
 
     def send(v: int, s: int, goal: int, *, now: bool) -> None:
         charge_site[v] = s

@@ -46,6 +46,15 @@ from transport_sim.codes import (
     STATUS_MOVING,
 )
 from transport_sim.errors import KernelError
+from transport_sim.kernels.bundles import (
+    DispatchBundle,
+    FleetBundle,
+    LegBundle,
+    TaxiParams,
+    dispatch_bundle,
+    fleet_bundle,
+    leg_bundle,
+)
 from transport_sim.kernels.movement import check_array
 from transport_sim.kernels.state import LEG_TRIP_END, FleetState, Targets
 
@@ -294,44 +303,21 @@ def zones_by_nearest_target(targets: Targets, zone_targets: np.ndarray) -> np.nd
 
 @njit(cache=True, nogil=True)
 def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
-    status: np.ndarray,
-    node: np.ndarray,
-    edge: np.ndarray,
-    detour_target: np.ndarray,
-    dispatchable: np.ndarray,
-    dispatch_rank: np.ndarray,
-    leg: np.ndarray,
-    leg_begin: np.ndarray,
-    leg_end: np.ndarray,
-    wait_until_s: np.ndarray,
-    leg_target: np.ndarray,
-    leg_depart_s: np.ndarray,
-    leg_dwell_s: np.ndarray,
-    leg_payload_t: np.ndarray,
-    leg_flags: np.ndarray,
+    vehicles: FleetBundle,
+    legs: LegBundle,
     time_s: np.ndarray,
-    node_zone: np.ndarray,
-    zone_lb_s: np.ndarray,
-    zone_order: np.ndarray,
-    req_time_s: np.ndarray,
-    req_origin: np.ndarray,
-    req_dest: np.ndarray,
-    req_state: np.ndarray,
-    req_taxi: np.ndarray,
-    req_assign_s: np.ndarray,
-    cursor: np.ndarray,
+    dispatch: DispatchBundle,
+    taxi: TaxiParams,
     t_s: float,
-    max_wait_s: float,
-    max_pickup_s: float,
-    pickup_dwell_s: float,
-    dropoff_dwell_s: float,
-    dropoff_payload_t: float,
-    counts: np.ndarray,
 ) -> int:
     """Release, expire and match taxi requests at tick start ``t_s`` (the compiled body).
 
     Parameters
     ----------
+    vehicles, legs, dispatch, taxi
+        Bundles (:mod:`transport_sim.kernels.bundles`); the fields the kernel uses are
+        unpacked at its top under the names below (the ``max_*``, ``*_dwell_s`` and
+        ``dropoff_payload_t`` scalars are the fields of ``taxi``).
     status : int8[n]
         ``STATUS_*`` per vehicle (assigned taxis become ``STATUS_MOVING``).
     node : int32[n]
@@ -398,6 +384,19 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
         times, or an out-of-range node, zone, target or leg slot (the state is then
         partially updated and must be discarded).
     """
+    status, node, edge = vehicles.status, vehicles.node, vehicles.edge
+    detour_target = vehicles.detour_target
+    dispatchable, dispatch_rank, leg = vehicles.dispatchable, vehicles.dispatch_rank, vehicles.leg
+    leg_begin, leg_end, wait_until_s = vehicles.leg_begin, vehicles.leg_end, vehicles.wait_until_s
+    leg_target, leg_depart_s, leg_dwell_s = legs.leg_target, legs.leg_depart_s, legs.leg_dwell_s
+    leg_payload_t, leg_flags = legs.leg_payload_t, legs.leg_flags
+    node_zone, zone_lb_s, zone_order = dispatch.node_zone, dispatch.zone_lb_s, dispatch.zone_order
+    req_time_s, req_origin, req_dest = dispatch.req_time_s, dispatch.req_origin, dispatch.req_dest
+    req_state, req_taxi, req_assign_s = dispatch.req_state, dispatch.req_taxi, dispatch.req_assign_s
+    cursor, counts = dispatch.cursor, dispatch.counts
+    max_wait_s, max_pickup_s = taxi.max_wait_s, taxi.max_pickup_s
+    pickup_dwell_s, dropoff_dwell_s = taxi.pickup_dwell_s, taxi.dropoff_dwell_s
+    dropoff_payload_t = taxi.dropoff_payload_t
     n = status.shape[0]
     n_legs = leg_target.shape[0]
     n_targets, n_nodes = time_s.shape
@@ -612,41 +611,21 @@ def dispatch_tick(
     if not np.isfinite(float(t_s)):
         msg = f"t_s must be finite, got {t_s}"
         raise ValueError(msg)
-    counts = np.zeros(2, np.int64)
+    dispatch = dispatch_bundle(index, requests)
+    taxi = TaxiParams(
+        max_wait_s=float(max_wait_s),
+        max_pickup_s=float(max_pickup_s),
+        pickup_dwell_s=float(pickup_dwell_s),
+        dropoff_dwell_s=float(dropoff_dwell_s),
+        dropoff_payload_t=float(dropoff_payload_t),
+    )
     code = _dispatch_tick(
-        state.status,
-        state.node,
-        state.edge,
-        state.detour_target,
-        state.dispatchable,
-        state.dispatch_rank,
-        state.leg,
-        state.leg_begin,
-        state.leg_end,
-        state.wait_until_s,
-        state.leg_target,
-        state.leg_depart_s,
-        state.leg_dwell_s,
-        state.leg_payload_t,
-        state.leg_flags,
+        fleet_bundle(state),
+        leg_bundle(state),
         targets.time_s,
-        index.node_zone,
-        index.zone_lb_s,
-        index.zone_order,
-        requests.time_s,
-        requests.origin,
-        requests.dest,
-        requests.state,
-        requests.taxi,
-        requests.assign_s,
-        requests.cursor,
+        dispatch,
+        taxi,
         float(t_s),
-        float(max_wait_s),
-        float(max_pickup_s),
-        float(pickup_dwell_s),
-        float(dropoff_dwell_s),
-        float(dropoff_payload_t),
-        counts,
     )
     if code != KERNEL_OK:
         msg = (
@@ -654,4 +633,4 @@ def dispatch_tick(
             f"(cursor {requests.cursor.tolist()}, {r} requests, {n} vehicles)"
         )
         raise KernelError(msg)
-    return int(counts[0]), int(counts[1])
+    return int(dispatch.counts[0]), int(dispatch.counts[1])

@@ -1,8 +1,8 @@
 """Movement kernel: advance every vehicle along its route for one tick ``[t_s, t_s + dt_s)``.
 
 The public :func:`advance_tick` validates its arguments and calls the compiled
-:func:`_advance_tick`, which takes only arrays and scalars so that other compiled code
-(the fused multi-tick loop) can call it directly.
+:func:`_advance_tick`, which takes a few typed bundles (:mod:`transport_sim.kernels.bundles`)
+and scalars so that other compiled code (the fused multi-tick loop) can call it directly.
 
 Rules of one tick, vehicle by vehicle in index order
 ----------------------------------------------------
@@ -58,6 +58,16 @@ from transport_sim.codes import (
     STATUS_STRANDED,
 )
 from transport_sim.errors import KernelError
+from transport_sim.kernels.bundles import (
+    FleetBundle,
+    LegBundle,
+    NetBundle,
+    SpecBundle,
+    TrafficBundle,
+    fleet_bundle,
+    leg_bundle,
+    net_bundle,
+)
 from transport_sim.kernels.energy import battery_limited_distance_m, energy_for_distance_kwh
 from transport_sim.kernels.state import LEG_TRIP_END, FleetState, KernelGraph, SpecTable, Targets
 from transport_sim.units import M_PER_KM
@@ -98,49 +108,24 @@ ARRIVED_FAULT: Final = -1  # the vehicle at which the kernel stopped with a bad 
 
 @njit(cache=True, nogil=True)
 def _advance_tick(  # noqa: PLR0912 - one flat loop over flat arrays
-    status: np.ndarray,
-    node: np.ndarray,
-    edge: np.ndarray,
-    pos_m: np.ndarray,
-    leg: np.ndarray,
-    leg_end: np.ndarray,
-    wait_until_s: np.ndarray,
-    detour_target: np.ndarray,
-    soc_kwh: np.ndarray,
-    odometer_m: np.ndarray,
-    energy_kwh: np.ndarray,
-    tkm: np.ndarray,
-    trips: np.ndarray,
-    spec: np.ndarray,
-    max_speed_mps: np.ndarray,
-    dispatchable: np.ndarray,
-    leg_target: np.ndarray,
-    leg_depart_s: np.ndarray,
-    leg_dwell_s: np.ndarray,
-    leg_payload_t: np.ndarray,
-    leg_flags: np.ndarray,
-    edge_head: np.ndarray,
-    edge_length_m: np.ndarray,
-    edge_speed_mps: np.ndarray,
-    edge_class: np.ndarray,
-    target_node: np.ndarray,
-    next_edge: np.ndarray,
-    kwh_per_m: np.ndarray,
-    is_bev: np.ndarray,
-    kwh_per_m_per_t: np.ndarray,
+    vehicles: FleetBundle,
+    legs: LegBundle,
+    net: NetBundle,
+    specs: SpecBundle,
+    traffic: TrafficBundle,
     t_s: float,
     dt_s: float,
     speed_factors: np.ndarray,
-    congestion: bool,
-    edge_count: np.ndarray,
-    edge_jam_vehicles: np.ndarray,
-    min_speed_factor: float,
     arrived: np.ndarray,
 ) -> int:
     """Advance every vehicle by one tick ``[t_s, t_s + dt_s)`` (the compiled body).
 
     Parameters
     ----------
+    vehicles, legs, net, specs, traffic
+        Bundles (:mod:`transport_sim.kernels.bundles`); the fields the kernel uses are
+        unpacked at its top under the names below (``congestion`` is
+        ``traffic.enabled``).
     status : int8[n]
         ``STATUS_*`` code per vehicle (mutated).
     node : int32[n]
@@ -225,6 +210,20 @@ def _advance_tick(  # noqa: PLR0912 - one flat loop over flat arrays
         length, or a non-positive speed.  After a non-OK code the state is partially
         updated and must be discarded.
     """
+    status, node, edge, pos_m = vehicles.status, vehicles.node, vehicles.edge, vehicles.pos_m
+    leg, leg_end, wait_until_s = vehicles.leg, vehicles.leg_end, vehicles.wait_until_s
+    detour_target, soc_kwh = vehicles.detour_target, vehicles.soc_kwh
+    odometer_m = vehicles.odometer_m
+    energy_kwh, tkm, trips, spec = vehicles.energy_kwh, vehicles.tkm, vehicles.trips, vehicles.spec
+    max_speed_mps, dispatchable = vehicles.max_speed_mps, vehicles.dispatchable
+    leg_target, leg_depart_s, leg_dwell_s = legs.leg_target, legs.leg_depart_s, legs.leg_dwell_s
+    leg_payload_t, leg_flags = legs.leg_payload_t, legs.leg_flags
+    edge_head, edge_length_m = net.edge_head, net.edge_length_m
+    edge_speed_mps, edge_class = net.edge_speed_mps, net.edge_class
+    target_node, next_edge = net.target_node, net.next_edge
+    kwh_per_m, is_bev, kwh_per_m_per_t = specs.kwh_per_m, specs.is_bev, specs.kwh_per_m_per_t
+    congestion, min_speed_factor = traffic.enabled, traffic.min_speed_factor
+    edge_count, edge_jam_vehicles = traffic.edge_count, traffic.edge_jam_vehicles
     n_legs = leg_target.shape[0]
     n_targets = target_node.shape[0]
     n_specs = kwh_per_m.shape[0]
@@ -711,44 +710,16 @@ def advance_tick(
     else:
         edge_count = np.zeros(0, np.int32)
         edge_jam_vehicles = np.zeros(0, np.float64)
+    traffic = TrafficBundle(congestion, edge_count, edge_jam_vehicles, float(min_speed_factor))
     code = _advance_tick(
-        state.status,
-        state.node,
-        state.edge,
-        state.pos_m,
-        state.leg,
-        state.leg_end,
-        state.wait_until_s,
-        state.detour_target,
-        state.soc_kwh,
-        state.odometer_m,
-        state.energy_kwh,
-        state.tkm,
-        state.trips,
-        state.spec,
-        state.max_speed_mps,
-        state.dispatchable,
-        state.leg_target,
-        state.leg_depart_s,
-        state.leg_dwell_s,
-        state.leg_payload_t,
-        state.leg_flags,
-        graph.edge_head,
-        graph.edge_length_m,
-        graph.edge_speed_mps,
-        graph.edge_class,
-        targets.node,
-        targets.next_edge,
-        specs.kwh_per_m,
-        specs.is_bev,
-        slope,
+        fleet_bundle(state),
+        leg_bundle(state),
+        net_bundle(graph, targets),
+        SpecBundle(specs.kwh_per_m, specs.is_bev, slope),
+        traffic,
         t,
         dt,
         speed_factors,
-        congestion,
-        edge_count,
-        edge_jam_vehicles,
-        float(min_speed_factor),
         arrived,
     )
     if code != KERNEL_OK:

@@ -28,8 +28,21 @@ from transport_sim.codes import (
     STATUS_STRANDED,
 )
 from transport_sim.errors import KernelError
-from transport_sim.kernels.charging import TAPER_FLOOR, ChargingState, charging_tick
-from transport_sim.kernels.day import _run_ticks, run_ticks_args
+from transport_sim.kernels.bundles import (
+    DayBundle,
+    TaxiParams,
+    charge_log_bundle,
+    dispatch_bundle,
+    fleet_bundle,
+    leg_bundle,
+    net_bundle,
+    site_bundle,
+    site_table_bundle,
+    spec_bundle,
+    traffic_off,
+)
+from transport_sim.kernels.charging import TAPER_FLOOR, ChargingState, charge_params, charging_tick
+from transport_sim.kernels.day import _run_ticks
 from transport_sim.kernels.state import time_of_day_factors
 from transport_sim.sim.agents import AGENT_CLASSES, ChargingSite, Vehicle
 from transport_sim.units import M_PER_KM, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
@@ -152,7 +165,7 @@ class TransportModel(mesa.Model):
         self.stranded_at_s = np.full(n, -1.0)
         self.edge_count = np.zeros(context.graph.n_edges, np.int32)
         self.edge_jam_vehicles = np.ones(context.graph.n_edges, np.float64)
-        self._args = run_ticks_args(self)
+        self._day = self.kernel_bundles()
         for v in range(plan.n_vehicles):
             AGENT_CLASSES[int(self.state.fleet[v])](self, v)
         for s in range(sites.n_sites):
@@ -273,6 +286,47 @@ class TransportModel(mesa.Model):
         cls = AGENT_CLASSES[FLEETS.index(fleet)]
         return list(self.agents_by_type.get(cls, []))
 
+    # ------------------------------------------------------------------ kernels
+    def kernel_bundles(self) -> DayBundle:
+        """Return the bundles the fused tick loop takes (views of the model's arrays).
+
+        Built once per day (and again after the charging log grows); the bundles hold the
+        model's own arrays, so the loop's updates are the model's.
+        """
+        s, ctx = self.settings, self.context
+        return DayBundle(
+            vehicles=fleet_bundle(self.state),
+            legs=leg_bundle(self.state),
+            net=net_bundle(ctx.graph, ctx.targets),
+            specs=spec_bundle(self.plan.specs),
+            traffic=traffic_off(),  # no density-dependent congestion in the day loop
+            speed_factors=self.speed_factors,
+            dispatch=dispatch_bundle(
+                ctx.dispatch_index, self.dispatch, self.dispatch_counts, self.dispatch_totals
+            ),
+            taxi=TaxiParams(
+                max_wait_s=float(s.taxi_max_wait_s),
+                max_pickup_s=float(s.taxi_max_pickup_s),
+                pickup_dwell_s=float(s.taxi_pickup_dwell_s),
+                dropoff_dwell_s=float(s.taxi_dropoff_dwell_s),
+                dropoff_payload_t=0.0,  # passengers are not in tkm
+            ),
+            tables=site_table_bundle(self.site_tables),
+            sites=site_bundle(self.site_arrays),
+            log=charge_log_bundle(self.site_arrays),
+            charge=charge_params(
+                charge_below_soc=s.charge_below_soc,
+                charge_to_soc=s.charge_to_soc,
+                taper_start_soc=s.taper_start_soc,
+                charger_efficiency=s.charger_efficiency,
+                taper_floor=TAPER_FLOOR,
+                truck_reserve_soc=s.truck_reserve_soc,
+                truck_min_gain_soc=s.truck_min_gain_soc,
+            ),
+            arrived=self.arrived,
+            bev_rows=np.ascontiguousarray(self.plan.bev_rows, np.int64),
+        )
+
     # ------------------------------------------------------------------ time
     def step(self) -> None:
         """Advance every vehicle by one tick (dispatch, charging, movement, charging)."""
@@ -282,7 +336,7 @@ class TransportModel(mesa.Model):
         dt = self.settings.tick_s
         done = 0
         while done < n_ticks:
-            code, k = _run_ticks(n_ticks - done, self.time_s, dt, *self._args)
+            code, k = _run_ticks(n_ticks - done, self.time_s, dt, self._day)
             self.time_s += k * dt
             done += k
             if code == KERNEL_QUEUE_OVERFLOW:
@@ -299,7 +353,7 @@ class TransportModel(mesa.Model):
                     charger_efficiency=self.settings.charger_efficiency,
                     taper_floor=TAPER_FLOOR,
                 )
-                self._args = run_ticks_args(self)
+                self._day = self.kernel_bundles()  # the log's arrays were replaced
                 self.time_s += dt
                 done += 1
             elif code != KERNEL_OK:
