@@ -242,6 +242,13 @@ def make_replay(timer: dict[str, list[float]]):
 
     ns = dict(vars(day))
     ns["_bench_timed"] = _bench_timed
+    # the kernels have no CPython wrapper (compile time); Python calls their `_py` entries
+    from transport_sim.kernels import charging, dispatch, movement
+
+    for module in (charging, dispatch, movement):
+        for name in KERNELS:
+            if hasattr(module, f"{name}_py"):
+                ns[name] = getattr(module, f"{name}_py")
     exec(compile(tree, "<replay of kernels.day._run_ticks>", "exec"), ns)
     return ns["_replay_ticks"]
 

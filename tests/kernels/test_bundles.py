@@ -41,7 +41,9 @@ from transport_sim.kernels.charging import (
     SiteTables,
     _advance_sites,
     _charging_decisions,
+    _charging_decisions_py,
     _charging_tick,
+    _charging_tick_py,
     _enqueue,
     _queue_run,
     charge_params,
@@ -52,9 +54,10 @@ from transport_sim.kernels.dispatch import (
     REQ_UNSERVED,
     TaxiRequests,
     _dispatch_tick,
+    _dispatch_tick_py,
     build_dispatch_index,
 )
-from transport_sim.kernels.movement import _advance_tick
+from transport_sim.kernels.movement import _advance_tick, _advance_tick_py
 from transport_sim.kernels.state import FleetState, SpecTable
 from transport_sim.units import SECONDS_PER_HOUR
 
@@ -202,7 +205,7 @@ def test_named_charge_parameters_each_reach_their_use() -> None:
     arrived = np.zeros(1, np.int8)
     t, dt = 0.0, 60.0
     while state.status[0] != STATUS_DONE:
-        code = _charging_tick(t, dt, kb.fleet_bundle(state), arrived, kb.site_bundle(cs),
+        code = _charging_tick_py(t, dt, kb.fleet_bundle(state), arrived, kb.site_bundle(cs),
                               kb.charge_log_bundle(cs), charge)  # fmt: skip
         assert code == KERNEL_OK
         t += dt
@@ -225,7 +228,7 @@ def test_queue_replay_takes_the_same_named_parameters() -> None:
     arrived = np.zeros(1, np.int8)
     t = 0.0
     while by_tick.status[0] != STATUS_DONE:
-        _charging_tick(t, 60.0, kb.fleet_bundle(by_tick), arrived, kb.site_bundle(cs_tick),
+        _charging_tick_py(t, 60.0, kb.fleet_bundle(by_tick), arrived, kb.site_bundle(cs_tick),
                        kb.charge_log_bundle(cs_tick), charge)  # fmt: skip
         t += 60.0
     replay, cs_replay = _one_bev_queued(battery, soc0, power)
@@ -258,7 +261,7 @@ def test_named_taxi_parameters_each_reach_their_use() -> None:
     taxi = kb.TaxiParams(max_wait_s=431.0, max_pickup_s=677.0, pickup_dwell_s=23.0,
                         dropoff_dwell_s=41.0, dropoff_payload_t=0.25)  # fmt: skip
     dispatch = kb.dispatch_bundle(index, requests)
-    code = _dispatch_tick(kb.fleet_bundle(state), kb.leg_bundle(state), targets.time_s, dispatch,
+    code = _dispatch_tick_py(kb.fleet_bundle(state), kb.leg_bundle(state), targets.time_s, dispatch,
                           taxi, 0.0)  # fmt: skip
     assert code == KERNEL_OK
     assert requests.state.tolist()[0] == REQ_ASSIGNED
@@ -267,7 +270,7 @@ def test_named_taxi_parameters_each_reach_their_use() -> None:
     assert state.leg_payload_t.tolist() == [0.0, 0.25]
     # the second request waits: open at 431 s, unserved just after (max_wait_s, not 677)
     for t_s in (431.0, 432.0):
-        _dispatch_tick(kb.fleet_bundle(state), kb.leg_bundle(state), targets.time_s, dispatch,
+        _dispatch_tick_py(kb.fleet_bundle(state), kb.leg_bundle(state), targets.time_s, dispatch,
                        taxi, t_s)  # fmt: skip
     assert requests.state.tolist()[1] == REQ_UNSERVED
     assert dispatch.counts.tolist() == [0, 1]
@@ -283,9 +286,23 @@ def test_kernel_entry_points_take_at_most_ten_arguments(kernel) -> None:
     assert len(inspect.signature(kernel.py_func).parameters) <= 10
 
 
+@pytest.mark.parametrize(
+    ("kernel", "entry"),
+    [(_advance_tick, _advance_tick_py), (_dispatch_tick, _dispatch_tick_py),
+     (_charging_tick, _charging_tick_py), (_charging_decisions, _charging_decisions_py)],
+    ids=lambda k: k.py_func.__name__,
+)
+def test_compiled_only_kernels_have_a_python_entry_with_their_signature(kernel, entry) -> None:
+    """The fused loop calls the kernels; Python (wrappers, tests) calls ``<kernel>_py``."""
+    assert kernel.targetoptions.get("no_cpython_wrapper") is True
+    assert "no_cpython_wrapper" not in entry.targetoptions
+    assert inspect.signature(entry.py_func) == inspect.signature(kernel.py_func)
+    assert entry.py_func.__name__ == f"{kernel.py_func.__name__}_py"
+
+
 CACHE_SCRIPT = """
 import numpy as np
-from transport_sim.kernels.movement import _advance_tick, advance_tick
+from transport_sim.kernels.movement import _advance_tick, _advance_tick_py, advance_tick
 from transport_sim.kernels.state import FleetState, KernelGraph, SpecTable, Targets
 graph = KernelGraph(np.array([0, 1, 1], np.int32), np.array([1], np.int32),
                     np.array([0], np.int32), np.array([100.0]), np.array([10.0]),
@@ -299,8 +316,9 @@ state.leg_target[0] = 0
 state.spec[0] = 0
 arrived = np.zeros(1, np.int8)
 advance_tick(state, graph, targets, specs, 0.0, 20.0, np.ones({n_classes}), arrived)
-stats = _advance_tick.stats
-print(int(arrived[0]), sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
+entry, kernel = _advance_tick_py.stats, _advance_tick.stats
+misses = sum(entry.cache_misses.values()) + sum(kernel.cache_misses.values())
+print(int(arrived[0]), sum(entry.cache_hits.values()), misses)
 """
 
 
@@ -315,6 +333,6 @@ def test_cache_true_loads_bundled_kernels_in_a_new_process(tmp_path: Path) -> No
                               text=True, check=False)  # fmt: skip
         assert proc.returncode == 0, proc.stderr[-2000:]
         runs.append([int(x) for x in proc.stdout.split()])
-    assert runs[0] == [1, 0, 1]  # arrived; compiled (a cache miss), saved
+    assert runs[0] == [1, 0, 2]  # arrived; entry and kernel compiled (cache misses), saved
     assert runs[1] == [1, 1, 0]  # arrived; loaded from the cache, nothing compiled
     assert any((tmp_path / "numba").rglob("*.nbi"))

@@ -50,8 +50,8 @@ from transport_sim.kernels.charging import (
     ChargingState,
     SiteTables,
     _charge_interval,
-    _charging_decisions,
-    _charging_tick,
+    _charging_decisions_py,
+    _charging_tick_py,
     charge_params,
     charging_decisions,
     charging_tick,
@@ -264,7 +264,7 @@ def _assert_same(a, b, what):
 @given(w=worlds())
 @SLOW
 def test_tick_kernel_matches_reference(w):
-    s1, c1, codes1, _ = _run(w, _charging_tick)
+    s1, c1, codes1, _ = _run(w, _charging_tick_py)
     s2, c2, codes2, _ = _run(w, charging_tick_reference)
     assert codes1 == codes2
     _assert_same(s1, s2, "state")
@@ -281,7 +281,7 @@ def _log(cs: ChargingState):
 @SLOW
 def test_queue_invariants(w):  # noqa: PLR0912
     state0, _ = _setup(w)
-    state, cs, codes, busy_snapshots = _run(w, _charging_tick)
+    state, cs, codes, busy_snapshots = _run(w, _charging_tick_py)
     assert set(codes) <= {KERNEL_OK, KERNEL_QUEUE_OVERFLOW}
     charge_to, _, _, eff = w.params
     t_end = w.n_ticks * w.dt_s
@@ -358,8 +358,8 @@ def test_results_do_not_depend_on_tick_length(w):
     w_fine = World(**{**w.__dict__, "dt_s": 1.0, "n_ticks": int(w.dt_s * w.n_ticks)})
     if w_fine.n_ticks > 30_000:
         w_fine.dt_s, w_fine.n_ticks = w.dt_s / 4, w.n_ticks * 4
-    _, c1, _, _ = _run(w, _charging_tick)
-    _, c2, _, _ = _run(w_fine, _charging_tick)
+    _, c1, _, _ = _run(w, _charging_tick_py)
+    _, c2, _, _ = _run(w_fine, _charging_tick_py)
     a, b = _log(c1), _log(c2)
     # the fine run may finish sessions the coarse run's last tick did not reach: compare
     # what both saw
@@ -408,7 +408,7 @@ def test_overflow_returns_before_changing_state_and_wrapper_grows_log():
     cs = ChargingState.allocate(np.array([2]), np.array([50.0]), n, log_capacity=2)
     arrived = np.zeros(n, np.int8)
     before_state, before_cs = state.copy(), cs.copy()
-    code = _tick(_charging_tick, 0.0, 10.0, state, arrived, cs, (0.9, 0.8, 0.1, 0.95))
+    code = _tick(_charging_tick_py, 0.0, 10.0, state, arrived, cs, (0.9, 0.8, 0.1, 0.95))
     assert code == KERNEL_QUEUE_OVERFLOW
     _assert_same(state, before_state, "state")
     _assert_same(cs, before_cs, "charging")
@@ -429,7 +429,7 @@ def test_bad_site_raises_kernel_error():
     with pytest.raises(KernelError, match="bad state"):
         charging_tick(state, np.zeros(1, np.int8), cs, 0.0, 10.0, charge_to_soc=0.9,
                       taper_start_soc=0.8, charger_efficiency=0.95)
-    code = _tick(_charging_tick, 0.0, 10.0, state, np.zeros(1, np.int8), cs,
+    code = _tick(_charging_tick_py, 0.0, 10.0, state, np.zeros(1, np.int8), cs,
                  (0.9, 0.8, 0.1, 0.95))
     assert code == KERNEL_BAD_STATE
     with pytest.raises(ValueError, match="charge_to_soc"):
@@ -467,7 +467,7 @@ def test_fleet_vehicle_resumes_after_its_dwell():
 # --------------------------------------------------------------------------------------
 def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params, queues=None,
                    rows=None):
-    """Arguments of ``_charging_decisions``; ``params`` = (below, to, reserve, min gain)."""
+    """Arguments of ``_charging_decisions_py``; ``params`` = (below, to, reserve, min gain)."""
     rows = np.arange(state.n_vehicles, dtype=np.int64) if rows is None else rows
     n_sites = tables.site_kind.shape[0]
     plug_begin, busy, queue_len = queues if queues is not None else (
@@ -568,7 +568,7 @@ def decision_worlds(draw):
 def test_decision_kernel_matches_reference(world):
     state, graph, targets, specs, tables, dt, (params, queues, rows) = world
     s1, s2 = state.copy(), state.copy()
-    code1 = _charging_decisions(*_decision_args(s1, graph, targets, specs, tables, 500.0, dt,
+    code1 = _charging_decisions_py(*_decision_args(s1, graph, targets, specs, tables, 500.0, dt,
                                                 params, queues, rows))
     code2 = charging_decisions_reference(*_decision_args(s2, graph, targets, specs, tables,
                                                          500.0, dt, params, queues, rows))

@@ -45,7 +45,7 @@ from transport_sim.kernels.bundles import (
 from transport_sim.kernels.movement import (
     ARRIVED_DETOUR,
     ARRIVED_LEG,
-    _advance_tick,
+    _advance_tick_py,
     advance_tick,
     check_network,
     count_vehicles_on_edges,
@@ -215,7 +215,7 @@ def test_congestion_arrays_untouched_when_off(line: Network, specs: SpecTable) -
     jam = np.full(graph.n_edges, -1.0)
     arrived = np.zeros(1, np.int8)
     traffic = TrafficBundle(False, counts, jam, 0.1)
-    code = _advance_tick(
+    code = _advance_tick_py(
         fleet_bundle(state), leg_bundle(state), net_bundle(graph, targets), spec_bundle(specs),
         traffic, 0.0, 1000.0, ONES, arrived,
     )  # fmt: skip

@@ -40,11 +40,14 @@ Bundles
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 
 __all__ = [
+    "COMPILED_ONLY",
     "ChargeLogBundle",
     "ChargeParams",
     "DayBundle",
@@ -68,6 +71,16 @@ __all__ = [
     "spec_bundle",
     "traffic_off",
 ]
+
+
+#: Numba options of a kernel called only from compiled code (its Python twin ``<name>_py``
+#: is a one-line compiled entry).  Numba otherwise builds a CPython wrapper (unboxing every
+#: array of every bundle) and a C wrapper for each kernel it compiles, even when only
+#: compiled code calls it; with bundles those wrappers cost about a third of the cold
+#: compile (measured by ``benchmarks/bench_compile.py``, see ``benchmarks/RESULTS.md``).
+COMPILED_ONLY: Mapping[str, bool] = MappingProxyType(
+    {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+)
 
 
 class FleetBundle(NamedTuple):

@@ -78,6 +78,7 @@ from transport_sim.codes import (
 )
 from transport_sim.errors import KernelError
 from transport_sim.kernels.bundles import (
+    COMPILED_ONLY,
     ChargeLogBundle,
     ChargeParams,
     FleetBundle,
@@ -454,7 +455,7 @@ def _add_hourly(hourly_s: np.ndarray, site: int, a_s: float, b_s: float) -> None
         h += 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **COMPILED_ONLY)
 def _enqueue(
     v: int,
     site: int,
@@ -507,7 +508,7 @@ def _enqueue(
     log_energy_kwh[row] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **COMPILED_ONLY)
 def _advance_sites(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
@@ -685,7 +686,7 @@ def _waiting_car(st: int) -> bool:
 # --------------------------------------------------------------------------------------
 # kernel A: one charging tick
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **COMPILED_ONLY)
 def _charging_tick(
     t_s: float,
     dt_s: float,
@@ -970,7 +971,7 @@ def _need_to_next_stop_kwh(
     return total_m * kwh_per_m_max * PLAN_MARGIN
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **COMPILED_ONLY)
 def _charging_decisions(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
@@ -1164,6 +1165,37 @@ def _charging_decisions(  # noqa: PLR0912
     return KERNEL_OK
 
 
+@njit(cache=True, nogil=True)
+def _charging_tick_py(
+    t_s: float,
+    dt_s: float,
+    vehicles: FleetBundle,
+    arrived: np.ndarray,
+    sites: SiteBundle,
+    log: ChargeLogBundle,
+    charge: ChargeParams,
+) -> int:
+    """:func:`_charging_tick` callable from Python (the kernel has no CPython wrapper)."""
+    return _charging_tick(t_s, dt_s, vehicles, arrived, sites, log, charge)
+
+
+@njit(cache=True, nogil=True)
+def _charging_decisions_py(
+    t_s: float,
+    dt_s: float,
+    vehicles: FleetBundle,
+    legs: LegBundle,
+    net: NetBundle,
+    specs: SpecBundle,
+    tables: SiteTableBundle,
+    sites: SiteBundle,
+    charge: ChargeParams,
+    rows: np.ndarray,
+) -> int:
+    """:func:`_charging_decisions` callable from Python (the kernel has no CPython wrapper)."""
+    return _charging_decisions(t_s, dt_s, vehicles, legs, net, specs, tables, sites, charge, rows)
+
+
 # --------------------------------------------------------------------------------------
 # Python wrappers
 # --------------------------------------------------------------------------------------
@@ -1252,7 +1284,7 @@ def charging_tick(
     )
     vehicles, sites = fleet_bundle(state), site_bundle(cs)
     while True:
-        code = _charging_tick(
+        code = _charging_tick_py(
             float(t_s), float(dt_s), vehicles, arrived, sites, charge_log_bundle(cs), params
         )
         if code != KERNEL_QUEUE_OVERFLOW:
@@ -1320,7 +1352,7 @@ def charging_decisions(
         truck_reserve_soc=truck_reserve_soc,
         truck_min_gain_soc=truck_min_gain_soc,
     )
-    code = _charging_decisions(
+    code = _charging_decisions_py(
         float(t_s),
         float(dt_s),
         fleet_bundle(state),

@@ -47,6 +47,7 @@ from transport_sim.codes import (
 )
 from transport_sim.errors import KernelError
 from transport_sim.kernels.bundles import (
+    COMPILED_ONLY,
     DispatchBundle,
     FleetBundle,
     LegBundle,
@@ -301,7 +302,7 @@ def zones_by_nearest_target(targets: Targets, zone_targets: np.ndarray) -> np.nd
     return np.argmin(rows, axis=0).astype(np.int32)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **COMPILED_ONLY)
 def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
     vehicles: FleetBundle,
     legs: LegBundle,
@@ -512,6 +513,19 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
     return KERNEL_OK
 
 
+@njit(cache=True, nogil=True)
+def _dispatch_tick_py(
+    vehicles: FleetBundle,
+    legs: LegBundle,
+    time_s: np.ndarray,
+    dispatch: DispatchBundle,
+    taxi: TaxiParams,
+    t_s: float,
+) -> int:
+    """:func:`_dispatch_tick` callable from Python (the kernel has no CPython wrapper)."""
+    return _dispatch_tick(vehicles, legs, time_s, dispatch, taxi, t_s)
+
+
 def dispatch_tick(
     state: FleetState,
     targets: Targets,
@@ -619,7 +633,7 @@ def dispatch_tick(
         dropoff_dwell_s=float(dropoff_dwell_s),
         dropoff_payload_t=float(dropoff_payload_t),
     )
-    code = _dispatch_tick(
+    code = _dispatch_tick_py(
         fleet_bundle(state),
         leg_bundle(state),
         targets.time_s,

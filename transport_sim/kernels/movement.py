@@ -59,6 +59,7 @@ from transport_sim.codes import (
 )
 from transport_sim.errors import KernelError
 from transport_sim.kernels.bundles import (
+    COMPILED_ONLY,
     FleetBundle,
     LegBundle,
     NetBundle,
@@ -106,7 +107,7 @@ ARRIVED_FAULT: Final = -1  # the vehicle at which the kernel stopped with a bad 
 # --------------------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **COMPILED_ONLY)
 def _advance_tick(  # noqa: PLR0912 - one flat loop over flat arrays
     vehicles: FleetBundle,
     legs: LegBundle,
@@ -626,6 +627,22 @@ def count_vehicles_on_edges(state: FleetState, n_edges: int) -> np.ndarray:
     return np.bincount(on_edge, minlength=int(n_edges)).astype(np.int32)
 
 
+@njit(cache=True, nogil=True)
+def _advance_tick_py(
+    vehicles: FleetBundle,
+    legs: LegBundle,
+    net: NetBundle,
+    specs: SpecBundle,
+    traffic: TrafficBundle,
+    t_s: float,
+    dt_s: float,
+    speed_factors: np.ndarray,
+    arrived: np.ndarray,
+) -> int:
+    """:func:`_advance_tick` callable from Python (the kernel has no CPython wrapper)."""
+    return _advance_tick(vehicles, legs, net, specs, traffic, t_s, dt_s, speed_factors, arrived)
+
+
 # --------------------------------------------------------------------------------------
 # public wrapper
 # --------------------------------------------------------------------------------------
@@ -711,7 +728,7 @@ def advance_tick(
         edge_count = np.zeros(0, np.int32)
         edge_jam_vehicles = np.zeros(0, np.float64)
     traffic = TrafficBundle(congestion, edge_count, edge_jam_vehicles, float(min_speed_factor))
-    code = _advance_tick(
+    code = _advance_tick_py(
         fleet_bundle(state),
         leg_bundle(state),
         net_bundle(graph, targets),
