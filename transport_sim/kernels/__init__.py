@@ -1,12 +1,14 @@
 """Numba kernels: arrays in, arrays and status codes out; no Mesa, no networkx, no RNG.
 
 Each public function validates its arguments once and calls a private compiled kernel
-(``@njit(cache=True, nogil=True)``) that takes only arrays and scalars, mutates state
-arrays in place, writes into preallocated outputs and returns a
-:mod:`transport_sim.codes` ``KERNEL_*`` status; the wrapper raises
-:class:`~transport_sim.errors.KernelError` on a bad status.  The private kernels can be
-called from other compiled code (a fused multi-tick loop).  Plain-Python references of
-every kernel live in :mod:`transport_sim.kernels.reference`.
+(``@njit(cache=True, nogil=True)``) that takes a few typed bundles of arrays and named
+scalar parameters (:mod:`transport_sim.kernels.bundles`), mutates state arrays in place,
+writes into preallocated outputs and returns a :mod:`transport_sim.codes` ``KERNEL_*``
+status; the wrapper raises :class:`~transport_sim.errors.KernelError` on a bad status.
+The private tick kernels are called from other compiled code (the fused multi-tick loop
+in :mod:`transport_sim.kernels.day`); from Python, through their ``<kernel>_py`` entries.
+Plain-Python references of every kernel live in :mod:`transport_sim.kernels.reference`
+and :mod:`transport_sim.kernels.charging_reference`.
 
 Modules
 -------
@@ -20,6 +22,8 @@ dispatch
     :func:`dispatch_tick` (``_dispatch_tick``): taxi-request matching with exact zone
     pruning.
 
+bundles
+    The typed ``NamedTuple`` bundles the kernels take, and the one place that builds them.
 cache
     :func:`configure_numba_cache`: the on-disk cache folder, keyed by a hash of every
     kernel source, so that an edit in one module cannot leave a stale compiled caller.

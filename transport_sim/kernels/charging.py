@@ -3,8 +3,8 @@
 This module is longer than the package's 800-line limit on purpose: the decision kernel,
 the plug-queue kernel and the queue replay used by charger sizing share inlined helpers
 (taper, site choice, queue bookkeeping) that Numba compiles and caches together; split
-over modules, a helper edit would leave a caller's cache stale and the signatures would
-repeat.  Issue 18's typed bundles are the planned way to shorten it.
+over modules, a helper edit would leave a caller's cache stale.  The kernels take typed
+bundles (:mod:`transport_sim.kernels.bundles`) instead of up to 44 positional arrays.
 
 Two kernels run in every tick ``[t_s, t_s + dt_s)`` of the model (dispatch -> charging
 decisions -> movement -> charging):
