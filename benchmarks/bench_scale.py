@@ -116,9 +116,10 @@ def child_point(name: str, scale: float) -> dict:
     t0 = time.perf_counter()
     simulate_day(prep, 2024, "weekday", seq)  # loads every kernel from the cache
     first_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    load1 = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
     model = simulate_day(prep, 2024, "weekday", seq)
-    day_s = time.perf_counter() - t0
+    day_s, day_cpu_s = time.perf_counter() - t0, time.process_time() - c0
     tg = prep.context.targets
     n_t, n_nodes = tg.next_edge.shape
     compact = tg.next_edge.nbytes + tg.dist_m.nbytes + tg.time_s.nbytes
@@ -129,7 +130,8 @@ def child_point(name: str, scale: float) -> dict:
         "tables_mb": compact / 1e6, "tables_int32_mb": (n_t * n_nodes * 4 * 3) / 1e6,
         "vehicles": int(model.state.n_vehicles), "prepare_s": prepare_s,
         "network_s": prep.timings["network_s"], "context_s": prep.timings["context_s"],
-        "first_day_s": first_s, "day_s": day_s, "maxrss_mb": maxrss_mb(),
+        "first_day_s": first_s, "day_s": day_s, "day_cpu_s": day_cpu_s, "load1": load1,
+        "maxrss_mb": maxrss_mb(),
     }  # fmt: skip
 
 
@@ -171,18 +173,22 @@ def print_table(title: str, rows: list[dict]) -> None:
     """One line per point."""
     print(f"\n## {title}")
     print("| network | road nodes | targets | fleet scale | vehicles | next-hop + dist + time "
-          "tables MB (int32 layout MB) | prepare s (context s) | day s (warm) | peak RSS MB |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "tables MB (int32 layout MB) | prepare s (context s) | day s wall (cpu) | load | "
+          "peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['network']} | {r['road_nodes']:,} | {r['targets']} | {r['scale']:g} | "
               f"{r['vehicles']:,} | {r['tables_mb']:.0f} {r['slot_dtype']} "
               f"({r['tables_int32_mb']:.0f}) | {r['prepare_s']:.1f} ({r['context_s']:.1f}) | "
-              f"{r['day_s']:.2f} | {r['maxrss_mb']:.0f} |")
+              f"{r['day_s']:.2f} ({r['day_cpu_s']:.2f}) | {r['load1']:.1f} | "
+              f"{r['maxrss_mb']:.0f} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="CI: small points only (< 1 min)")
+    parser.add_argument("--series", choices=("both", "fleet", "network"), default="both",
+                        help="measure only one series (default both)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -197,34 +203,38 @@ def main() -> None:
     print("each point: fresh process on one core, warm numba cache, 2024 weekday of "
           "experiments/shiyan_plan.toml; day s = the second simulation of the day in the "
           "process (demand + model build + all ticks); peak RSS = ru_maxrss of the process")
-    builds = {}
-    for n in grids:
-        builds[n] = spawn(["build", str(n)])
-        b = builds[n]
-        print(f"synthetic grid {n:,}: {b['file']} ({b['file_mb']:.1f} MB), written in "
-              f"{b['write_s']:.1f} s, network {'from cache' if b['from_cache'] else 'built'} in "
-              f"{b['load_s']:.1f} s, peak RSS of that build {b['maxrss_mb']:.0f} MB")
-    fleet = [spawn(["point", "schematic", str(s)]) for s in scales]
-    print_table("fleet scale on the schematic network", fleet)
-    base = next((r for r in fleet if r["scale"] == (0.05 if args.quick else 1.0)), fleet[0])
-    grid_rows = [spawn(["point", str(n), str(base["scale"])]) for n in grids]
-    nets = [base, *grid_rows]
-    print_table(f"network size at fleet scale {base['scale']:g}", nets)
-    veh = [r["vehicles"] for r in fleet]
-    nodes = [r["graph_nodes"] for r in grid_rows]
-    cells = [r["graph_nodes"] * r["targets"] for r in grid_rows]
-    print("\nlog-log slopes (least squares over the points above):")
-    print(f"  day time vs vehicles: {slope(veh, [r['day_s'] for r in fleet]):.2f}; "
-          f"peak RSS vs vehicles: {slope(veh, [r['maxrss_mb'] for r in fleet]):.2f}")
-    print(f"  synthetic grids: day time vs graph nodes: "
-          f"{slope(nodes, [r['day_s'] for r in grid_rows]):.2f}; peak RSS vs graph nodes: "
-          f"{slope(nodes, [r['maxrss_mb'] for r in grid_rows]):.2f}; prepare time vs graph "
-          f"nodes: {slope(nodes, [r['prepare_s'] for r in grid_rows]):.2f}; tables vs "
-          f"graph nodes x targets: {slope(cells, [r['tables_mb'] for r in grid_rows]):.2f}")
-    biggest = nets[-1]
-    verdict = "met" if biggest["maxrss_mb"] <= 4096.0 else "NOT met"
-    print(f"peak memory at {biggest['road_nodes']:,} road nodes: {biggest['maxrss_mb']:.0f} MB "
-          f"(target <= 4096 MB: {verdict})")
+    if args.series in ("both", "network"):
+        for n in grids:
+            b = spawn(["build", str(n)])
+            print(f"synthetic grid {n:,}: {b['file']} ({b['file_mb']:.1f} MB), written in "
+                  f"{b['write_s']:.1f} s, network "
+                  f"{'from cache' if b['from_cache'] else 'built'} in {b['load_s']:.1f} s, "
+                  f"peak RSS of that build {b['maxrss_mb']:.0f} MB")
+    base_scale = 0.05 if args.quick else 1.0
+    if args.series in ("both", "fleet"):
+        fleet = [spawn(["point", "schematic", str(s)]) for s in scales]
+        print_table("fleet scale on the schematic network", fleet)
+        veh = [r["vehicles"] for r in fleet]
+        print("\nlog-log slopes against simulated vehicles (least squares): day wall "
+              f"{slope(veh, [r['day_s'] for r in fleet]):.2f}, day cpu "
+              f"{slope(veh, [r['day_cpu_s'] for r in fleet]):.2f}, peak RSS "
+              f"{slope(veh, [r['maxrss_mb'] for r in fleet]):.2f}")
+    if args.series in ("both", "network"):
+        grid_rows = [spawn(["point", str(n), str(base_scale)]) for n in grids]
+        ref = spawn(["point", "schematic", str(base_scale)])
+        print_table(f"network size at fleet scale {base_scale:g}", [ref, *grid_rows])
+        nodes = [r["graph_nodes"] for r in grid_rows]
+        cells = [r["graph_nodes"] * r["targets"] for r in grid_rows]
+        print("\nlog-log slopes against graph nodes over the synthetic grids: day wall "
+              f"{slope(nodes, [r['day_s'] for r in grid_rows]):.2f}, day cpu "
+              f"{slope(nodes, [r['day_cpu_s'] for r in grid_rows]):.2f}, prepare "
+              f"{slope(nodes, [r['prepare_s'] for r in grid_rows]):.2f}, peak RSS "
+              f"{slope(nodes, [r['maxrss_mb'] for r in grid_rows]):.2f}; tables against "
+              f"graph nodes x targets {slope(cells, [r['tables_mb'] for r in grid_rows]):.2f}")
+        big = grid_rows[-1]
+        verdict = "met" if big["maxrss_mb"] <= 4096.0 else "NOT met"
+        print(f"peak memory at {big['road_nodes']:,} road nodes: {big['maxrss_mb']:.0f} MB "
+              f"(target <= 4096 MB: {verdict})")
     _common.print_load()
 
 
