@@ -290,7 +290,7 @@ def targets_for(arrays, target_nodes: np.ndarray) -> Targets:
     trees = shortest_path_trees(arrays, np.asarray(target_nodes, np.int64))
     return Targets(
         node=np.ascontiguousarray(trees.targets, np.int32),
-        next_edge=np.ascontiguousarray(trees.next_edge, np.int32),
+        next_edge=trees.next_hop,
         dist_m=np.ascontiguousarray(trees.dist_m, np.float32),
         time_s=np.ascontiguousarray(trees.time_s, np.float32),
     )

@@ -337,7 +337,10 @@ def _corridor_world(n_nodes=12, edge_m=10_000.0):
             if u != k:
                 nxt[k, u] = edge_of[(u, u + 1 if u < k else u - 1)]
     dist = (np.abs(idx[:, None] - idx[None, :]) * edge_m).astype(np.float32)
-    targets = Targets(node=idx.astype(np.int32), next_edge=nxt, dist_m=dist,
+    from transport_sim.kernels.nexthop import compact_next_hop
+
+    targets = Targets(node=idx.astype(np.int32), next_edge=compact_next_hop(nxt, indptr),
+                      dist_m=dist,
                       time_s=(dist / 25.0).astype(np.float32))
     return graph, targets
 

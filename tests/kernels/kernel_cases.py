@@ -19,6 +19,7 @@ from transport_sim.codes import (
     STATUS_MOVING,
     STATUS_OFF,
 )
+from transport_sim.kernels.nexthop import compact_next_hop
 from transport_sim.kernels.state import (
     LEG_CHARGE_OK,
     LEG_TRIP_END,
@@ -95,7 +96,7 @@ def build_targets(graph: KernelGraph, target_nodes: np.ndarray) -> Targets:
             dist[k, u] = d
     return Targets(
         node=target_nodes.copy(),
-        next_edge=next_edge,
+        next_edge=compact_next_hop(next_edge, graph.indptr),
         dist_m=dist.astype(np.float32),
         time_s=time_from.astype(np.float32),
     )
@@ -105,7 +106,7 @@ def route_edges(graph: KernelGraph, targets: Targets, k: int, u: int) -> list[in
     """Return the edges of the next-hop path from node ``u`` to target ``k``."""
     out = []
     while u != targets.node[k]:
-        e = int(targets.next_edge[k, u])
+        e = targets.next_edge.edge(k, u)
         out.append(e)
         u = int(graph.edge_head[e])
     return out

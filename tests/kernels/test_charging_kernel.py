@@ -61,6 +61,7 @@ from transport_sim.kernels.charging_reference import (
     charging_decisions_reference,
     charging_tick_reference,
 )
+from transport_sim.kernels.nexthop import NextHop
 from transport_sim.kernels.state import (
     LEG_CHARGE_OK,
     LEG_LAYOVER,
@@ -487,6 +488,14 @@ def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params, queu
     )
 
 
+def raw_next_hop(next_edge: np.ndarray) -> NextHop:
+    """A NextHop giving exactly the edge ids ``next_edge`` (-1: none) on a graph whose
+    ``indptr`` is not a CSR (these worlds draw edges freely): every node's first edge is 0,
+    so the slot is the global id + 1."""
+    return NextHop((np.asarray(next_edge) + 1).astype(np.uint8),
+                   np.zeros(next_edge.shape[1], np.int32))
+
+
 @st.composite
 def decision_worlds(draw):
     n_nodes = draw(st.integers(2, 7))
@@ -513,8 +522,8 @@ def decision_worlds(draw):
     tt[np.isinf(dist)] = np.inf
     targets = Targets(
         node=ints(0, n_nodes - 1, n_targets).astype(np.int32),
-        next_edge=ints(-1, n_edges - 1, n_targets * n_nodes).reshape(n_targets, n_nodes).astype(
-            np.int32),
+        next_edge=raw_next_hop(ints(-1, n_edges - 1, n_targets * n_nodes).reshape(
+            n_targets, n_nodes)),
         dist_m=dist, time_s=tt,
     )
     specs = SpecTable(kwh_per_m=np.tile(floats(1e-4, 3e-3, n_specs)[:, None], N_ROAD_CLASSES),
@@ -604,7 +613,7 @@ def _corridor(n_nodes=6, edge_m=1000.0):
                 nxt[k, u] = u  # edge u -> u+1
             elif u > k:
                 nxt[k, u] = (n_nodes - 1) + (u - 1)  # edge u -> u-1
-    targets = Targets(node=idx.astype(np.int32), next_edge=nxt, dist_m=dist,
+    targets = Targets(node=idx.astype(np.int32), next_edge=raw_next_hop(nxt), dist_m=dist,
                       time_s=(dist / 25.0).astype(np.float32))
     return graph, targets
 

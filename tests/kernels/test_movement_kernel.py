@@ -438,9 +438,10 @@ def test_check_network_names_bad_fields(line: Network, specs: SpecTable) -> None
     slow = KernelGraph(**{**graph.__dict__, "edge_speed_mps": np.zeros(graph.n_edges)})
     with pytest.raises(ValueError, match="edge_speed_mps"):
         check_network(slow, targets, specs)
-    nxt = targets.next_edge.copy()
-    nxt[0, 0] = 3  # edge 3 leaves node 3, not node 0
-    wrong = Targets(targets.node, nxt, targets.dist_m, targets.time_s)
+    slot = targets.next_edge.slot.copy()
+    slot[1, 0] = np.diff(graph.indptr)[0] + 1  # one past node 0's out-edges
+    wrong = Targets(targets.node, targets.next_edge._replace(slot=slot), targets.dist_m,
+                    targets.time_s)
     with pytest.raises(ValueError, match="leaving node u"):
         check_network(graph, wrong, specs)
 

@@ -340,7 +340,7 @@ def build_context(  # noqa: PLR0912
     trees = shortest_path_trees(arrays, target_nodes)
     targets = Targets(
         node=np.ascontiguousarray(trees.targets, np.int32),
-        next_edge=np.ascontiguousarray(trees.next_edge, np.int32),
+        next_edge=trees.next_hop,
         dist_m=np.ascontiguousarray(trees.dist_m, np.float32),
         time_s=np.ascontiguousarray(trees.time_s, np.float32),
     )

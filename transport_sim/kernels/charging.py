@@ -95,6 +95,7 @@ from transport_sim.kernels.bundles import (
     site_table_bundle,
     spec_bundle,
 )
+from transport_sim.kernels.nexthop import next_hop
 from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER
 from transport_sim.units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
@@ -864,7 +865,7 @@ def _truck_site_ahead(
             return -1
         if site_at_node[KIND_SERVICE_AREA, u] >= 0:
             return u
-        nxt = next_edge[leg_target_k, u]
+        nxt = next_hop(next_edge, leg_target_k, u)
         if nxt < 0:
             return -1
         dist_m += edge_length_m[nxt]

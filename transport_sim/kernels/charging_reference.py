@@ -334,7 +334,7 @@ def charging_decisions_reference(  # noqa: PLR0912
         out = [(d, u)]
         seen = {u}
         while len(out) < 256:
-            e = int(next_edge[k, u])
+            e = next_edge.edge(k, u)
             if e < 0:
                 break
             d += float(edge_length_m[e])

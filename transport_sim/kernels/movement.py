@@ -70,6 +70,7 @@ from transport_sim.kernels.bundles import (
     net_bundle,
 )
 from transport_sim.kernels.energy import battery_limited_distance_m, energy_for_distance_kwh
+from transport_sim.kernels.nexthop import NextHop, next_hop
 from transport_sim.kernels.state import LEG_TRIP_END, FleetState, KernelGraph, SpecTable, Targets
 from transport_sim.units import M_PER_KM
 
@@ -175,8 +176,9 @@ def _advance_tick(  # noqa: PLR0912 - one flat loop over flat arrays
         Road class index.
     target_node : int32[n_targets]
         Graph node of each target.
-    next_edge : int32[n_targets, n_nodes]
-        First edge from each node toward each target, -1 at the target / unreachable.
+    next_edge : NextHop
+        Compact next-hop tables [n_targets, n_nodes], read with :func:`next_hop`: the
+        first edge from each node toward each target, -1 at the target / unreachable.
     kwh_per_m : float64[n_specs, n_classes]
         Energy drawn per metre when empty, kWh/m.
     is_bev : bool[n_specs]
@@ -230,7 +232,7 @@ def _advance_tick(  # noqa: PLR0912 - one flat loop over flat arrays
     n_specs = kwh_per_m.shape[0]
     n_classes = speed_factors.shape[0]
     n_edges = edge_head.shape[0]
-    n_nodes = next_edge.shape[1]
+    n_nodes = next_edge.slot.shape[1]
     for v in range(status.shape[0]):
         arrived[v] = ARRIVED_NONE
         st = status[v]
@@ -306,7 +308,7 @@ def _advance_tick(  # noqa: PLR0912 - one flat loop over flat arrays
                     break
                 if budget_s <= 0.0:
                     break
-                e = next_edge[k, u]
+                e = next_hop(next_edge, k, u)
                 if e < 0:
                     code = KERNEL_NO_ROUTE
                     break
@@ -481,7 +483,16 @@ def _check_targets_arrays(targets: Targets, n_nodes: int) -> int:
     """Check the dtypes and shapes of ``targets``; return ``n_targets``."""
     n_targets = targets.n_targets
     check_array("targets.node", targets.node, np.int32, (n_targets,))
-    check_array("targets.next_edge", targets.next_edge, np.int32, (n_targets, n_nodes))
+    if not isinstance(targets.next_edge, NextHop):
+        msg = f"targets.next_edge must be a NextHop, got {type(targets.next_edge).__name__}"
+        raise TypeError(msg)
+    slot = targets.next_edge.slot
+    if slot.dtype not in (np.uint8, np.uint16):
+        msg = f"targets.next_edge.slot must have dtype uint8 or uint16, got {slot.dtype}"
+        raise TypeError(msg)
+    check_array("targets.next_edge.slot", slot, slot.dtype, (n_targets, n_nodes))
+    check_array("targets.next_edge.first_edge", targets.next_edge.first_edge, np.int32,
+                (n_nodes,))
     check_array("targets.dist_m", targets.dist_m, np.float32, (n_targets, n_nodes))
     check_array("targets.time_s", targets.time_s, np.float32, (n_targets, n_nodes))
     return n_targets
@@ -578,18 +589,18 @@ def _graph_problems(graph: KernelGraph, n_classes: int) -> list[str]:
 
 def _targets_problems(targets: Targets, graph: KernelGraph) -> list[str]:
     """Return what is wrong with the values of ``targets`` (empty when nothing)."""
-    n_nodes, n_edges = graph.n_nodes, graph.n_edges
+    n_nodes = graph.n_nodes
     problems = []
     if targets.n_targets and (targets.node.min() < 0 or targets.node.max() >= n_nodes):
         problems.append(f"targets.node must lie in [0, {n_nodes})")
-    nxt = targets.next_edge
-    if nxt.size and (nxt.min() < -1 or nxt.max() >= n_edges):
-        problems.append(f"targets.next_edge must lie in [-1, {n_edges})")
-    elif nxt.size:
-        has = nxt >= 0
-        tails = graph.edge_tail[np.where(has, nxt, 0)]
-        if np.any(has & (tails != np.arange(n_nodes, dtype=np.int32)[np.newaxis, :])):
-            problems.append("targets.next_edge[k, u] must be an edge leaving node u")
+    if not np.array_equal(targets.next_edge.first_edge, graph.indptr[:-1]):
+        problems.append("targets.next_edge.first_edge must equal graph.indptr[:-1]")
+        return problems
+    # with first_edge = indptr[:-1], a slot in 1..degree(u) is an edge leaving u (row by
+    # row: no full-size temporaries on large graphs)
+    degree = np.diff(graph.indptr)
+    if any(np.any(row > degree) for row in targets.next_edge.slot):
+        problems.append("targets.next_edge[k, u] must be an edge leaving node u")
     return problems
 
 

@@ -170,7 +170,7 @@ def _drive_reference(  # noqa: PLR0911, PLR0912 - one readable story
                 return KERNEL_OK
             if budget_s <= 0.0:
                 return KERNEL_OK
-            nxt = int(targets.next_edge[target, here])
+            nxt = targets.next_edge.edge(target, here)
             if nxt < 0:
                 return KERNEL_NO_ROUTE
             if nxt >= graph.n_edges:

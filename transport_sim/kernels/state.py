@@ -32,10 +32,14 @@ Units: metres, seconds, kWh, tonnes; names carry them.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from transport_sim.codes import N_ROAD_CLASSES, STATUS_OFF
+
+if TYPE_CHECKING:
+    from transport_sim.kernels.nexthop import NextHop
 
 #: Leg flag bits (``leg_flags``).
 LEG_TRIP_END = 1  # arriving here completes a revenue trip (counted in ``trips``)
@@ -86,15 +90,17 @@ class Targets:
     ----------
     node : int32[n_targets]
         Graph node of each target.
-    next_edge : int32[n_targets, n_nodes]
-        First edge of the fastest path from node ``u`` toward target ``k``; -1 at the
-        target itself or when unreachable.
+    next_edge : NextHop
+        First edge of the fastest path from node ``u`` toward target ``k``, compact
+        (:class:`~transport_sim.kernels.nexthop.NextHop`: local out-edge index, 1-2 bytes
+        an entry); kernels read it with :func:`~transport_sim.kernels.nexthop.next_hop`
+        (-1 at the target itself or when unreachable), Python with ``next_edge.edge(k, u)``.
     dist_m, time_s : float32[n_targets, n_nodes]
         Length and free-flow time of that path (``inf`` when unreachable).
     """
 
     node: np.ndarray
-    next_edge: np.ndarray
+    next_edge: NextHop
     dist_m: np.ndarray
     time_s: np.ndarray
 

@@ -5,6 +5,11 @@ product is a *to-target tree* per target: for every node ``u`` the first edge of
 minimum-time path from ``u`` to the target, with the length and time of that path.  Trees
 come from one Dijkstra run per target on the *transposed* graph; with parallel edges the
 fastest one is used.  :class:`Router` caches trees per target on the instance.
+
+Next hops are stored compactly (:class:`~transport_sim.kernels.nexthop.NextHop`: the local
+index among the node's out-edges, one or two bytes an entry) and built batch by batch, so
+that the full int32 table is never held; batches are bounded so that Dijkstra's work
+arrays stay at a few hundred MB on large graphs.
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from transport_sim.errors import UnreachableError
+from transport_sim.kernels.nexthop import NextHop, expand_next_hop, slot_dtype, slots_of
 from transport_sim.network.arrays import GraphArrays
 
 __all__ = ["Router", "ToTargetTrees", "shortest_path", "shortest_path_trees"]
 
 #: Targets per Dijkstra batch (bounds the float64 work arrays to batch x n_nodes).
 _BATCH: Final = 128
+#: At most this many batch x node entries per batch (~10 work arrays of 8 bytes each:
+#: about 320 MB), so large graphs run smaller batches.
+_BATCH_ENTRIES: Final = 4_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,9 +42,10 @@ class ToTargetTrees:
     ----------
     targets
         int32[n_targets]: the target node of each row.
-    next_edge
-        int32[n_targets, n_nodes]: first edge of a fastest path from node ``u`` toward the
-        row's target; ``-1`` at the target itself and where the target is unreachable.
+    next_hop
+        First edge of a fastest path from node ``u`` toward the row's target, as a
+        compact :class:`~transport_sim.kernels.nexthop.NextHop` (no hop at the target
+        itself and where the target is unreachable); :attr:`next_edge` expands it.
     dist_m
         float32[n_targets, n_nodes]: length of that path in metres (``inf`` if unreachable).
     time_s
@@ -44,9 +54,17 @@ class ToTargetTrees:
     """
 
     targets: np.ndarray
-    next_edge: np.ndarray
+    next_hop: NextHop
     dist_m: np.ndarray
     time_s: np.ndarray
+
+    @property
+    def next_edge(self) -> np.ndarray:
+        """The full ``int32[n_targets, n_nodes]`` next-edge table (``-1``: none), expanded.
+
+        Four bytes an entry: for tests and small graphs; kernels read :attr:`next_hop`.
+        """
+        return expand_next_hop(self.next_hop)
 
     def row(self, target: int) -> int:
         """Return the row of ``target`` (``KeyError`` if it has no tree here)."""
@@ -67,14 +85,14 @@ class ToTargetTrees:
         r = self.row(target)
         if source == target:
             return np.empty(0, dtype=np.int32)
-        if self.next_edge[r, source] < 0:
+        if self.next_hop.edge(r, source) < 0:
             raise UnreachableError(_unreachable_message(graph, source, target))
         edges = []
         node = source
         for _ in range(graph.n_nodes):
             if node == target:
                 break
-            edge = int(self.next_edge[r, node])
+            edge = self.next_hop.edge(r, node)
             edges.append(edge)
             node = int(graph.edge_head[edge])
         return np.asarray(edges, dtype=np.int32)
@@ -129,13 +147,16 @@ def _trees(graph: GraphArrays, table: _PairTable, targets: np.ndarray) -> ToTarg
     """Compute to-target trees for ``targets`` in batches."""
     n = graph.n_nodes
     n_t = targets.size
-    next_edge = np.full((n_t, n), -1, dtype=np.int32)
+    indptr = np.asarray(graph.indptr)
+    dtype = slot_dtype(int(np.diff(indptr).max()) if n else 0)
+    slot = np.zeros((n_t, n), dtype=dtype)
     dist_m = np.full((n_t, n), np.inf, dtype=np.float32)
     time_s = np.full((n_t, n), np.inf, dtype=np.float32)
     length = graph.edge_length_m
     nodes = np.arange(n, dtype=np.int64)
-    for start in range(0, n_t, _BATCH):
-        batch = targets[start : start + _BATCH]
+    batch_size = max(1, min(_BATCH, _BATCH_ENTRIES // max(1, n)))
+    for start in range(0, n_t, batch_size):
+        batch = targets[start : start + batch_size]
         times, pred = dijkstra(
             table.transposed, directed=True, indices=batch, return_predecessors=True
         )
@@ -158,10 +179,11 @@ def _trees(graph: GraphArrays, table: _PairTable, targets: np.ndarray) -> ToTarg
             ptr = nxt
         reachable = np.isfinite(times)
         sl = slice(start, start + batch.size)
-        next_edge[sl] = edge.astype(np.int32)
+        slot[sl] = slots_of(edge, indptr, dtype)
         time_s[sl] = times.astype(np.float32)
         dist_m[sl] = np.where(reachable, acc, np.inf).astype(np.float32)
-    return ToTargetTrees(targets.astype(np.int32), next_edge, dist_m, time_s)
+    first_edge = np.ascontiguousarray(indptr[:-1], np.int32)
+    return ToTargetTrees(targets.astype(np.int32), NextHop(slot, first_edge), dist_m, time_s)
 
 
 def _check_nodes(graph: GraphArrays, nodes: np.ndarray) -> np.ndarray:
@@ -186,7 +208,7 @@ def shortest_path_trees(graph: GraphArrays, targets: np.ndarray) -> ToTargetTree
     Returns
     -------
     ToTargetTrees
-        ``next_edge``, ``dist_m`` and ``time_s`` per target and node.
+        ``next_hop``, ``dist_m`` and ``time_s`` per target and node.
     """
     targets = _check_nodes(graph, targets)
     return _trees(graph, _PairTable.build(graph), targets)
@@ -252,12 +274,15 @@ class Router:
         if missing.size:
             fresh = _trees(self.graph, self._table, missing)
             for i, t in enumerate(missing):
-                self._cache[int(t)] = (fresh.next_edge[i], fresh.dist_m[i], fresh.time_s[i])
+                self._cache[int(t)] = (fresh.next_hop.slot[i], fresh.dist_m[i], fresh.time_s[i])
         rows = [self._cache[int(t)] for t in targets]
         n = self.graph.n_nodes
+        indptr = np.asarray(self.graph.indptr)
+        dtype = slot_dtype(int(np.diff(indptr).max()) if n else 0)
+        slot = np.stack([r[0] for r in rows]) if rows else np.empty((0, n), dtype=dtype)
         return ToTargetTrees(
             targets.astype(np.int32),
-            np.stack([r[0] for r in rows]) if rows else np.empty((0, n), dtype=np.int32),
+            NextHop(slot, np.ascontiguousarray(indptr[:-1], np.int32)),
             np.stack([r[1] for r in rows]) if rows else np.empty((0, n), dtype=np.float32),
             np.stack([r[2] for r in rows]) if rows else np.empty((0, n), dtype=np.float32),
         )
