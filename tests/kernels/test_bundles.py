@@ -303,11 +303,13 @@ def test_compiled_only_kernels_have_a_python_entry_with_their_signature(kernel, 
 CACHE_SCRIPT = """
 import numpy as np
 from transport_sim.kernels.movement import _advance_tick, _advance_tick_py, advance_tick
+from transport_sim.kernels.nexthop import compact_next_hop
 from transport_sim.kernels.state import FleetState, KernelGraph, SpecTable, Targets
 graph = KernelGraph(np.array([0, 1, 1], np.int32), np.array([1], np.int32),
                     np.array([0], np.int32), np.array([100.0]), np.array([10.0]),
                     np.array([0], np.int8))
-targets = Targets(np.array([1], np.int32), np.array([[0, -1]], np.int32),
+targets = Targets(np.array([1], np.int32),
+                  compact_next_hop(np.array([[0, -1]], np.int32), graph.indptr),
                   np.array([[100.0, 0.0]], np.float32), np.array([[10.0, 0.0]], np.float32))
 specs = SpecTable(np.full((1, {n_classes}), 1e-3), np.array([False]))
 state = FleetState.allocate(1, 1)

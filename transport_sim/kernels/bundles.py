@@ -46,6 +46,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from transport_sim.kernels.nexthop import NextHop
+
 __all__ = [
     "COMPILED_ONLY",
     "ChargeLogBundle",
@@ -139,7 +141,7 @@ class NetBundle(NamedTuple):
     edge_speed_mps: np.ndarray  # float64[n_edges], free flow
     edge_class: np.ndarray  # int8[n_edges]
     target_node: np.ndarray  # int32[n_targets]
-    next_edge: np.ndarray  # int32[n_targets, n_nodes]
+    next_edge: NextHop  # compact next-hop table, read with kernels.nexthop.next_hop
     target_dist_m: np.ndarray  # float32[n_targets, n_nodes]
     target_time_s: np.ndarray  # float32[n_targets, n_nodes]
 
