@@ -162,11 +162,11 @@ def spawn(args: list[str]) -> dict:
     return out
 
 
-def slope(x: list[float], y: list[float]) -> float:
-    """Least-squares slope of log(y) against log(x) (nan with fewer than two points)."""
+def slope(x: list[float], y: list[float]) -> str:
+    """Least-squares slope of log(y) against log(x), formatted ("n/a" below two points)."""
     if len(x) < 2:
-        return float("nan")
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+        return "n/a"
+    return f"{float(np.polyfit(np.log(x), np.log(y), 1)[0])}"
 
 
 def print_table(title: str, rows: list[dict]) -> None:
@@ -211,26 +211,28 @@ def main() -> None:
                   f"{'from cache' if b['from_cache'] else 'built'} in {b['load_s']:.1f} s, "
                   f"peak RSS of that build {b['maxrss_mb']:.0f} MB")
     base_scale = 0.05 if args.quick else 1.0
+    fleet: list[dict] = []
     if args.series in ("both", "fleet"):
         fleet = [spawn(["point", "schematic", str(s)]) for s in scales]
         print_table("fleet scale on the schematic network", fleet)
         veh = [r["vehicles"] for r in fleet]
         print("\nlog-log slopes against simulated vehicles (least squares): day wall "
-              f"{slope(veh, [r['day_s'] for r in fleet]):.2f}, day cpu "
-              f"{slope(veh, [r['day_cpu_s'] for r in fleet]):.2f}, peak RSS "
-              f"{slope(veh, [r['maxrss_mb'] for r in fleet]):.2f}")
+              f"{slope(veh, [r['day_s'] for r in fleet])}, day cpu "
+              f"{slope(veh, [r['day_cpu_s'] for r in fleet])}, peak RSS "
+              f"{slope(veh, [r['maxrss_mb'] for r in fleet])}")
     if args.series in ("both", "network"):
         grid_rows = [spawn(["point", str(n), str(base_scale)]) for n in grids]
-        ref = spawn(["point", "schematic", str(base_scale)])
+        ref = next((r for r in fleet if r["scale"] == base_scale), None)
+        ref = ref or spawn(["point", "schematic", str(base_scale)])
         print_table(f"network size at fleet scale {base_scale:g}", [ref, *grid_rows])
         nodes = [r["graph_nodes"] for r in grid_rows]
         cells = [r["graph_nodes"] * r["targets"] for r in grid_rows]
         print("\nlog-log slopes against graph nodes over the synthetic grids: day wall "
-              f"{slope(nodes, [r['day_s'] for r in grid_rows]):.2f}, day cpu "
-              f"{slope(nodes, [r['day_cpu_s'] for r in grid_rows]):.2f}, prepare "
-              f"{slope(nodes, [r['prepare_s'] for r in grid_rows]):.2f}, peak RSS "
-              f"{slope(nodes, [r['maxrss_mb'] for r in grid_rows]):.2f}; tables against "
-              f"graph nodes x targets {slope(cells, [r['tables_mb'] for r in grid_rows]):.2f}")
+              f"{slope(nodes, [r['day_s'] for r in grid_rows])}, day cpu "
+              f"{slope(nodes, [r['day_cpu_s'] for r in grid_rows])}, prepare "
+              f"{slope(nodes, [r['prepare_s'] for r in grid_rows])}, peak RSS "
+              f"{slope(nodes, [r['maxrss_mb'] for r in grid_rows])}; tables against "
+              f"graph nodes x targets {slope(cells, [r['tables_mb'] for r in grid_rows])}")
         big = grid_rows[-1]
         verdict = "met" if big["maxrss_mb"] <= 4096.0 else "NOT met"
         print(f"peak memory at {big['road_nodes']:,} road nodes: {big['maxrss_mb']:.0f} MB "
