@@ -94,8 +94,9 @@ class DayOutcome:
         (min) and the plugs simulated.
     raise_to
         Sizing runs with late sites: ``{site_id: plugs}`` for the next run.
-    sim_s, frames_s
-        Wall time of the simulation and of building the tables (s).
+    sim_s, build_s, frames_s
+        Wall time of the simulation (building and running the day), of building the day
+        alone (Python: sites, day plan, agents) and of building its tables (s).
     error
         The exception the job raised (re-raised where the run reads the outcome).
     """
@@ -106,6 +107,7 @@ class DayOutcome:
     total_plugs: int = 0
     raise_to: dict[str, int] = field(default_factory=dict)
     sim_s: float = 0.0
+    build_s: float = 0.0
     frames_s: float = 0.0
     error: BaseException | None = None
 
@@ -251,6 +253,7 @@ def execute_day(
         model = TransportModel.for_day(
             prep, job.year, job.day_type, nth_draw(seq, job.draw), plug_overrides=plugs
         )
+        t_built = time.perf_counter()
         try:
             model.run_day(check)
             t1 = time.perf_counter()
@@ -271,5 +274,6 @@ def execute_day(
         total_plugs=sum(p for _, p in job.plugs or ()),
         raise_to=raise_to,
         sim_s=t1 - t0,
+        build_s=t_built - t0,
         frames_s=time.perf_counter() - t1,
     )
