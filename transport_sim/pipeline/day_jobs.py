@@ -1,4 +1,4 @@
-"""One simulated day of a run as a pure job: :class:`DayJob` in, :class:`DayOutcome` out.
+"""One simulated day of a run as a pure job: DayJob in, DayOutcome out.
 
 A run simulates many days (the representative days of every year and, with charger
 sizing, the sizing runs of each year).  Each is a pure function of its :class:`DayJob`
