@@ -134,6 +134,7 @@ def blocks_for_line(
     block_of = np.empty(n, np.int64)
     n_blocks = _blocks(dep, float(cycle_s), float(cycle_km), float(block_km), block_of,
                        np.empty(n, np.float64), np.empty(n, np.float64))
-    order = np.argsort(block_of, kind="stable")  # departures stay in time order per block
-    bounds = np.cumsum(np.bincount(block_of, minlength=n_blocks))[:-1]
-    return [part.tolist() for part in np.split(dep[order], bounds)] if n_blocks else []
+    blocks: list[list[float]] = [[] for _ in range(n_blocks)]
+    for t, b in zip(dep.tolist(), block_of.tolist(), strict=True):  # time order per block
+        blocks[b].append(t)
+    return blocks
