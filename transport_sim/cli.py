@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
     run.add_argument("--no-figures", action="store_true", help="skip figures and report.md")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument(
+        "--workers", type=int, help="days simulated at once on threads (default: all cores)"
+    )
 
     cmp_ = sub.add_parser("compare", help="compare results folders side by side")
     cmp_.add_argument("dirs", nargs="+", type=Path, help="results folders")
@@ -330,6 +333,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         figures=not args.no_figures,
         progress=not args.quiet,
+        workers=args.workers,
     )
     meta = results.meta
     print(f"results: {results.path}")

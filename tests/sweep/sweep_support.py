@@ -2,11 +2,13 @@
 
 It lives with the tests (not in the package): it answers like a run (``annual`` and
 ``chargers`` tables with the real model's columns) without a network or a simulation.
+The sweep tests' base scenario (:func:`base_scenario`, :func:`write_base`) lives here too.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -99,3 +101,38 @@ def synthetic_run(scenario: Scenario, seed: int | None = None, *, busy_s: float 
                    scenario_toml=scenario.to_dict())
 
 
+
+
+def base_scenario(end_year: int, more: str = "") -> str:
+    """Return the sweep tests' base scenario TOML (placeholder network and fleet file).
+
+    Parameters
+    ----------
+    end_year
+        ``run.end_year`` (runs start in 2024 and simulate weekdays).
+    more
+        TOML appended as is (e.g. ``[policy.*]`` tables).
+    """
+    return f"""\
+[scenario]
+name = "base"
+network = "net.osm"
+fleet_file = "fleet.toml"
+
+[run]
+start_year = 2024
+end_year = {end_year}
+day_types = ["weekday"]
+""" + more
+
+
+def write_base(folder: Path, text: str) -> Path:
+    """Write ``text`` as ``folder/base.toml`` beside a placeholder network and fleet file.
+
+    The stand-in model (:func:`synthetic_run`) reads neither file; they only have to
+    exist for the scenario to validate.  Returns ``folder``.
+    """
+    (folder / "net.osm").write_text("<osm/>", encoding="utf-8")
+    (folder / "fleet.toml").write_text("", encoding="utf-8")
+    (folder / "base.toml").write_text(text, encoding="utf-8")
+    return folder

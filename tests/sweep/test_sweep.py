@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sweep_support import synthetic_run
+from sweep_support import base_scenario, synthetic_run, write_base
 
 from transport_sim.accounting.outcomes import OUTCOME_NAMES as SUMMARY_COLUMNS
 from transport_sim.accounting.outcomes import compute_outcomes as summarise_run
@@ -38,23 +38,13 @@ from transport_sim.sweep.spec import load_sweep
 
 REPO = Path(__file__).resolve().parents[2]
 
-BASE = """\
-[scenario]
-name = "base"
-network = "net.osm"
-fleet_file = "fleet.toml"
-
-[run]
-start_year = 2024
-end_year = 2031
-day_types = ["weekday"]
-
+BASE = base_scenario(2031, """
 [policy.bus]
 nev_share_of_new = {2024 = 0.9, 2025 = 1.0}
 
 [policy.truck]
 nev_share_of_new = 0.1
-"""
+""")
 
 GRID = """\
 [sweep]
@@ -79,10 +69,7 @@ values = [0.2, 0.6]
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    (tmp_path / "net.osm").write_text("<osm/>", encoding="utf-8")
-    (tmp_path / "fleet.toml").write_text("", encoding="utf-8")
-    (tmp_path / "base.toml").write_text(BASE, encoding="utf-8")
-    return tmp_path
+    return write_base(tmp_path, BASE)
 
 
 def write(folder: Path, text: str, name: str = "sw.toml") -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sweep_support import synthetic_run
+from sweep_support import base_scenario, synthetic_run, write_base
 
 from transport_sim.sweep.execute import sweep
 from transport_sim.sweep.spec import load_sweep
@@ -27,17 +27,7 @@ from transport_sim.sweep.spec import load_sweep
 REPO = Path(__file__).resolve().parents[2]
 SMOKE = REPO / "experiments" / "sweep_smoke.toml"
 
-BASE = """\
-[scenario]
-name = "base"
-network = "net.osm"
-fleet_file = "fleet.toml"
-
-[run]
-start_year = 2024
-end_year = 2030
-day_types = ["weekday"]
-"""
+BASE = base_scenario(2030)
 
 GRID = """\
 [sweep]
@@ -85,9 +75,7 @@ def client() -> Iterator[object]:
 
 @pytest.fixture
 def grid(tmp_path: Path) -> Path:
-    (tmp_path / "net.osm").write_text("<osm/>", encoding="utf-8")
-    (tmp_path / "fleet.toml").write_text("", encoding="utf-8")
-    (tmp_path / "base.toml").write_text(BASE, encoding="utf-8")
+    write_base(tmp_path, BASE)
     path = tmp_path / "grid.toml"
     path.write_text(GRID, encoding="utf-8")
     return path

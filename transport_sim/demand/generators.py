@@ -139,47 +139,29 @@ def _line_departures(
     start_s: float, end_s: float, headway_s: float, peak_ratio: float, peak: np.ndarray,
     offset_s: float,
 ) -> np.ndarray:
-    """Return one line's departure times (s since midnight).
+    """Return one line's departure times (s since midnight; compiled, see kernels.timetable).
 
     ``headway_s`` off-peak, ``headway_s x peak_ratio`` in the peak hours, from
     ``start_s + offset_s`` until ``end_s``.
     """
-    out = []
-    t = start_s + offset_s
-    while t < end_s:
-        out.append(t)
-        t += headway_s * (peak_ratio if peak[int(t // HOUR_S) % 24] else 1.0)
-    return np.asarray(out, np.float64)
+    from transport_sim.kernels.timetable import line_departures
+
+    return line_departures(start_s, end_s, headway_s, peak_ratio, peak, offset_s)
 
 
 def _blocks_for_line(
     departs: np.ndarray, cycle_s: float, cycle_km: float, block_km: float
 ) -> list[list[float]]:
-    """Chain a line's departures into vehicle blocks of about ``block_km`` each.
+    """Chain a line's departures into vehicle blocks of about ``block_km`` each (compiled).
 
     Greedy in time order: a departure goes to the bus that is back at the terminal and
     has driven the most while staying within ``block_km`` (a bus leaves service once
-    one more round trip would take it past ``block_km``); else a new bus pulls out.
+    one more round trip would take it past ``block_km``); else a new bus pulls out
+    (:func:`transport_sim.kernels.timetable.blocks_for_line`).
     """
-    blocks: list[list[float]] = []
-    free_at: list[float] = []
-    km: list[float] = []
-    for t in departs:
-        best = -1
-        for i in range(len(blocks)):
-            if free_at[i] <= t and km[i] + cycle_km <= block_km * 1.0001 and (
-                best < 0 or km[i] > km[best]
-            ):
-                best = i
-        if best < 0:
-            blocks.append([])
-            free_at.append(0.0)
-            km.append(0.0)
-            best = len(blocks) - 1
-        blocks[best].append(float(t))
-        free_at[best] = float(t) + cycle_s
-        km[best] += cycle_km
-    return blocks
+    from transport_sim.kernels.timetable import blocks_for_line
+
+    return blocks_for_line(departs, cycle_s, cycle_km, block_km)
 
 
 def bus_day(

@@ -17,21 +17,22 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from transport_sim import __version__
-from transport_sim.codes import FLEETS, STATUS_CHARGING, STATUS_QUEUED
+from transport_sim.codes import FLEETS
 from transport_sim.results.folder import Results, marker, prepare_output, write_results
 from transport_sim.scenario.settings import Scenario, load_scenario
-from transport_sim.sim.prepare import Prepared, day_seeds, log_progress, prepare, simulate_day
+from transport_sim.sim.prepare import Prepared, prepare
 
 if TYPE_CHECKING:
     pass
 
 
-def run_tables(  # noqa: PLR0912
+def run_tables(
     scenario: Scenario,
     seed: int | None = None,
     *,
     progress: bool = False,
     prepared: Prepared | None = None,
+    workers: int = 1,
 ) -> Results:
     """Run ``scenario`` and return its tables in memory (no folder written).
 
@@ -46,17 +47,17 @@ def run_tables(  # noqa: PLR0912
     prepared
         Reuse the network and context built by :func:`prepare` for a scenario with the
         same network file and fleet file (sweeps); fleets and stock are recomputed.
+    workers
+        Days simulated at once on threads (:func:`transport_sim.pipeline.days.run_days`);
+        the tables are the same for any number.  1 (the default) suits sweeps, which
+        run whole runs in parallel.
     """
-    from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables
-    from transport_sim.accounting.calibration import calibration_table
-    from transport_sim.accounting.costs import charging_energy, cost_tables, with_hourly_energy
+    from transport_sim.accounting.annual import annual_table
+    from transport_sim.accounting.costs import cost_tables
     from transport_sim.accounting.decomposition import decomposition_table
-    from transport_sim.accounting.demand import ACTIVITY_COLUMNS, day_activity, strandings
     from transport_sim.accounting.outcomes import summarise
-    from transport_sim.charging.year_sites import sites_frame
     from transport_sim.fleets.costs import load_costs
     from transport_sim.kernels.cache import configure_numba_cache
-    from transport_sim.pipeline.year_sizing import size_year
 
     configure_numba_cache()  # a no-op when already set (CLI, earlier runs, Dask workers)
     if seed is not None:
@@ -84,90 +85,15 @@ def run_tables(  # noqa: PLR0912
         )
         prep.calibration_file()
     years = scenario.years
-    seeds = day_seeds(scenario.run.seed, years, scenario.run.day_types)
-    day_rows: list[pd.DataFrame] = []
-    charger_frames: list[pd.DataFrame] = []
-    hourly_frames: list[pd.DataFrame] = []
-    energy_frames: list[pd.DataFrame] = []
-    series: list[pd.DataFrame] = []
-    site_frames: list[pd.DataFrame] = []
-    stranding_frames: list[pd.DataFrame] = []
-    t_sim = 0.0
-    calibration_frames: list[pd.DataFrame] = []
-    built: dict[str, int] = {}  # plugs after the previous year's sizing (stay built)
-    sizing_runs: dict[int, int] = {}
-    midnight: dict[str, dict[str, int]] = {}  # simulated vehicles queued at the day's end
-    size_types = scenario.charging.size_day_types
-    for year in years:
-        plugs: dict[str, int] | None = None
-        sized: dict[str, Any] = {}
-        # the base year keeps today's plugs: sizing is a lever, and levers act from the
-        # first year after the base year (every scenario shares the base year)
-        if scenario.charging.size_for_p95_wait_min > 0 and year > scenario.run.start_year:
-            t0 = time.perf_counter()
-            extra = day_seeds(scenario.run.seed, years, size_types)
-            seqs = {d: seeds.get((year, d), extra[(year, d)]) for d in size_types}
-            plugs, sized, sizing_runs[year] = size_year(prep, year, seqs, built, progress=progress)
-            built = plugs
-            t_sim += time.perf_counter() - t0
-            for d in [d for d in sized if d not in scenario.run.day_types]:
-                sized.pop(d).release()
-        for day_type in scenario.run.day_types:
-            t0 = time.perf_counter()
-            if day_type in sized:
-                model = sized[day_type]  # the last verification run is this day's result
-            else:
-                model = simulate_day(
-                    prep, year, day_type, seeds[(year, day_type)], plug_overrides=plugs
-                )
-            t_sim += time.perf_counter() - t0
-            if year == years.start and day_type == scenario.run.day_types[0]:
-                calibration_frames.append(calibration_table(model, prep.calibration_file()))
-            if day_type == scenario.run.day_types[0]:
-                site_frames.append(
-                    sites_frame(model.sites, year, prep.context.sites["service_area"])
-                )
-            stranding_frames.append(strandings(model, year, day_type))
-            midnight[f"{year} {day_type}"] = {
-                "queued": model.count_status(STATUS_QUEUED),
-                "charging": model.count_status(STATUS_CHARGING),
-                "vehicles": int(model.plan.n_vehicles),
-            }
-            totals = model.fleet_totals().merge(
-                day_activity(model), on=["fleet", "size_class", "powertrain"], how="left"
-            ).fillna(dict.fromkeys(ACTIVITY_COLUMNS, 0.0))
-            totals.insert(0, "day_type", day_type)
-            totals.insert(0, "year", year)
-            totals = totals.astype({c: float for c in totals.columns[5:]})
-            totals["requests"] = 0.0
-            totals["unserved"] = 0.0
-            taxi = totals["fleet"] == "taxi"
-            if taxi.any():
-                served = int(model.dispatch_totals[0])
-                unserved = int(model.dispatch.n_requests) - served  # expired or still open
-                weights = totals.loc[taxi, "sim_vehicles"] / totals.loc[taxi, "sim_vehicles"].sum()
-                totals.loc[taxi, "requests"] = (weights * (served + unserved)).to_numpy()
-                totals.loc[taxi, "unserved"] = (weights * unserved).to_numpy()
-            for fleet, factor in model.plan.vehicle_scale.items():
-                cols = [*SUM_COLUMNS, "charged_kwh"]  # per-vehicle counts to scale
-                mask = totals["fleet"] == fleet
-                totals.loc[mask, cols] = totals.loc[mask, cols] * factor
-            day_rows.append(totals)
-            chg, hourly = charger_tables(model, year, day_type)
-            energy_frames.append(charging_energy(model, year, day_type))
-            hourly = with_hourly_energy(hourly, energy_frames[-1])
-            charger_frames.append(chg)
-            hourly_frames.append(hourly)
-            ts = model.datacollector.get_model_vars_dataframe().copy()
-            ts.insert(0, "day_type", day_type)
-            ts.insert(0, "year", year)
-            series.append(ts)
-            model.release()
-            log_progress(
-                progress,
-                f"  {year} {day_type:8s} {model.plan.n_vehicles:6d} vehicles "
-                f"{time.perf_counter() - t0:6.1f} s",
-            )
+    from transport_sim.pipeline.days import run_days
+
+    result = run_days(prep, workers=workers, progress=progress)
+    frames = [outcome.frames for _, _, outcome in result.days]
+    day_rows = [f.totals for f in frames]
+    charger_frames = [f.chargers for f in frames]
+    midnight = {f"{y} {d}": o.frames.midnight for y, d, o in result.days}
+    sizing_runs = result.sizing_runs
+    t_sim = result.wall_s
     days = pd.concat(day_rows, ignore_index=True)
     annual = annual_table(days, prep)
     stock = prep.stock
@@ -180,7 +106,7 @@ def run_tables(  # noqa: PLR0912
     if dropped:
         by_class = by_class[~by_class["fleet"].isin(dropped)].reset_index(drop=True)
     chargers = pd.concat(charger_frames, ignore_index=True)
-    energy = pd.concat(energy_frames, ignore_index=True)
+    energy = pd.concat([f.energy for f in frames], ignore_index=True)
     costs, tco = cost_tables(days, prep, annual, chargers, energy, cost_data)
     meta = {
         **marker("run"),
@@ -206,19 +132,26 @@ def run_tables(  # noqa: PLR0912
     tables = {
         "annual": annual,
         "chargers": chargers,
-        "charger_hourly": pd.concat(hourly_frames, ignore_index=True),
-        "timeseries": pd.concat(series, ignore_index=True),
+        "charger_hourly": pd.concat([f.hourly for f in frames], ignore_index=True),
+        "timeseries": pd.concat([f.timeseries for f in frames], ignore_index=True),
         "stock": stock,
-        "calibration": pd.concat(calibration_frames, ignore_index=True),
+        "calibration": pd.concat(
+            [f.calibration for f in frames if f.calibration is not None], ignore_index=True
+        ),
         "charging_energy": energy,
         "costs": costs,
         "tco": tco,
-        "sites": pd.concat(site_frames, ignore_index=True),
-        "strandings": pd.concat(stranding_frames, ignore_index=True),
+        "sites": pd.concat([f.sites for f in frames if f.sites is not None], ignore_index=True),
+        "strandings": pd.concat([f.strandings for f in frames], ignore_index=True),
         "annual_by_class": by_class,
         "decomposition": decomposition_table(by_class),
     }
     meta["at_midnight"] = midnight
+    # days simulated at once; speculative days run and not used (the tables never depend
+    # on either)
+    meta["days"] = {
+        "workers": workers, "simulated": result.simulated, "discarded": result.discarded
+    }
     if sizing_runs:
         meta["sizing_runs_by_year"] = sizing_runs
     from transport_sim.accounting.outcomes import OUTCOMES, compute_outcomes
@@ -237,6 +170,7 @@ def run(
     overwrite: bool = False,
     figures: bool = True,
     progress: bool = False,
+    workers: int | None = None,
     **overrides: Any,
 ) -> Results:
     """Run a scenario; write its results folder when ``out`` is given.
@@ -253,6 +187,9 @@ def run(
         Draw figures and ``report.md`` into the folder.
     progress
         Print progress to stderr.
+    workers
+        Days simulated at once on threads (default: every core this process may use);
+        the tables do not depend on it.
     **overrides
         Scenario fields by dotted path with ``__`` for dots, e.g.
         ``policy__bus__nev_share_of_new=0.9``.
@@ -270,9 +207,12 @@ def run(
         scenario = load_scenario(Path(scenario_or_path or default_scenario_path()))
     if overrides:
         scenario = scenario.with_overrides({k.replace("__", "."): v for k, v in overrides.items()})
+    from transport_sim.pipeline.days import check_workers, default_workers
+
+    workers = default_workers() if workers is None else check_workers(workers)
     if out is not None:  # milliseconds: a bad --out fails before hours of simulation
         prepare_output(Path(out), overwrite=overwrite)
-    results = run_tables(scenario, seed, progress=progress)
+    results = run_tables(scenario, seed, progress=progress, workers=workers)
     if out is None:
         return results
     extra = None

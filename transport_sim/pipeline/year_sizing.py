@@ -18,33 +18,43 @@ When a later day type adds plugs, the earlier day types are sized again with the
 and *is* that day type's result (same seed, same plugs).
 Vehicles choose hubs by the queue they see, so a bigger site draws more of them; that is
 why the estimate is verified in the model and not trusted alone.
+
+The loop is written as a program that asks for days (:class:`~transport_sim.pipeline.
+day_jobs.DayJob`) and is handed their outcomes (:func:`size_year` is a generator), so
+:mod:`transport_sim.pipeline.days` can run the days it will probably ask for next on
+other cores while it waits; its result does not depend on that.  Each re-simulation of
+a (year, day type) draws the next children of that day's seed (:attr:`DayJob.draw`).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-from transport_sim.sim.prepare import log_progress, simulate_day
+from transport_sim.pipeline.day_jobs import DayJob, DayOutcome, frozen_plugs
 
 #: Passes over the day types: a day type is sized again when a later one added plugs.
 MAX_PASSES = 3
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from transport_sim.sim.model import TransportModel
     from transport_sim.sim.prepare import Prepared
+
+#: What the sizing program yields (a day to simulate, or a progress line) and is sent back
+#: (the day's outcome, or ``None`` after a line).
+DayProgram = Generator[
+    DayJob | str, DayOutcome | None, tuple[dict[str, int], dict[str, DayOutcome], int]
+]
 
 
 def size_year(
     prep: Prepared,
     year: int,
-    seqs: dict[str, np.random.SeedSequence],
+    grown: dict[str, int],
     built: dict[str, int],
-    *,
-    progress: bool = False,
-) -> tuple[dict[str, int], dict[str, TransportModel], int]:
-    """Size the sites of ``year`` for the scenario's P95 wait target.
+    draws: Counter[tuple[int, str]],
+) -> DayProgram:
+    """Size the sites of ``year`` for the scenario's P95 wait target (a generator).
 
     Parameters
     ----------
@@ -52,87 +62,70 @@ def size_year(
         The run's inputs (its scenario sets ``charging.size_for_p95_wait_min > 0``).
     year
         Policy year.
-    seqs
-        The seed of (``year``, day type) for every day type of ``charging.size_day_types``.
+    grown
+        ``{site_id: plugs}`` of the year's sites as grown with the fleets.
     built
         ``{site_id: plugs}`` after the previous year's sizing; a site never gets fewer.
+    draws
+        Simulations so far per (year, day type) (updated): each run draws the next
+        children of the day's seed.
+
+    Yields
+    ------
+    DayJob or str
+        A day to simulate (send back its :class:`DayOutcome`) or a progress line (send
+        ``None``).
 
     Returns
     -------
-    (plugs, models, runs)
-        ``{site_id: plugs}`` of every site of the year; per day type, the finished model
-        of its last run when that run had the final plugs (others are released); the
+    (plugs, outcomes, runs)
+        ``{site_id: plugs}`` of every site of the year; per day type, the outcome of its
+        last run when that run had the final plugs (it is that day type's result); the
         number of simulated days used.
     """
-    from transport_sim.charging.year_sites import build_year_sites
-
     ch = prep.scenario.charging
-    grown = build_year_sites(prep.context, prep.scenario, prep.fleet_def, prep.stock, year)
-    plugs = {
-        sid: max(int(p), int(built.get(sid, 0)))
-        for sid, p in zip(grown.site_id, grown.plugs, strict=True)
-    }
+    plugs = {sid: max(int(p), int(built.get(sid, 0))) for sid, p in grown.items()}
     runs = 0
-    last: dict[str, tuple[TransportModel, dict[str, int]]] = {}
+    last: dict[str, tuple[DayOutcome, dict[str, int]]] = {}
     todo = list(ch.size_day_types)
     for _ in range(MAX_PASSES):
         for day_type in todo:
-            if day_type in last:
-                last.pop(day_type)[0].release()
-            model, n = _size_day(prep, year, day_type, seqs[day_type], plugs, progress)
+            last.pop(day_type, None)
+            outcome, n = yield from _size_day(prep, year, day_type, plugs, draws)
             runs += n
-            last[day_type] = (model, dict(plugs))
+            last[day_type] = (outcome, dict(plugs))
         # a later day type may have added plugs: verify the earlier ones again
         todo = [d for d, (_, used) in last.items() if used != plugs]
         if not todo:
             break
-    models: dict[str, TransportModel] = {}
-    for day_type, (model, used) in last.items():
-        if used == plugs:
-            models[day_type] = model
-        else:
-            model.release()
-    return plugs, models, runs
+    outcomes = {d: outcome for d, (outcome, used) in last.items() if used == plugs}
+    return plugs, outcomes, runs
 
 
 def _size_day(
     prep: Prepared,
     year: int,
     day_type: str,
-    seq: np.random.SeedSequence,
     plugs: dict[str, int],
-    progress: bool,
-) -> tuple[TransportModel, int]:
-    """Raise ``plugs`` (in place) until ``day_type`` meets the target; return the last model."""
-    from transport_sim.charging.queueing import size_sites
-    from transport_sim.charging.statistics import session_log_frame, site_statistics
-
+    draws: Counter[tuple[int, str]],
+) -> Generator[DayJob | str, DayOutcome | None, tuple[DayOutcome, int]]:
+    """Raise ``plugs`` (in place) until ``day_type`` meets the target; return the last run."""
     ch = prep.scenario.charging
-    target = ch.size_for_p95_wait_min
     rounds = 0
     while True:
-        model = simulate_day(prep, year, day_type, seq, plug_overrides=plugs)
         rounds += 1
-        stats = site_statistics(model.site_arrays, model.sites, year, day_type)
-        late = stats[stats["wait_p95_min"] > target + 1e-9]
-        log_progress(
-            progress,
-            f"  sizing {year} {day_type} run {rounds}: {len(late)} site(s) above P95 "
-            f"{target:g} min (worst {stats['wait_p95_min'].max():.0f} min), "
-            f"{sum(plugs.values())} plugs",
+        job = DayJob(
+            year, day_type, draws[(year, day_type)], frozen_plugs(plugs), sizing=True,
+            round=rounds, last_round=rounds >= ch.size_max_rounds,
         )
-        if late.empty or rounds >= ch.size_max_rounds:
-            return model, rounds
-        log = session_log_frame(model.site_arrays, model.sites, model.state.fleet)
-        log = log[log["site_id"].isin(set(late["site_id"]))]
-        info = model.sites.to_frame()
-        model.release()
-        estimate = size_sites(
-            log, target, site_info=info, tick_s=prep.scenario.run.tick_s,
-            max_plugs=max(500, 4 * max(plugs.values(), default=1)),
+        draws[(year, day_type)] += 1
+        outcome = yield job
+        assert outcome is not None  # the driver's protocol
+        yield (
+            f"  sizing {year} {day_type} run {rounds}: {outcome.late} site(s) above P95 "
+            f"{ch.size_for_p95_wait_min:g} min (worst {outcome.worst_p95_min:.0f} min), "
+            f"{outcome.total_plugs} plugs"
         )
-        proposed = dict(
-            zip(estimate.sites["site_id"], estimate.sites["plugs_verified"], strict=True)
-        )
-        for sid in late["site_id"]:
-            plugs[sid] = max(int(proposed.get(sid, 0)), plugs[sid] + 1)
+        if outcome.late == 0 or job.last_round:
+            return outcome, rounds
+        plugs.update(outcome.raise_to)

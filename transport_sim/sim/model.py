@@ -57,6 +57,11 @@ if TYPE_CHECKING:
     from transport_sim.sim.prepare import Prepared
 
 
+#: Child streams a day spawns from its SeedSequence (charging cars, day plan, model):
+#: rebuilding a day from the same sequence draws the next ``DAY_STREAMS`` children.
+DAY_STREAMS = 3
+
+
 def default_speed_factors(peak_factors: tuple[float, ...] | None = None) -> np.ndarray:
     """Return the ``[24, n_road_classes]`` time-of-day speed factors.
 
@@ -226,7 +231,9 @@ class TransportModel(mesa.Model):
 
         configure_numba_cache()  # before the first kernel compiles; a no-op once set
         scen, fleet_def = prepared.scenario, prepared.fleet_def
-        rng_cars, rng_plan, rng_model = (np.random.default_rng(s) for s in seed_sequence.spawn(3))
+        rng_cars, rng_plan, rng_model = (
+            np.random.default_rng(s) for s in seed_sequence.spawn(DAY_STREAMS)
+        )
         # road tonnes of a plain operating day, set so that the weighted day types carry
         # exactly the year's road tonnage (holidays run at the fleet's holiday activity)
         road_t_day = road_tonnes_per_operating_day(year, scen, fleet_def)
