@@ -486,7 +486,10 @@ def line_round_trip_m(context: RunContext) -> np.ndarray:
         st = np.asarray(line.stop_targets, np.int64)
         nodes = context.targets.node[st]
         fwd = sum(float(dist[st[j + 1], nodes[j]]) for j in range(len(st) - 1))
-        back = sum(float(dist[st[j - 1], nodes[j]]) for j in range(len(st) - 1, 0, -1))
+        inb = np.asarray(line.inbound_targets(), np.int64)
+        back = sum(
+            float(dist[inb[j + 1], context.targets.node[inb[j]]]) for j in range(len(inb) - 1)
+        )
         out[i] = fwd + back
     return out
 
