@@ -191,6 +191,7 @@ def _run_ticks(
                 site_target, site_mcs_site, site_at_node, target_at_node, site_plug_begin,
                 site_busy, site_queue_len, charge_params[0],
                 charge_params[1], charge_params[4], charge_params[5], bev_rows,
+                leg_payload_t, kwh_per_m_per_t,
             )
             if code != KERNEL_OK:
                 return code, k
