@@ -56,7 +56,7 @@ def run_tables(  # noqa: PLR0912
     from transport_sim.charging.year_sites import sites_frame
     from transport_sim.fleets.costs import load_costs
     from transport_sim.kernels.cache import configure_numba_cache
-    from transport_sim.pipeline.year_sizing import size_year
+    from transport_sim.pipeline.year_sizing import kept_plugs, size_year
 
     configure_numba_cache()  # a no-op when already set (CLI, earlier runs, Dask workers)
     if seed is not None:
@@ -98,18 +98,26 @@ def run_tables(  # noqa: PLR0912
     sizing_runs: dict[int, int] = {}
     midnight: dict[str, dict[str, int]] = {}  # simulated vehicles queued at the day's end
     size_types = scenario.charging.size_day_types
+    ch = scenario.charging
     for year in years:
         plugs: dict[str, int] | None = None
         sized: dict[str, Any] = {}
-        # the base year keeps today's plugs: sizing is a lever, and levers act from the
-        # first year after the base year (every scenario shares the base year)
-        if scenario.charging.size_for_p95_wait_min > 0 and year > scenario.run.start_year:
+        # the base year's plugs are today's infrastructure, shared by every scenario:
+        # estimated so that today's fleets are served (charging.base_year_p95_wait_min);
+        # sizing for the scenario's own W is a lever and acts from the next year on
+        base_year = year == scenario.run.start_year
+        target = ch.base_year_p95_wait_min if base_year else ch.size_for_p95_wait_min
+        if target > 0:
             t0 = time.perf_counter()
             extra = day_seeds(scenario.run.seed, years, size_types)
             seqs = {d: seeds.get((year, d), extra[(year, d)]) for d in size_types}
-            plugs, sized, sizing_runs[year] = size_year(prep, year, seqs, built, progress=progress)
+            plugs, sized, sizing_runs[year] = size_year(
+                prep, year, seqs, built, progress=progress, target_min=target
+            )
             built = plugs
             t_sim += time.perf_counter() - t0
+        elif built:  # plugs built in the base year (or sized before) stay built
+            plugs = kept_plugs(prep, year, built)
             for d in [d for d in sized if d not in scenario.run.day_types]:
                 sized.pop(d).release()
         for day_type in scenario.run.day_types:

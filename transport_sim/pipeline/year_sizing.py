@@ -1,5 +1,8 @@
 """Size each year's charger sites inside a run (``charging.size_for_p95_wait_min = W``).
 
+The base year is sized the same way for ``charging.base_year_p95_wait_min`` (today's
+infrastructure, shared by every scenario); its plugs stay built in later years.
+
 For every policy year and each day type of ``charging.size_day_types`` in turn (the
 holiday peak first by default):
 
@@ -43,6 +46,7 @@ def size_year(
     built: dict[str, int],
     *,
     progress: bool = False,
+    target_min: float | None = None,
 ) -> tuple[dict[str, int], dict[str, TransportModel], int]:
     """Size the sites of ``year`` for the scenario's P95 wait target.
 
@@ -56,6 +60,9 @@ def size_year(
         The seed of (``year``, day type) for every day type of ``charging.size_day_types``.
     built
         ``{site_id: plugs}`` after the previous year's sizing; a site never gets fewer.
+    target_min
+        The P95 wait to size for, minutes (default ``charging.size_for_p95_wait_min``;
+        the base year uses ``charging.base_year_p95_wait_min``).
 
     Returns
     -------
@@ -64,14 +71,9 @@ def size_year(
         of its last run when that run had the final plugs (others are released); the
         number of simulated days used.
     """
-    from transport_sim.charging.year_sites import build_year_sites
-
     ch = prep.scenario.charging
-    grown = build_year_sites(prep.context, prep.scenario, prep.fleet_def, prep.stock, year)
-    plugs = {
-        sid: max(int(p), int(built.get(sid, 0)))
-        for sid, p in zip(grown.site_id, grown.plugs, strict=True)
-    }
+    target = ch.size_for_p95_wait_min if target_min is None else float(target_min)
+    plugs = kept_plugs(prep, year, built)
     runs = 0
     last: dict[str, tuple[TransportModel, dict[str, int]]] = {}
     todo = list(ch.size_day_types)
@@ -79,7 +81,7 @@ def size_year(
         for day_type in todo:
             if day_type in last:
                 last.pop(day_type)[0].release()
-            model, n = _size_day(prep, year, day_type, seqs[day_type], plugs, progress)
+            model, n = _size_day(prep, year, day_type, seqs[day_type], plugs, progress, target)
             runs += n
             last[day_type] = (model, dict(plugs))
         # a later day type may have added plugs: verify the earlier ones again
@@ -102,13 +104,16 @@ def _size_day(
     seq: np.random.SeedSequence,
     plugs: dict[str, int],
     progress: bool,
+    target: float,
 ) -> tuple[TransportModel, int]:
-    """Raise ``plugs`` (in place) until ``day_type`` meets the target; return the last model."""
+    """Raise ``plugs`` (in place) until ``day_type`` meets ``target`` (P95 wait, minutes).
+
+    Returns the last model.
+    """
     from transport_sim.charging.queueing import size_sites
     from transport_sim.charging.statistics import session_log_frame, site_statistics
 
     ch = prep.scenario.charging
-    target = ch.size_for_p95_wait_min
     rounds = 0
     while True:
         model = simulate_day(prep, year, day_type, seq, plug_overrides=plugs)
@@ -136,3 +141,18 @@ def _size_day(
         )
         for sid in late["site_id"]:
             plugs[sid] = max(int(proposed.get(sid, 0)), plugs[sid] + 1)
+
+
+def kept_plugs(prep: Prepared, year: int, built: dict[str, int]) -> dict[str, int]:
+    """Plugs of every site of ``year``: grown with the fleets, never fewer than ``built``.
+
+    ``built`` holds ``{site_id: plugs}`` of the sites sized before (the base year's
+    infrastructure, earlier sized years): plugs once built stay built.
+    """
+    from transport_sim.charging.year_sites import build_year_sites
+
+    grown = build_year_sites(prep.context, prep.scenario, prep.fleet_def, prep.stock, year)
+    return {
+        sid: max(int(p), int(built.get(sid, 0)))
+        for sid, p in zip(grown.site_id, grown.plugs, strict=True)
+    }
