@@ -14,7 +14,8 @@ BASELINE = REPO / "experiments" / "baseline.toml"
 def small(path: Path, **overrides: object) -> Scenario:
     """Return the scenario at ``path`` cut down to two years, one day type, 10 % of vehicles.
 
-    Charger sizing (``charging.size_for_p95_wait_min``) is off unless overridden.
+    Charger sizing (``charging.size_for_p95_wait_min`` and, in the base year,
+    ``charging.base_year_p95_wait_min``) is off unless overridden.
     """
     base = {
         "run.start_year": 2024,
@@ -23,6 +24,8 @@ def small(path: Path, **overrides: object) -> Scenario:
         "run.vehicle_scale": 0.1,
         # no per-year charger sizing unless a test asks for it (it re-runs days)
         "charging.size_for_p95_wait_min": 0.0,
+        # nor of the base year (today's plugs are sized in shipped scenarios)
+        "charging.base_year_p95_wait_min": 0.0,
     }
     base.update({k.replace("__", "."): v for k, v in overrides.items()})
     return load_scenario(path).with_overrides(base)

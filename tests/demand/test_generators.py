@@ -134,3 +134,35 @@ def test_compiled_tour_ordering_equals_the_python_reference() -> None:
         sl = slice(int(begin[t]), int(begin[t] + k[t]))
         want = nearest_neighbour_order(int(hubs[t]), drops[sl], dist, node)
         assert drops[order[sl]].tolist() == want.tolist()
+
+
+def _line_distances(n: int, stop_km: list[float], one_way: set[int]) -> np.ndarray:
+    """Shortest-path metres (target x node, target i = node i) between stops on a road.
+
+    Stops lie on a straight road at ``stop_km``; driving back toward a lower stop from a
+    stop in ``one_way`` (a stop on a one-way ramp) costs a 40 km U-turn detour.
+    """
+    dist = np.zeros((n, n))
+    for a in range(n):  # from node a
+        for b in range(n):  # to target b
+            dist[b, a] = abs(stop_km[b] - stop_km[a]) * 1000.0
+            if b < a and (a in one_way or b in one_way):
+                dist[b, a] += 40_000.0
+    return dist
+
+
+def test_inbound_stops_skip_one_way_stops_and_keep_two_way_lines() -> None:
+    from transport_sim.demand.generators import inbound_stops
+
+    km = [0.0, 10.0, 20.0, 30.0, 40.0]
+    targets = np.arange(5)
+    # a two-way street: every stop is served inbound, in reverse order
+    two_way = inbound_stops(targets, targets, _line_distances(5, km, set()))
+    assert two_way.tolist() == [4, 3, 2, 1, 0]
+    # stops 1 and 3 sit on one-way ramps: the inbound bus passes them by (no U-turns)
+    ramps = inbound_stops(targets, targets, _line_distances(5, km, {1, 3}))
+    assert ramps.tolist() == [4, 2, 0]
+    # the inbound trip is then as long as the outbound one (40 km), not 40 + 2 x 40 km
+    dist = _line_distances(5, km, {1, 3})
+    back = sum(dist[ramps[j + 1], ramps[j]] for j in range(len(ramps) - 1))
+    assert back == pytest.approx(40_000.0)

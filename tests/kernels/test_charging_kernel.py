@@ -528,7 +528,8 @@ def decision_worlds(draw):
     )
     specs = SpecTable(kwh_per_m=np.tile(floats(1e-4, 3e-3, n_specs)[:, None], N_ROAD_CLASSES),
                       is_bev=np.array(draw(st.lists(st.booleans(), min_size=n_specs,
-                                                    max_size=n_specs))))
+                                                    max_size=n_specs))),
+                      kwh_per_m_per_t=floats(0.0, 5e-5, n_specs))  # tonnes on board cost
     site_kind = ints(0, N_SITE_KINDS - 1, n_sites).astype(np.int8)
     site_node = ints(0, n_nodes - 1, n_sites)
     site_at_node = np.full((N_SITE_KINDS, n_nodes), -1, np.int32)
@@ -559,6 +560,7 @@ def decision_worlds(draw):
     state.charge_site[:] = np.where(ints(0, 5, n) == 0, 0, -1)
     state.leg_target[:] = ints(0, n_targets - 1, n_legs)
     state.leg_flags[:] = ints(0, 7, n_legs)
+    state.leg_payload_t[:] = floats(0.0, 30.0, n_legs)
     params = (draw(st.floats(0.1, 0.5)), draw(st.floats(0.6, 1.0)), draw(st.floats(0.0, 0.3)),
               draw(st.floats(0.0, 0.1)))
     dt = draw(st.sampled_from([1.0, 10.0, 60.0]))
@@ -672,7 +674,8 @@ def test_truck_charges_at_service_area_when_low():
 
 def test_truck_energy_rule_and_reserve():
     graph, targets = _corridor(edge_m=100_000.0)  # 100 km edges: 150 kWh per edge
-    tables = _tables(6, [(KIND_SERVICE_AREA, 2)])
+    # a hub at node 3: a charger after the target is in reach (the plain energy rule)
+    tables = _tables(6, [(KIND_SERVICE_AREA, 2), (KIND_URBAN, 3)])
     # standing at the SA heading for node 3: needs 150 kWh, keeps a 30 kWh reserve
     for soc, expect in ((250.0, -1), (150.0, 0)):
         state = _truck(2, -1, 0.0, 3, soc)
@@ -700,8 +703,10 @@ def test_truck_looks_ahead_over_short_edges_and_prefers_mcs():
     _decide(state, graph, targets, tables, dt=10.0)  # 250 m reach
     assert state.charge_site[0] == 1  # the MCS companion of site 0
     assert state.detour_target[0] == 4
-    state = _truck(1, 1, 10.0, 5, 10.0)
-    _decide(state, graph, targets, tables, dt=4.0)  # 100 m reach: not this tick
+    # 70 kWh: low, but its target is in reach with the reserve, so it does not leave
+    # its route for a charger; the service area is beyond this tick's 100 m reach
+    state = _truck(1, 1, 10.0, 5, 70.0)
+    _decide(state, graph, targets, tables, dt=4.0)
     assert state.charge_site[0] == -1
 
 
@@ -868,3 +873,88 @@ def test_dwelling_truck_uses_a_service_area_when_no_urban_hub_is_in_reach():
     _decide(state, graph, targets, tables)
     assert state.charge_site[0] == 1
     assert state.detour_target[0] == 2
+
+
+def test_low_truck_with_no_service_area_ahead_leaves_its_route_for_a_charger():
+    """Truck on edge 3 -> 4 (10 km edges, 1.5 kWh/km), 5 km before node 4; hub at node 2.
+
+    Low is below 75 kWh; the reserve is 30 kWh.  Heading for node 5 (15 km, 22.5 kWh):
+    with 50 kWh it cannot keep the reserve, so it leaves its route for the hub, 20 km
+    back from the edge's end (34.5 kWh with the margin, 42.5 kWh left there: in reach);
+    with 20 kWh the hub is out of reach but it is still the best bet (least drive).
+    Heading for node 4 (7.5 kWh) it keeps going: it arrives with the reserve.
+    """
+    graph, targets = _corridor(edge_m=10_000.0)
+    tables = _tables(6, [(KIND_URBAN, 2)])
+    for soc, target, expect in ((50.0, 5, 0), (20.0, 5, 0), (50.0, 4, -1)):
+        state = _truck(3, 3, 5_000.0, target, soc)  # edge 3 is 3 -> 4
+        _decide(state, graph, targets, tables)
+        assert state.charge_site[0] == expect
+        if expect >= 0:
+            assert state.detour_target[0] == 2
+            assert state.status[0] == STATUS_MOVING
+
+
+@pytest.mark.parametrize(("charger_node", "expect"), [
+    (3, -1),  # a hub at the next stop: it arrives low but can charge there -> leaves
+    (5, 0),  # nearest hub 40 km past the next stop: out of reach after it -> charges first
+])
+def test_dwelling_truck_checks_the_next_stop_and_a_charger_after_it(charger_node, expect):
+    """Departure check at node 0 (20 km edges), next stop at node 3 (60 km, 103.5 kWh).
+
+    With 140 kWh it reaches the stop with 36.5 kWh: above the 30 kWh reserve (the plain
+    rule lets it go) but below 75 kWh (arriving low).  A hub at the stop needs nothing
+    more; the nearest hub 40 km past the stop needs 69 kWh more (x PLAN_MARGIN): it
+    charges first, at the hub where it stands (node 0: no drive).
+    """
+    graph, targets = _corridor(edge_m=20_000.0)
+    tables = _tables(6, [(KIND_URBAN, 0), (KIND_URBAN, charger_node)])
+    state = _one_vehicle(FLEET_TRUCK)
+    state.status[0] = STATUS_DWELL
+    state.node[0] = 0
+    state.leg[0] = 1
+    state.leg_target[1] = 3
+    state.soc_kwh[0] = 140.0
+    _decide(state, graph, targets, tables)
+    assert state.charge_site[0] == expect
+    if expect >= 0:
+        assert state.status[0] == STATUS_QUEUED  # the hub where it stands
+
+
+@pytest.mark.parametrize(("hub_after", "expect"), [(False, 0), (True, -1)])
+def test_truck_uses_the_last_service_area_before_a_dead_end(hub_after, expect):
+    """Truck 100 m before a service area (node 2, 10 km edges), heading for node 4.
+
+    80 kWh: 49.85 kWh left at node 4 (20.1 km x 1.5 kWh/km): above the 30 kWh reserve
+    but below 75 kWh.  Without a charger at node 4 the nearest is the service area 20 km
+    back (34.5 kWh with the margin): it charges now; with a hub at node 4 it drives on.
+    """
+    graph, targets = _corridor(edge_m=10_000.0)
+    sites = [(KIND_SERVICE_AREA, 2)] + ([(KIND_URBAN, 4)] if hub_after else [])
+    tables = _tables(6, sites)
+    state = _truck(1, 1, 9_900.0, 4, 80.0)
+    _decide(state, graph, targets, tables)
+    assert state.charge_site[0] == expect
+
+
+@pytest.mark.parametrize(("payload_t", "expect"), [(0.0, -1), (25.0, 0)])
+def test_dwelling_truck_counts_the_tonnes_on_board(payload_t, expect):
+    """Next leg 60 km at 1.5 kWh/km empty + 0.022 kWh/km per tonne; a hub at its end.
+
+    Empty: 103.5 kWh with the margin, 46.5 kWh left of 150 (above the reserve, and the
+    hub at the stop): it leaves.  With 25 t: 60 x 2.05 x 1.15 = 141.45 kWh, 8.55 kWh
+    left: it charges first at the hub where it stands.
+    """
+    graph, targets = _corridor(edge_m=20_000.0)
+    tables = _tables(6, [(KIND_URBAN, 0), (KIND_URBAN, 3)])
+    specs = SpecTable(kwh_per_m=np.full((1, N_ROAD_CLASSES), 1.5e-3), is_bev=np.array([True]),
+                      kwh_per_m_per_t=np.array([2.2e-5]))
+    state = _one_vehicle(FLEET_TRUCK)
+    state.status[0] = STATUS_DWELL
+    state.node[0] = 0
+    state.leg[0] = 1
+    state.leg_target[1] = 3
+    state.leg_payload_t[1] = payload_t
+    state.soc_kwh[0] = 150.0
+    _decide(state, graph, targets, tables, specs=specs)
+    assert state.charge_site[0] == expect

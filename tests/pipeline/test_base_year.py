@@ -59,10 +59,33 @@ def test_every_lever_has_the_same_2024_value_in_every_shipped_scenario() -> None
 
 @pytest.mark.slow
 def test_baseline_and_plan_2024_tables_are_identical() -> None:
-    kw = {"run__end_year": BASE_YEAR}
+    # today's plugs sized as the shipped scenarios do: the same in every scenario
+    kw = {"run__end_year": BASE_YEAR, "charging__base_year_p95_wait_min": 30.0,
+          "charging__size_day_types": ["weekday"]}
     base = run_tables(small(REPO / "experiments" / "baseline.toml", **kw))
     plan = run_tables(small(REPO / "experiments" / "shiyan_plan.toml", **kw))
-    for table in ("annual", "stock", "chargers", "decomposition"):
+    for table in ("annual", "stock", "chargers", "decomposition", "sites"):
         pd.testing.assert_frame_equal(base.tables[table], plan.tables[table], obj=table)
+    assert plan.meta["sizing_runs_by_year"][BASE_YEAR] >= 1
+    assert plan.tables["chargers"]["wait_p95_min"].max() <= 30.0 + 1e-9
     # and the plan is not credited with anything in the base year
     assert base.meta["co2_wtw_t_by_year"] == plan.meta["co2_wtw_t_by_year"]
+
+
+@pytest.mark.slow
+def test_frozen_plugs_are_the_sized_base_year_plugs() -> None:
+    # today's plugs are sized once (a 5-min target so that sizing must add plugs); a
+    # frozen scenario keeps exactly them afterwards
+    from transport_sim.charging.year_sites import build_year_sites
+    from transport_sim.sim.prepare import prepare
+
+    scen = small(REPO / "experiments" / "shiyan_plan.toml", run__end_year=BASE_YEAR + 1,
+                 charging__base_year_p95_wait_min=5.0, charging__size_day_types=["weekday"],
+                 charging__plug_growth="frozen")
+    res = run_tables(scen)
+    sites = res.tables["sites"].set_index(["year", "site_id"])["plugs"]
+    prep = prepare(scen)
+    grown = build_year_sites(prep.context, scen, prep.fleet_def, prep.stock, BASE_YEAR)
+    assert sites.loc[BASE_YEAR].sum() > grown.plugs.sum()  # sizing added plugs
+    assert (sites.loc[BASE_YEAR + 1] == sites.loc[BASE_YEAR]).all()
+    assert list(res.meta["sizing_runs_by_year"]) == [BASE_YEAR]  # nothing sized later

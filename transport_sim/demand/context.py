@@ -15,7 +15,7 @@ import numpy as np
 
 from transport_sim.charging.sites import SiteCandidate
 from transport_sim.codes import ROAD_CLASS_WATER
-from transport_sim.demand.generators import BusLine, TargetRegistry, round_trip_s
+from transport_sim.demand.generators import BusLine, TargetRegistry, inbound_stops, round_trip_s
 from transport_sim.errors import UnreachableError, describe
 from transport_sim.kernels.state import KernelGraph, Targets
 from transport_sim.network.geo import haversine_m
@@ -398,13 +398,16 @@ def build_context(  # noqa: PLR0912
             depot = int(depot_nodes[int(np.argmin(times))])
         else:
             depot = int(stops[0])
+        # stops on a one-way carriageway are served outbound only (no U-turn detours)
+        back = inbound_stops(st, stops, targets.dist_m)
         bus_lines.append(
             BusLine(
                 name=name,
                 stop_targets=st,
                 depot_target=registry.add(depot),
                 depot_node=depot,
-                round_trip_s=round_trip_s(st, stops, targets.time_s, op),
+                round_trip_s=round_trip_s(st, stops, targets.time_s, op, back),
+                back_targets=np.asarray(st, np.int32)[back],
             )
         )
     # sites at service areas must be reachable from the rest of the road network

@@ -37,7 +37,7 @@ from transport_sim.errors import FleetError, describe
 from transport_sim.fleets.specs import ship_kwh_per_km
 from transport_sim.io import largest_remainder
 from transport_sim.kernels.dispatch import TaxiRequests
-from transport_sim.kernels.state import FleetState, SpecTable
+from transport_sim.kernels.state import LEG_OFF_NETWORK, FleetState, SpecTable
 from transport_sim.units import KPH_PER_MPS, M_PER_KM, SECONDS_PER_MINUTE
 
 if TYPE_CHECKING:
@@ -287,6 +287,10 @@ def build_day_plan(  # noqa: PLR0912
             parts.append(part)
             part_class.append(ci)
         block = concat_blocks(parts, part_class)
+        # legs to a gateway leave the region: the truck charges outside before coming back
+        gates = [n for g in context.network.gateways for n in (g.node_in, g.node_out)]
+        leaving = np.isin(context.targets.node[block.leg_target], gates)
+        block.leg_flags[leaving] |= LEG_OFF_NETWORK
         blocks["truck"] = block
         # powertrain by class: allocate within each class's stock
         pairs: list[tuple[str, str]] = [("", "")] * block.n_vehicles
@@ -486,7 +490,10 @@ def line_round_trip_m(context: RunContext) -> np.ndarray:
         st = np.asarray(line.stop_targets, np.int64)
         nodes = context.targets.node[st]
         fwd = sum(float(dist[st[j + 1], nodes[j]]) for j in range(len(st) - 1))
-        back = sum(float(dist[st[j - 1], nodes[j]]) for j in range(len(st) - 1, 0, -1))
+        inb = np.asarray(line.inbound_targets(), np.int64)
+        back = sum(
+            float(dist[inb[j + 1], context.targets.node[inb[j]]]) for j in range(len(inb) - 1)
+        )
         out[i] = fwd + back
     return out
 

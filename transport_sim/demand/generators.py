@@ -104,19 +104,86 @@ class LegBlock:
 # --------------------------------------------------------------------------------------
 # buses
 # --------------------------------------------------------------------------------------
+#: Cost, in metres of detour, of leaving a stop out of a line's inbound direction
+#: (:func:`inbound_stops`).  Only a tie-breaker between "serve the stop" and "skip it":
+#: a stop is skipped only when serving it inbound costs a detour longer than this, and
+#: the detours it removes are tens of km (a U-turn at the next interchange), so any
+#: value from a few hundred metres to a few km gives the same lines.
+INBOUND_SKIP_PENALTY_M = 1000.0
+
+
 @dataclass(frozen=True)
 class BusLine:
-    """One bus line: ordered stop targets (outbound; inbound is the reverse)."""
+    """One bus line: ordered stop targets outbound, and the inbound stops back.
+
+    ``back_targets`` are the inbound stops from terminal B back to terminal A
+    (:func:`inbound_stops`); ``None`` means the outbound stops in reverse order.
+    """
 
     name: str
     stop_targets: np.ndarray  # int32 target indices, terminal A first
     depot_target: int
     depot_node: int
     round_trip_s: float  # free-flow run time both ways incl. stop dwells and layovers
+    back_targets: np.ndarray | None = None  # int32 inbound stops, terminal B first
+
+    def inbound_targets(self) -> np.ndarray:
+        """Inbound stop targets, terminal B first and terminal A last (int32)."""
+        if self.back_targets is None:
+            return np.asarray(self.stop_targets, np.int32)[::-1].copy()
+        return np.asarray(self.back_targets, np.int32)
+
+
+def inbound_stops(
+    stop_targets: np.ndarray,
+    stop_nodes: np.ndarray,
+    dist_m: np.ndarray,
+    skip_penalty_m: float = INBOUND_SKIP_PENALTY_M,
+) -> np.ndarray:
+    """Positions (into the outbound stops) of the stops a line serves inbound, B to A.
+
+    A route relation lists its stops once; on two-way streets the bus serves them in
+    both directions.  A stop on a one-way carriageway or ramp (an expressway stop of a
+    county line) can only be passed in one direction: the reversed stop order would
+    send the inbound bus on a U-turn at the next interchange, tens of km each.  The
+    inbound stops are the subsequence of the reversed stops, from terminal B to
+    terminal A, that minimises the detour ``sum over inbound hops of max(0, inbound hop
+    length - outbound length between the same stops)`` plus ``skip_penalty_m`` per
+    stop left out (shortest paths, ``dist_m`` = ``Targets.dist_m``, target x node).  A
+    line whose reversed hops are no longer than the outbound ones keeps every stop.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 positions, ``n - 1`` first and ``0`` last.
+    """
+    n = len(stop_nodes)
+    hop = np.array(
+        [float(dist_m[stop_targets[j + 1], stop_nodes[j]]) for j in range(n - 1)], np.float64
+    )
+    along = np.concatenate([[0.0], np.cumsum(hop)])  # outbound distance of each stop
+    cost = np.full(n, np.inf)
+    prev = np.full(n, -1, np.int64)
+    cost[0] = 0.0
+    for j in range(1, n):  # cheapest inbound way from stop j home to stop 0
+        for i in range(j - 1, -1, -1):
+            back = float(dist_m[stop_targets[i], stop_nodes[j]])
+            c = cost[i] + max(0.0, back - (along[j] - along[i])) + skip_penalty_m * (j - i - 1)
+            if c < cost[j]:
+                cost[j] = c
+                prev[j] = i
+    out = [n - 1]
+    while out[-1] != 0:
+        out.append(int(prev[out[-1]]))
+    return np.asarray(out, np.int64)
 
 
 def round_trip_s(
-    stop_targets: np.ndarray, stop_nodes: np.ndarray, time_s: np.ndarray, op: BusOperation
+    stop_targets: np.ndarray,
+    stop_nodes: np.ndarray,
+    time_s: np.ndarray,
+    op: BusOperation,
+    back: np.ndarray | None = None,
 ) -> float:
     """Free-flow time of one round trip of a line (both directions, dwells, two layovers), s.
 
@@ -126,13 +193,18 @@ def round_trip_s(
         Target indices and graph nodes of the outbound stops, in order.
     time_s
         ``Targets.time_s`` table (target x node), seconds.
+    back
+        Positions of the inbound stops, terminal B first (:func:`inbound_stops`);
+        ``None``: every stop in reverse order.
     """
-    out = sum(float(time_s[stop_targets[i + 1], stop_nodes[i]]) for i in range(len(stop_nodes) - 1))
-    back = sum(
-        float(time_s[stop_targets[i - 1], stop_nodes[i]]) for i in range(len(stop_nodes) - 1, 0, -1)
+    n = len(stop_nodes)
+    back = np.arange(n - 1, -1, -1) if back is None else np.asarray(back, np.int64)
+    out = sum(float(time_s[stop_targets[i + 1], stop_nodes[i]]) for i in range(n - 1))
+    inb = sum(
+        float(time_s[stop_targets[back[j + 1]], stop_nodes[back[j]]]) for j in range(len(back) - 1)
     )
-    dwell = 2 * (len(stop_nodes) - 1) * op.dwell_s_per_stop
-    return out + back + dwell + 2 * op.layover_min * SECONDS_PER_MINUTE
+    dwell = ((n - 1) + (len(back) - 1)) * op.dwell_s_per_stop
+    return out + inb + dwell + 2 * op.layover_min * SECONDS_PER_MINUTE
 
 
 def _line_departures(
@@ -245,7 +317,7 @@ def bus_day(
     for li, departs in chosen:
         line = lines[li]
         out = np.asarray(line.stop_targets, np.int32)
-        cycle = np.concatenate([out[1:], out[-2::-1]])
+        cycle = np.concatenate([out[1:], line.inbound_targets()[1:]])
         ends = np.zeros(cycle.size, bool)
         ends[[out.size - 2, cycle.size - 1]] = True  # terminal B, then back at terminal A
         c_dwell = np.where(ends, op.layover_min * SECONDS_PER_MINUTE, op.dwell_s_per_stop)

@@ -96,7 +96,7 @@ from transport_sim.kernels.bundles import (
     spec_bundle,
 )
 from transport_sim.kernels.nexthop import next_hop
-from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER
+from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER, LEG_OFF_NETWORK
 from transport_sim.units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
 if TYPE_CHECKING:
@@ -951,25 +951,63 @@ def _need_to_next_stop_kwh(
     target_dist_m: np.ndarray,
     kwh_per_m_max: float,
     flags_wanted: int,
+    leg_payload_t: np.ndarray,
+    kwh_per_m_per_t: float,
 ) -> float:
     """Return the energy (kWh) to drive the vehicle's next legs from node ``u``.
 
     Up to and including the first leg carrying one of ``flags_wanted`` (all legs when
-    none does): the sum of the shortest paths between consecutive leg targets, at the
-    spec's highest kWh/m, times ``PLAN_MARGIN``; ``inf`` when a leg is unreachable.
+    none does): the sum of the shortest paths between consecutive leg targets, each at
+    the spec's highest (empty) kWh/m plus ``kwh_per_m_per_t`` x the leg's payload,
+    times ``PLAN_MARGIN``; ``inf`` when a leg is unreachable.
     """
-    total_m = 0.0
+    total_kwh = 0.0
     here = u
     for j in range(leg[v], leg_end[v]):
         k = leg_target[j]
         d = target_dist_m[k, here]
         if not d < np.inf:
             return np.inf
-        total_m += d
+        total_kwh += d * (kwh_per_m_max + kwh_per_m_per_t * leg_payload_t[j])
         here = target_node[k]
         if leg_flags[j] & flags_wanted:
             break
-    return total_m * kwh_per_m_max * PLAN_MARGIN
+    return total_kwh * PLAN_MARGIN
+
+
+@njit(cache=True, nogil=True)
+def _next_stop_node(
+    v: int,
+    leg: np.ndarray,
+    leg_end: np.ndarray,
+    leg_target: np.ndarray,
+    leg_flags: np.ndarray,
+    target_node: np.ndarray,
+    flags_wanted: int,
+) -> int:
+    """Node of the stop where :func:`_need_to_next_stop_kwh` ends (-1 without legs)."""
+    out = -1
+    for j in range(leg[v], leg_end[v]):
+        out = target_node[leg_target[j]]
+        if leg_flags[j] & flags_wanted:
+            break
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _nearest_charger_m(
+    x: int,
+    site_kind: np.ndarray,
+    site_target: np.ndarray,
+    target_dist_m: np.ndarray,
+) -> float:
+    """Shortest-path metres from node ``x`` to the nearest urban hub or service area."""
+    best = np.inf
+    for s in range(site_kind.shape[0]):
+        if site_target[s] < 0 or site_kind[s] == KIND_DEPOT or site_kind[s] == KIND_PORT:
+            continue  # trucks charge at urban hubs and service areas only
+        best = min(best, target_dist_m[site_target[s], x])
+    return best
 
 
 @njit(cache=True, nogil=True, **COMPILED_ONLY)
@@ -989,6 +1027,8 @@ def _charging_decisions(  # noqa: PLR0912
 
     Only the vehicle rows listed in ``rows`` (int64, the battery-electric rows of the
     day, in any order) are visited; vehicle rows are not grouped by powertrain.
+    Energy estimates of trucks count the tonnes on board: the spec's kWh/m plus
+    ``spec_kwh_per_m_per_t`` x ``leg_payload_t`` of the leg (loaded legs draw more).
 
     Only BEVs (``spec_is_bev``, battery > 0) with ``charge_site < 0`` and
     ``detour_target < 0`` decide; "low" means ``soc < charge_below_soc x battery``.
@@ -1011,10 +1051,23 @@ def _charging_decisions(  # noqa: PLR0912
       Charges there if low, or if ``soc - energy to the leg target < truck_reserve_soc x
       battery`` (energy = remaining path length x the spec's expressway kWh/m) while
       ``soc < (charge_to_soc - truck_min_gain_soc) x battery``.  Uses the area's MCS
-      companion site when it has one.
+      companion site when it has one.  It also charges there (same SOC condition)
+      unless the nearest urban hub or service area after the target is in reach too (at
+      the highest kWh/m x ``PLAN_MARGIN``) with the reserve left: the last service area
+      before a dead end (a remote plant or town far from chargers) is used; not before a
+      leg that leaves the region (``LEG_OFF_NETWORK``).  A low truck with no service area ahead that
+      cannot reach its leg target with the reserve left leaves its route for the
+      reachable urban hub or service area with the least drive + expected wait (what a
+      driver does when the battery runs low far from any charger on the route).
     * truck dwelling between legs (delivery stop, unloading, back at its hub), low or
       unable to reach its next leg's target with the reserve left: the reachable urban
-      hub or service area with the least drive + expected wait.
+      hub or service area with the least drive + expected wait.  Departure check: a
+      truck that would arrive at its next stop low (below ``charge_below_soc``) also
+      needs the nearest urban hub or service area from that stop in reach (next stop +
+      the charger after it, each at the spec's highest kWh/m x ``PLAN_MARGIN``, with the
+      reserve left), else it charges first.  A truck dwelling at the end of a leg
+      flagged ``LEG_OFF_NETWORK`` (a gateway: it is outside the region until its next
+      leg) has charged outside: its SOC is raised to ``charge_to_soc`` (no site used).
     * ship: ``STATUS_DWELL`` at a node with a port site, low or unable to reach the next
       port with the reserve left: shore power now.
 
@@ -1032,10 +1085,12 @@ def _charging_decisions(  # noqa: PLR0912
     max_speed_mps, detour_target = vehicles.max_speed_mps, vehicles.detour_target
     charge_site, queue_enter_s = vehicles.charge_site, vehicles.queue_enter_s
     leg_target, leg_flags = legs.leg_target, legs.leg_flags
+    leg_payload_t = legs.leg_payload_t
     edge_head, edge_length_m, next_edge = net.edge_head, net.edge_length_m, net.next_edge
     target_dist_m, target_time_s = net.target_dist_m, net.target_time_s
     target_node = net.target_node
     spec_kwh_per_m, spec_is_bev = specs.kwh_per_m, specs.is_bev
+    spec_kwh_per_m_per_t = specs.kwh_per_m_per_t
     site_kind, site_target = tables.site_kind, tables.site_target
     site_mcs_site = tables.site_mcs_site
     site_at_node, target_at_node = tables.site_at_node, tables.target_at_node
@@ -1074,6 +1129,7 @@ def _charging_decisions(  # noqa: PLR0912
                 need = _need_to_next_stop_kwh(
                     v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
                     _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_LAYOVER | LEG_CHARGE_OK,
+                    leg_payload_t, spec_kwh_per_m_per_t[spec[v]],
                 )
                 if soc - need >= truck_reserve_soc * battery:
                     continue
@@ -1099,18 +1155,32 @@ def _charging_decisions(  # noqa: PLR0912
             # is out of reach, charge at the nearest urban hub first
             if edge[v] >= 0 or leg[v] < leg_begin[v] or leg[v] >= leg_end[v]:
                 continue
+            if leg[v] > leg_begin[v] and leg_flags[leg[v] - 1] & LEG_OFF_NETWORK:
+                if soc < charge_to_soc * battery:  # outside the region: charged there
+                    soc = charge_to_soc * battery
+                    soc_kwh[v] = soc
+                continue
             u = node[v]
+            empty_kwh_per_m = _max_kwh_per_m(spec_kwh_per_m, spec[v])
             need = _need_to_next_stop_kwh(
                 v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                _max_kwh_per_m(spec_kwh_per_m, spec[v]), 0xFF,
+                empty_kwh_per_m, 0xFF, leg_payload_t, spec_kwh_per_m_per_t[spec[v]],
             )
-            short = soc - need < truck_reserve_soc * battery and soc < (
-                charge_to_soc - truck_min_gain_soc
-            ) * battery
+            worth = soc < (charge_to_soc - truck_min_gain_soc) * battery
+            short = soc - need < truck_reserve_soc * battery and worth
+            leaves = leg_flags[leg[v]] & LEG_OFF_NETWORK  # charged outside after this leg
+            if not (low or short or leaves) and worth and soc - need < charge_below_soc * battery:
+                # arriving low: the next stop AND the nearest charger after it in reach?
+                x = _next_stop_node(v, leg, leg_end, leg_target, leg_flags, target_node, 0xFF)
+                after = _nearest_charger_m(x, site_kind, site_target, target_dist_m) * (
+                    empty_kwh_per_m * PLAN_MARGIN
+                )
+                short = soc - need - after < truck_reserve_soc * battery
             if not (low or short):
                 continue
+            loaded = empty_kwh_per_m + spec_kwh_per_m_per_t[spec[v]] * leg_payload_t[leg[v]]
             best = _best_reachable_site(
-                u, True, soc, _max_kwh_per_m(spec_kwh_per_m, spec[v]), site_kind,
+                u, True, soc, loaded, site_kind,
                 site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
                 target_time_s, site_plug_begin, site_busy, site_queue_len,
             )
@@ -1126,18 +1196,45 @@ def _charging_decisions(  # noqa: PLR0912
             # decide whether charging is needed first (cheap), then look along the path
             # for a service area (a walk over next-hop entries) only for those that need it
             go = low
-            if not go and soc < (charge_to_soc - truck_min_gain_soc) * battery:
-                e = edge[v]
-                u = edge_head[e] if e >= 0 else node[v]
-                rest_m = edge_length_m[e] - pos_m[v] if e >= 0 else 0.0
-                need = (rest_m + target_dist_m[k, u]) * spec_kwh_per_m[spec[v], ROAD_EXPRESSWAY]
-                go = soc - need < truck_reserve_soc * battery
-            if not go:
+            short = False
+            e = edge[v]
+            u = edge_head[e] if e >= 0 else node[v]
+            rest_m = edge_length_m[e] - pos_m[v] if e >= 0 else 0.0
+            on_board = spec_kwh_per_m_per_t[spec[v]] * leg_payload_t[leg[v]]  # kWh/m
+            need = 0.0
+            worth = False  # room to charge: checks each service area it passes
+            if soc < (charge_to_soc - truck_min_gain_soc) * battery:
+                need = (rest_m + target_dist_m[k, u]) * (
+                    spec_kwh_per_m[spec[v], ROAD_EXPRESSWAY] + on_board
+                )
+                short = soc - need < truck_reserve_soc * battery
+                go = go or short
+                worth = True
+            if not (go or worth):
                 continue
             h = _truck_site_ahead(v, dt_s, node, edge, pos_m, max_speed_mps, k, edge_head,
                                   edge_length_m, next_edge, site_at_node)
             if h < 0:
+                if low and short:  # no service area ahead: leave the route for a charger
+                    kwh_per_m = _max_kwh_per_m(spec_kwh_per_m, spec[v]) + on_board
+                    best = _best_reachable_site(
+                        u, True, soc - rest_m * kwh_per_m, kwh_per_m, site_kind, site_target,
+                        site_mcs_site, site_at_node, target_node, target_dist_m,
+                        target_time_s, site_plug_begin, site_busy, site_queue_len,
+                    )
+                    if best >= 0:
+                        goal = site_target[best]
+                        at_site = e < 0 and target_node[goal] == u
+                        _join_or_detour(v, best, goal, at_site, t_s, status,
+                                        detour_target, charge_site, queue_enter_s)
                 continue
+            if not go and leg_flags[leg[v]] & LEG_OFF_NETWORK:
+                continue  # it leaves the region at its target and charges outside
+            if not go:
+                # stop here unless the target AND a charger after it are in reach
+                after = _nearest_charger_m(target_node[k], site_kind, site_target, target_dist_m)
+                after *= _max_kwh_per_m(spec_kwh_per_m, spec[v]) * PLAN_MARGIN
+                go = soc - need - after < truck_reserve_soc * battery
             if go:
                 s = site_at_node[KIND_SERVICE_AREA, h]
                 if site_mcs_site[s] >= 0:
@@ -1158,6 +1255,7 @@ def _charging_decisions(  # noqa: PLR0912
                 need = _need_to_next_stop_kwh(
                     v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
                     _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_CHARGE_OK,
+                    leg_payload_t, spec_kwh_per_m_per_t[spec[v]],
                 )
                 if soc - need >= truck_reserve_soc * battery:
                     continue

@@ -51,7 +51,7 @@ from transport_sim.kernels.charging import (
     PLAN_MARGIN,
     ROAD_EXPRESSWAY,
 )
-from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER
+from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER, LEG_OFF_NETWORK
 from transport_sim.units import SECONDS_PER_HOUR
 
 _HOUR_S = SECONDS_PER_HOUR
@@ -300,6 +300,8 @@ def charging_decisions_reference(  # noqa: PLR0912
     sites: SiteBundle,
     charge: ChargeParams,
     rows: np.ndarray,
+    leg_payload_t: np.ndarray,
+    spec_kwh_per_m_per_t: np.ndarray,
 ) -> int:
     """Plain-Python twin of ``_charging_decisions`` (same arguments, same effects)."""
     fleet, spec, status = vehicles.fleet, vehicles.spec, vehicles.status
@@ -346,6 +348,13 @@ def charging_decisions_reference(  # noqa: PLR0912
         return out
 
 
+    def empty_kwh_per_m(v: int) -> float:
+        return float(np.max(spec_kwh_per_m[spec[v]]))
+
+    def on_board_kwh_per_m(v: int, j: int) -> float:
+        """Extra kWh/m for the tonnes on board on leg ``j``."""
+        return float(spec_kwh_per_m_per_t[spec[v]]) * float(leg_payload_t[j])
+
     def need_kwh(v: int, u: int, wanted: int) -> float:
         """Energy along the next legs up to the first ``wanted`` one (else all legs)."""
         total = 0.0
@@ -355,15 +364,22 @@ def charging_decisions_reference(  # noqa: PLR0912
             d = float(target_dist_m[k, here])
             if math.isinf(d):
                 return math.inf
-            total += d
+            total += d * (empty_kwh_per_m(v) + on_board_kwh_per_m(v, j))
             here = int(target_node[k])
             if int(leg_flags[j]) & wanted:
                 break
-        return total * float(np.max(spec_kwh_per_m[spec[v]])) * PLAN_MARGIN
+        return total * PLAN_MARGIN
 
-    def best_reachable(v: int, u: int, *, service_areas: bool) -> int:
-        """As the kernel's ``_best_reachable_site``: least drive + wait among reachable sites."""
-        kwh_per_m = float(np.max(spec_kwh_per_m[spec[v]]))
+    def best_reachable(
+        v: int, u: int, *, service_areas: bool, soc: float | None = None, extra: float = 0.0
+    ) -> int:
+        """As the kernel's ``_best_reachable_site``: least drive + wait among reachable sites.
+
+        ``soc`` (kWh) is the charge at ``u`` (default the vehicle's SOC); ``extra`` kWh/m
+        is added to the empty kWh/m (tonnes on board).
+        """
+        soc = float(soc_kwh[v]) if soc is None else soc
+        kwh_per_m = empty_kwh_per_m(v) + extra
         kinds = (KIND_URBAN, KIND_SERVICE_AREA) if service_areas else (KIND_URBAN,)
         best, best_t, any_s, any_t = -1, math.inf, -1, math.inf
         for s in range(len(site_kind)):
@@ -377,13 +393,31 @@ def charging_decisions_reference(  # noqa: PLR0912
             tt = float(target_time_s[k, u]) + wait
             if tt < any_t:
                 any_s, any_t = s, tt
-            reach = float(target_dist_m[k, u]) * kwh_per_m * PLAN_MARGIN <= soc_kwh[v]
+            reach = float(target_dist_m[k, u]) * kwh_per_m * PLAN_MARGIN <= soc
             if reach and tt < best_t:
                 best, best_t = s, tt
         best = best if best >= 0 else any_s
         if best >= 0 and site_kind[best] == KIND_SERVICE_AREA and site_mcs_site[best] >= 0:
             best = int(site_mcs_site[best])
         return best
+
+    def next_stop_node(v: int, wanted: int) -> int:
+        """Node of the stop where ``need_kwh`` ends (-1 without legs)."""
+        out = -1
+        for j in range(int(leg[v]), int(leg_end[v])):
+            out = int(target_node[int(leg_target[j])])
+            if int(leg_flags[j]) & wanted:
+                break
+        return out
+
+    def nearest_charger_m(x: int) -> float:
+        """Shortest-path metres from node ``x`` to the nearest urban hub or service area."""
+        dists = [
+            float(target_dist_m[int(site_target[s]), x])
+            for s in range(len(site_kind))
+            if site_target[s] >= 0 and int(site_kind[s]) in (KIND_URBAN, KIND_SERVICE_AREA)
+        ]
+        return min(dists, default=math.inf)
 
     reserve = truck_reserve_soc
 
@@ -427,10 +461,25 @@ def charging_decisions_reference(  # noqa: PLR0912
         elif f == FLEET_TRUCK and status[v] == STATUS_DWELL:
             if not standing or not leg_begin[v] <= leg[v] < leg_end[v]:
                 continue
-            short = soc_kwh[v] - need_kwh(v, u, 0xFF) < reserve * battery_kwh[v] and worth(v)
+            came_in = leg[v] > leg_begin[v] and int(leg_flags[leg[v] - 1]) & LEG_OFF_NETWORK
+            if came_in:  # outside the region since its last leg: it charged there
+                soc_kwh[v] = max(float(soc_kwh[v]), charge_to_soc * float(battery_kwh[v]))
+                continue
+            need = need_kwh(v, u, 0xFF)
+            short = soc_kwh[v] - need < reserve * battery_kwh[v] and worth(v)
+            arrives_low = soc_kwh[v] - need < charge_below_soc * battery_kwh[v]
+            leaves = int(leg_flags[leg[v]]) & LEG_OFF_NETWORK
+            if not (low or short or leaves) and worth(v) and arrives_low:
+                # departure check: the next stop AND the nearest charger after it
+                after = nearest_charger_m(next_stop_node(v, 0xFF)) * (
+                    empty_kwh_per_m(v) * PLAN_MARGIN
+                )
+                short = soc_kwh[v] - need - after < reserve * battery_kwh[v]
             if not (low or short):
                 continue
-            best = best_reachable(v, u, service_areas=True)
+            best = best_reachable(
+                v, u, service_areas=True, extra=on_board_kwh_per_m(v, int(leg[v]))
+            )
             if best >= 0:
                 goal = int(site_target[best])
                 send(v, best, goal, now=bool(target_node[goal] == u))
@@ -443,18 +492,38 @@ def charging_decisions_reference(  # noqa: PLR0912
                 h for d, h in path_nodes(v, k)
                 if d <= reach and site_at_node[KIND_SERVICE_AREA, h] >= 0
             ]
-            if not ahead:
-                continue
-            h = ahead[0]
             battery = float(battery_kwh[v])
             short = False
+            worth_it = False
+            need = 0.0
+            first = u if standing else int(edge_head[edge[v]])
+            rest = 0.0 if standing else float(edge_length_m[edge[v]] - pos_m[v])
+            on_board = on_board_kwh_per_m(v, int(leg[v]))
             if soc_kwh[v] < (charge_to_soc - truck_min_gain_soc) * battery:
-                first = u if standing else int(edge_head[edge[v]])
-                rest = 0.0 if standing else float(edge_length_m[edge[v]] - pos_m[v])
-                need = (rest + float(target_dist_m[k, first])) * float(
-                    spec_kwh_per_m[spec[v], ROAD_EXPRESSWAY]
+                need = (rest + float(target_dist_m[k, first])) * (
+                    float(spec_kwh_per_m[spec[v], ROAD_EXPRESSWAY]) + on_board
                 )
                 short = soc_kwh[v] - need < truck_reserve_soc * battery
+                worth_it = True
+            if not ahead:
+                if low and short:  # no service area ahead: the nearest reachable charger
+                    kwh_per_m = empty_kwh_per_m(v) + on_board
+                    at_head = float(soc_kwh[v]) - rest * kwh_per_m  # charge at the edge's end
+                    best = best_reachable(
+                        v, first, service_areas=True, soc=at_head, extra=on_board
+                    )
+                    if best >= 0:
+                        goal = int(site_target[best])
+                        send(v, best, goal, now=standing and int(target_node[goal]) == u)
+                continue
+            h = ahead[0]
+            leaves = int(leg_flags[leg[v]]) & LEG_OFF_NETWORK  # charged outside after it
+            if not (low or short or leaves) and worth_it:
+                # the last service area unless a charger follows the target in reach
+                after = nearest_charger_m(int(target_node[k])) * (
+                    empty_kwh_per_m(v) * PLAN_MARGIN
+                )
+                short = soc_kwh[v] - need - after < truck_reserve_soc * battery
             if low or short:
                 s = int(site_at_node[KIND_SERVICE_AREA, h])
                 chosen = int(site_mcs_site[s]) if site_mcs_site[s] >= 0 else s

@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 LEG_TRIP_END = 1  # arriving here completes a revenue trip (counted in ``trips``)
 LEG_CHARGE_OK = 2  # the leg's target has chargers this fleet may use on arrival (terminals)
 LEG_LAYOVER = 4  # bus layover at a terminal (opportunity charging allowed)
+#: The leg ends where the vehicle leaves the modelled network (a gateway): it is outside
+#: the region during its stay there and re-enters charged to ``charge_to_soc`` (it
+#: charges outside, as trucks entering at a gateway start the day charged).
+LEG_OFF_NETWORK = 8
 
 
 @dataclass(frozen=True)

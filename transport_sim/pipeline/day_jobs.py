@@ -47,6 +47,10 @@ class DayJob(NamedTuple):
         The sizing run's number within its day type's loop (1, 2, ...; 0 for a plain day).
     last_round
         The sizing loop stops after this run whatever it shows (``charging.size_max_rounds``).
+    target_min
+        The P95 wait (minutes) a sizing run is checked against: the scenario's
+        ``charging.size_for_p95_wait_min``, or ``charging.base_year_p95_wait_min`` in
+        the base year.
     """
 
     year: int
@@ -56,6 +60,7 @@ class DayJob(NamedTuple):
     sizing: bool = False
     round: int = 0
     last_round: bool = False
+    target_min: float = 0.0
 
 
 def frozen_plugs(plugs: dict[str, int] | None) -> tuple[tuple[str, int], ...] | None:
@@ -201,8 +206,7 @@ def _sizing_result(
     from transport_sim.charging.queueing import size_sites
     from transport_sim.charging.statistics import session_log_frame, site_statistics
 
-    ch = prep.scenario.charging
-    target = ch.size_for_p95_wait_min
+    target = job.target_min
     stats = site_statistics(model.site_arrays, model.sites, job.year, job.day_type)
     late = stats[stats["wait_p95_min"] > target + 1e-9]
     worst = float(stats["wait_p95_min"].max())

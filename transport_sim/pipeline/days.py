@@ -101,7 +101,7 @@ def day_program(prep: Prepared, grown: Callable[[int], dict[str, int]]) -> RunPr
         ``grown(year)``: ``{site_id: plugs}`` of the year's sites grown with the fleets.
     """
     scenario = prep.scenario
-    sizing = scenario.charging.size_for_p95_wait_min > 0
+    ch = scenario.charging
     draws: Counter[tuple[int, str]] = Counter()
     built: dict[str, int] = {}  # plugs after the previous year's sizing (stay built)
     sizing_runs: dict[int, int] = {}
@@ -109,13 +109,18 @@ def day_program(prep: Prepared, grown: Callable[[int], dict[str, int]]) -> RunPr
     for year in scenario.years:
         plugs: dict[str, int] | None = None
         sized: dict[str, DayOutcome] = {}
-        # the base year keeps today's plugs: sizing is a lever, and levers act from the
-        # first year after the base year (every scenario shares the base year)
-        if sizing and year > scenario.run.start_year:
+        # the base year's plugs are today's infrastructure, shared by every scenario:
+        # estimated so that today's fleets are served (charging.base_year_p95_wait_min);
+        # sizing for the scenario's own W is a lever and acts from the next year on
+        base_year = year == scenario.run.start_year
+        target = ch.base_year_p95_wait_min if base_year else ch.size_for_p95_wait_min
+        if target > 0:
             plugs, sized, sizing_runs[year] = yield from size_year(
-                prep, year, grown(year), built, draws
+                prep, year, grown(year), built, draws, target
             )
             built = plugs
+        elif built:  # plugs built in the base year (or sized before) stay built
+            plugs = {sid: max(int(p), int(built.get(sid, 0))) for sid, p in grown(year).items()}
         for day_type in scenario.run.day_types:
             if day_type in sized:
                 outcome = sized[day_type]  # the last verification run is this day's result

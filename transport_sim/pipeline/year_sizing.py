@@ -1,5 +1,8 @@
 """Size each year's charger sites inside a run (``charging.size_for_p95_wait_min = W``).
 
+The base year is sized the same way for ``charging.base_year_p95_wait_min`` (today's
+infrastructure, shared by every scenario); its plugs stay built in later years.
+
 For every policy year and each day type of ``charging.size_day_types`` in turn (the
 holiday peak first by default):
 
@@ -53,6 +56,7 @@ def size_year(
     grown: dict[str, int],
     built: dict[str, int],
     draws: Counter[tuple[int, str]],
+    target_min: float,
 ) -> DayProgram:
     """Size the sites of ``year`` for the scenario's P95 wait target (a generator).
 
@@ -69,6 +73,9 @@ def size_year(
     draws
         Simulations so far per (year, day type) (updated): each run draws the next
         children of the day's seed.
+    target_min
+        The P95 wait to size for, minutes (``charging.size_for_p95_wait_min``; the base
+        year uses ``charging.base_year_p95_wait_min``).
 
     Yields
     ------
@@ -91,7 +98,7 @@ def size_year(
     for _ in range(MAX_PASSES):
         for day_type in todo:
             last.pop(day_type, None)
-            outcome, n = yield from _size_day(prep, year, day_type, plugs, draws)
+            outcome, n = yield from _size_day(prep, year, day_type, plugs, draws, target_min)
             runs += n
             last[day_type] = (outcome, dict(plugs))
         # a later day type may have added plugs: verify the earlier ones again
@@ -108,22 +115,26 @@ def _size_day(
     day_type: str,
     plugs: dict[str, int],
     draws: Counter[tuple[int, str]],
+    target_min: float,
 ) -> Generator[DayJob | str, DayOutcome | None, tuple[DayOutcome, int]]:
-    """Raise ``plugs`` (in place) until ``day_type`` meets the target; return the last run."""
+    """Raise ``plugs`` (in place) until ``day_type`` meets ``target_min`` (P95 wait, minutes).
+
+    Returns the last run.
+    """
     ch = prep.scenario.charging
     rounds = 0
     while True:
         rounds += 1
         job = DayJob(
             year, day_type, draws[(year, day_type)], frozen_plugs(plugs), sizing=True,
-            round=rounds, last_round=rounds >= ch.size_max_rounds,
+            round=rounds, last_round=rounds >= ch.size_max_rounds, target_min=target_min,
         )
         draws[(year, day_type)] += 1
         outcome = yield job
         assert outcome is not None  # the driver's protocol
         yield (
             f"  sizing {year} {day_type} run {rounds}: {outcome.late} site(s) above P95 "
-            f"{ch.size_for_p95_wait_min:g} min (worst {outcome.worst_p95_min:.0f} min), "
+            f"{target_min:g} min (worst {outcome.worst_p95_min:.0f} min), "
             f"{outcome.total_plugs} plugs"
         )
         if outcome.late == 0 or job.last_round:

@@ -289,6 +289,13 @@ class ChargingSettings:
         "size every site each year after the base year for this P95 wait, minutes "
         "(0: no sizing)", lo=0.0, hi=1440.0,
     )
+    base_year_p95_wait_min: float = _f(
+        0.0, "float",
+        "the base year's plugs are sized for this P95 wait, minutes: today's "
+        "infrastructure estimated so that today's fleets are served, the same in every "
+        "scenario sharing the base year (0: the grown plug counts as they are)",
+        lo=0.0, hi=1440.0,
+    )
     size_day_types: tuple[str, ...] = _f(
         ("holiday", "weekday"), "choices",
         "representative days the sites are sized on, in order (plugs only grow)",
