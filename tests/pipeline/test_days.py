@@ -149,7 +149,8 @@ def test_a_failing_guess_the_run_does_not_need_is_ignored(stand_in, capsys) -> N
     # year 2025's first weekday verification with the first run's plugs: guessed with 2
     # workers (if that holiday run met the target), never asked for (it did not)
     plugs = days_mod.frozen_plugs(fake_grown(2025))
-    wrong = DayJob(2025, "weekday", 0, plugs, sizing=True, round=1, last_round=False)
+    wrong = DayJob(2025, "weekday", 0, plugs, sizing=True, round=1, last_round=False,
+                   target_min=30.0)
     started = stand_in(fail=wrong)
     got = trace(prep, 2, capsys)
     assert wrong in started  # it was guessed ...

@@ -300,8 +300,6 @@ def charging_decisions_reference(  # noqa: PLR0912
     sites: SiteBundle,
     charge: ChargeParams,
     rows: np.ndarray,
-    leg_payload_t: np.ndarray,
-    spec_kwh_per_m_per_t: np.ndarray,
 ) -> int:
     """Plain-Python twin of ``_charging_decisions`` (same arguments, same effects)."""
     fleet, spec, status = vehicles.fleet, vehicles.spec, vehicles.status
@@ -319,6 +317,7 @@ def charging_decisions_reference(  # noqa: PLR0912
     site_busy, site_queue_len = sites.site_busy, sites.site_queue_len
     charge_below_soc, charge_to_soc = charge.charge_below_soc, charge.charge_to_soc
     truck_reserve_soc, truck_min_gain_soc = charge.truck_reserve_soc, charge.truck_min_gain_soc
+    leg_payload_t, spec_kwh_per_m_per_t = legs.leg_payload_t, specs.kwh_per_m_per_t
 
     def send(v: int, s: int, goal: int, *, now: bool) -> None:
         charge_site[v] = s
