@@ -57,6 +57,7 @@ def _asymmetric_model(prepared) -> TransportModel:
         charge_to_soc=0.83,
         taper_start_soc=0.71,
         charger_efficiency=0.91,
+        route_energy_margin=1.23,
     )
     # speed factors that differ by hour and by road class (a swapped index shows)
     hours = np.arange(24)[:, None]
@@ -95,6 +96,7 @@ def _step_by_step(model: TransportModel, n_ticks: int) -> np.ndarray:
             cs=model.site_arrays,
             charge_below_soc=s.charge_below_soc,
             charge_to_soc=s.charge_to_soc,
+            plan_margin=s.route_energy_margin,
         )
         hour = int(t // 3600.0) % 24
         advance_tick(

@@ -102,9 +102,6 @@ TRUCK_RESERVE_SOC: Final = 0.10
 #: A truck that would reach its target only by charging stops for it only when it is at
 #: least this share of the battery below ``charge_to_soc`` (no tiny top-ups).
 TRUCK_MIN_GAIN_SOC: Final = 0.05
-#: Safety factor on the shortest-path energy to the next stop (routes are longer than
-#: shortest paths, speeds and loads vary); estimate.
-PLAN_MARGIN: Final = 1.15
 #: Typical plug time used to turn a queue into an expected wait when choosing a hub, s
 #: (estimate: a 30-40 kWh top-up at 60-120 kW).
 EXPECTED_SESSION_S: Final = 1800.0
@@ -980,12 +977,13 @@ def _best_reachable_site(
     site_plug_begin: np.ndarray,
     site_busy: np.ndarray,
     site_queue_len: np.ndarray,
+    plan_margin: float,
 ) -> int:
     """Urban hub (or, with ``with_service_areas``, service area) a vehicle at ``u`` goes to.
 
     The site with the least drive + expected wait (expected wait = vehicles ahead beyond
     the free plugs x ``EXPECTED_SESSION_S`` / plugs, what a driver's app shows) among those
-    the vehicle reaches with its charge (shortest path x ``kwh_per_m`` x ``PLAN_MARGIN``
+    the vehicle reaches with its charge (shortest path x ``kwh_per_m`` x ``plan_margin``
     <= ``soc_kwh``): a long queue at the nearest hub sends it to the next reachable one.
     When none is in reach, the least drive + wait of all (it may strand on the way: no
     charger in range).  A service area with a megawatt companion returns the companion.
@@ -1011,7 +1009,7 @@ def _best_reachable_site(
         if tt < best_any_t:
             best_any_t = tt
             best_any = s
-        if target_dist_m[k, u] * kwh_per_m * PLAN_MARGIN <= soc_kwh and tt < best_t:
+        if target_dist_m[k, u] * kwh_per_m * plan_margin <= soc_kwh and tt < best_t:
             best_t = tt
             best = s
     if best < 0:
@@ -1033,12 +1031,13 @@ def _need_to_next_stop_kwh(
     target_dist_m: np.ndarray,
     kwh_per_m_max: float,
     flags_wanted: int,
+    plan_margin: float,
 ) -> float:
     """Return the energy (kWh) to drive the vehicle's next legs from node ``u``.
 
     Up to and including the first leg carrying one of ``flags_wanted`` (all legs when
     none does): the sum of the shortest paths between consecutive leg targets, at the
-    spec's highest kWh/m, times ``PLAN_MARGIN``; ``inf`` when a leg is unreachable.
+    spec's highest kWh/m, times ``plan_margin``; ``inf`` when a leg is unreachable.
     """
     total_m = 0.0
     here = u
@@ -1051,7 +1050,7 @@ def _need_to_next_stop_kwh(
         here = target_node[k]
         if leg_flags[j] & flags_wanted:
             break
-    return total_m * kwh_per_m_max * PLAN_MARGIN
+    return total_m * kwh_per_m_max * plan_margin
 
 
 @njit(cache=True, nogil=True)
@@ -1095,6 +1094,7 @@ def _charging_decisions(  # noqa: PLR0912
     charge_to_soc: float,
     truck_reserve_soc: float,
     truck_min_gain_soc: float,
+    plan_margin: float,
     rows: np.ndarray,
 ) -> int:
     """Decide which BEVs go charging in the tick ``[t_s, t_s + dt_s)`` (before movement).
@@ -1111,7 +1111,8 @@ def _charging_decisions(  # noqa: PLR0912
     * bus: ``STATUS_DWELL`` at a node, the leg just completed (``leg[v] - 1``) has
       ``LEG_LAYOVER`` or ``LEG_CHARGE_OK``, a depot site is at the node, and either low
       or the energy to the next layover (shortest path x the spec's highest kWh/m x
-      ``PLAN_MARGIN``) would leave less than ``truck_reserve_soc`` of the battery while
+      ``plan_margin``, the scenario's ``charging.route_energy_margin``) would leave less
+      than ``truck_reserve_soc`` of the battery while
       the SOC is at least ``truck_min_gain_soc`` below ``charge_to_soc`` (no recharge
       loop for a vehicle that cannot make the next leg even when full): joins
       now (opportunity charging; it leaves at ``max(charge end, end of its dwell)``).
@@ -1163,6 +1164,7 @@ def _charging_decisions(  # noqa: PLR0912
                 need = _need_to_next_stop_kwh(
                     v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
                     _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_LAYOVER | LEG_CHARGE_OK,
+                    plan_margin,
                 )
                 if soc - need >= truck_reserve_soc * battery:
                     continue
@@ -1177,7 +1179,7 @@ def _charging_decisions(  # noqa: PLR0912
             best = _best_reachable_site(
                 u, False, soc, _max_kwh_per_m(spec_kwh_per_m, spec[v]), site_kind,
                 site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
-                target_time_s, site_plug_begin, site_busy, site_queue_len,
+                target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
             )
             if best >= 0:
                 at_site = site_at_node[KIND_URBAN, u] == best
@@ -1191,7 +1193,7 @@ def _charging_decisions(  # noqa: PLR0912
             u = node[v]
             need = _need_to_next_stop_kwh(
                 v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                _max_kwh_per_m(spec_kwh_per_m, spec[v]), 0xFF,
+                _max_kwh_per_m(spec_kwh_per_m, spec[v]), 0xFF, plan_margin,
             )
             short = soc - need < truck_reserve_soc * battery and soc < (
                 charge_to_soc - truck_min_gain_soc
@@ -1201,7 +1203,7 @@ def _charging_decisions(  # noqa: PLR0912
             best = _best_reachable_site(
                 u, True, soc, _max_kwh_per_m(spec_kwh_per_m, spec[v]), site_kind,
                 site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
-                target_time_s, site_plug_begin, site_busy, site_queue_len,
+                target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
             )
             if best >= 0:
                 goal = site_target[best]
@@ -1246,7 +1248,7 @@ def _charging_decisions(  # noqa: PLR0912
                     continue  # nothing worth charging (avoids a recharge loop)
                 need = _need_to_next_stop_kwh(
                     v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_CHARGE_OK,
+                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_CHARGE_OK, plan_margin,
                 )
                 if soc - need >= truck_reserve_soc * battery:
                     continue
@@ -1364,8 +1366,12 @@ def charging_decisions(
     charge_to_soc: float,
     truck_reserve_soc: float = TRUCK_RESERVE_SOC,
     truck_min_gain_soc: float = TRUCK_MIN_GAIN_SOC,
+    plan_margin: float,
 ) -> None:
     """Let BEVs decide to charge (see :func:`_charging_decisions` for the rules).
+
+    ``plan_margin`` multiplies the shortest-path energy to the next stop or site (the
+    scenario's ``charging.route_energy_margin``, >= 1).
 
     Raises
     ------
@@ -1386,6 +1392,9 @@ def charging_decisions(
     if not dt_s > 0.0:
         msg = f"dt_s = {dt_s!r}: the tick must be > 0 s"
         raise ValueError(msg)
+    if not plan_margin >= 1.0:
+        msg = f"plan_margin = {plan_margin!r}: must be >= 1"
+        raise ValueError(msg)
     # without the live charger state every site looks free (one plug, no queue)
     busy_state = cs if cs is not None else ChargingState.allocate(
         np.ones(tables.site_kind.shape[0], np.int64),
@@ -1401,7 +1410,7 @@ def charging_decisions(
         tables.site_mcs_site, tables.site_at_node, tables.target_at_node,
         busy_state.site_plug_begin, busy_state.site_busy, busy_state.site_queue_len,
         float(charge_below_soc), float(charge_to_soc), float(truck_reserve_soc),
-        float(truck_min_gain_soc), bev_rows(state, specs),
+        float(truck_min_gain_soc), float(plan_margin), bev_rows(state, specs),
     )
     if code != KERNEL_OK:
         msg = f"charging decision kernel failed at t = {t_s} s: {KERNEL_STATUS_NAMES[code]}"

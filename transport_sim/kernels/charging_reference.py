@@ -38,7 +38,6 @@ from transport_sim.kernels.charging import (
     KIND_PORT,
     KIND_SERVICE_AREA,
     KIND_URBAN,
-    PLAN_MARGIN,
     ROAD_EXPRESSWAY,
 )
 from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER
@@ -337,6 +336,7 @@ def charging_decisions_reference(  # noqa: PLR0912
     charge_to_soc: float,
     truck_reserve_soc: float,
     truck_min_gain_soc: float,
+    plan_margin: float,
     rows: np.ndarray,
 ) -> int:
     """Plain-Python twin of ``_charging_decisions`` (same arguments, same effects)."""
@@ -382,7 +382,7 @@ def charging_decisions_reference(  # noqa: PLR0912
             here = int(target_node[k])
             if int(leg_flags[j]) & wanted:
                 break
-        return total * float(np.max(spec_kwh_per_m[spec[v]])) * PLAN_MARGIN
+        return total * float(np.max(spec_kwh_per_m[spec[v]])) * plan_margin
 
     def best_reachable(v: int, u: int, *, service_areas: bool) -> int:
         """As the kernel's ``_best_reachable_site``: least drive + wait among reachable sites."""
@@ -400,7 +400,7 @@ def charging_decisions_reference(  # noqa: PLR0912
             tt = float(target_time_s[k, u]) + wait
             if tt < any_t:
                 any_s, any_t = s, tt
-            reach = float(target_dist_m[k, u]) * kwh_per_m * PLAN_MARGIN <= soc_kwh[v]
+            reach = float(target_dist_m[k, u]) * kwh_per_m * plan_margin <= soc_kwh[v]
             if reach and tt < best_t:
                 best, best_t = s, tt
         best = best if best >= 0 else any_s

@@ -132,8 +132,8 @@ def _run_ticks(
     ``charge_params`` = [charge_below_soc, charge_to_soc, taper_start_soc,
     charger_efficiency].  ``speed_factors`` is ``[24, n_road_classes]``.
     ``bev_rows`` (int64) lists the battery-electric rows (charging decisions only visit
-    them; rows are not grouped by powertrain).  ``charge_params[4:6]`` = [truck reserve
-    SOC, truck minimum gain SOC] (from the scenario).
+    them; rows are not grouped by powertrain).  ``charge_params[4:7]`` = [truck reserve
+    SOC, truck minimum gain SOC, route energy margin] (from the scenario).
 
     On ``KERNEL_QUEUE_OVERFLOW`` the tick that overflowed has run its dispatch, decisions
     and movement but not its charging part; the count returned excludes it, so the
@@ -190,7 +190,8 @@ def _run_ticks(
                 target_dist_m, target_time_s, target_node, kwh_per_m, is_bev, site_kind,
                 site_target, site_mcs_site, site_at_node, target_at_node, site_plug_begin,
                 site_busy, site_queue_len, charge_params[0],
-                charge_params[1], charge_params[4], charge_params[5], bev_rows,
+                charge_params[1], charge_params[4], charge_params[5], charge_params[6],
+                bev_rows,
             )
             if code != KERNEL_OK:
                 return code, k
@@ -309,6 +310,7 @@ def run_ticks_args(model: TransportModel) -> tuple:
             s.charger_efficiency,
             s.truck_reserve_soc,
             s.truck_min_gain_soc,
+            s.route_energy_margin,
         ]
     )
     return (

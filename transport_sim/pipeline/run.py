@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from transport_sim import __version__
-from transport_sim.codes import FLEETS, STATUS_CHARGING, STATUS_QUEUED
+from transport_sim.codes import FLEETS, STATUS_CHARGING, STATUS_QUEUED, THROUGH_FLEET
 from transport_sim.results.folder import Results, marker, prepare_output, write_results
 from transport_sim.scenario.settings import Scenario, load_scenario
 from transport_sim.sim.prepare import Prepared, day_seeds, log_progress, prepare, simulate_day
@@ -47,7 +47,7 @@ def run_tables(  # noqa: PLR0912
         Reuse the network and context built by :func:`prepare` for a scenario with the
         same network file and fleet file (sweeps); fleets and stock are recomputed.
     """
-    from transport_sim.accounting.annual import SUM_COLUMNS, annual_table, charger_tables
+    from transport_sim.accounting.annual import SUM_COLUMNS, annual_tables, charger_tables
     from transport_sim.accounting.calibration import calibration_table
     from transport_sim.accounting.costs import charging_energy, cost_tables, with_hourly_energy
     from transport_sim.accounting.decomposition import decomposition_table
@@ -169,19 +169,21 @@ def run_tables(  # noqa: PLR0912
                 f"{time.perf_counter() - t0:6.1f} s",
             )
     days = pd.concat(day_rows, ignore_index=True)
-    annual = annual_table(days, prep)
+    annual, by_class = annual_tables(days, prep)
     stock = prep.stock
     dropped = list(scenario.run.drop_fleets)
     if dropped:  # fleets left out on purpose get no rows (not zeros that look like data)
         annual = annual[~annual["fleet"].isin(dropped)].reset_index(drop=True)
         if "fleet" in stock.columns:
             stock = stock[~stock["fleet"].isin(dropped)].reset_index(drop=True)
-    by_class = annual_table(days, prep, by_class=True)
     if dropped:
         by_class = by_class[~by_class["fleet"].isin(dropped)].reset_index(drop=True)
     chargers = pd.concat(charger_frames, ignore_index=True)
     energy = pd.concat(energy_frames, ignore_index=True)
-    costs, tco = cost_tables(days, prep, annual, chargers, energy, cost_data)
+    # through traffic is not the city's fleet: it drives and emits in the network but
+    # its vehicles, fuel and maintenance are paid elsewhere (left out of costs)
+    own = days["fleet"] != THROUGH_FLEET
+    costs, tco = cost_tables(days[own], prep, annual, chargers, energy, cost_data)
     meta = {
         **marker("run"),
         "package": "transport_sim",

@@ -324,6 +324,7 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
         File names of the figures to list.
     """
     from transport_sim.report.costs import cost_section
+    from transport_sim.report.through import through_section
 
     annual = tables["annual"]
     stock = tables.get("stock", pd.DataFrame())
@@ -335,6 +336,7 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
         calibration_headline(calibration),
         _service(annual, chargers, meta, scenario),
         _co2_by_fleet(annual),
+        through_section(annual, "en"),
         _energy(annual),
     ]
     if not stock.empty:
