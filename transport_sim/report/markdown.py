@@ -644,6 +644,9 @@ def _notes() -> str:
     return "\n".join([
         "## Notes", "",
         "- NEV = battery-electric (BEV) + fuel-cell (FCEV).  Hybrids are not NEVs.",
+        "- CO2 totals are in-boundary (territorial): they include through traffic "
+        "(`through_truck`, China's national truck mix); the city-controllable total without "
+        "it is in \"Through traffic and the two CO2 totals\".",
         "- Targets assessed on scenario curves (rail share, service-area coverage) are model "
         "inputs: the run shows their consequences, not whether they are reachable.",
         "- The plan gives no date for the China III diesel-truck phase-out; it is assessed in "
