@@ -378,8 +378,9 @@ def compare_analysis(runs: Sequence[Results], names: Sequence[str], folder: Path
     ref_annual = ref.tables["annual"]
     parts = ["## Decomposition of the differences (LMDI)", "",
              f"Each run's WTW CO2 minus that of `{ref_name}` in the last common year, split into "
-             "activity, mode shift, vehicle-size mix, powertrain mix, energy intensity and "
-             "carbon intensity; the terms add up exactly to the difference "
+             "activity, mode shift, vehicle-size mix, powertrain mix, energy intensity, "
+             "carbon intensity and through traffic (its whole difference, one term); the terms "
+             "add up exactly to the difference "
              "(`decomposition.csv`, by fleet, size class and powertrain)."]
     frames, figures = [], []
     savings_parts: list[str] = []
