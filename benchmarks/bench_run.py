@@ -122,7 +122,7 @@ def install_timers(clock) -> Timers:
     tm.wrap(model.TransportModel, "run_day", "run_day")
     tm.wrap(model, "_run_ticks", "kernels")
     tm.wrap(model.TransportModel, "fleet_totals", "accounting")
-    for name in ("annual_table", "charger_tables"):
+    for name in ("annual_table", "annual_tables", "charger_tables"):
         tm.wrap(accounting, name, "accounting")
     tm.wrap(outcomes, "summarise", "accounting")
     return tm

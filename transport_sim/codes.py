@@ -16,8 +16,11 @@ FLEETS: Final = ("bus", "taxi", "truck", "ship")
 BACKGROUND_FLEET: Final = "car"
 BACKGROUND_FLEET_CODE: Final = len(FLEETS)
 
+#: Through traffic: trucks of China's national mix crossing the network gateway to
+#: gateway; driven as trucks (fleet code of ``truck``), reported as their own fleet.
+THROUGH_FLEET: Final = "through_truck"
 #: Fleet labels that may appear in result tables (rail freight is accounted, not simulated).
-RESULT_FLEETS: Final = (*FLEETS, "rail_freight")
+RESULT_FLEETS: Final = (*FLEETS, "rail_freight", THROUGH_FLEET)
 
 #: Powertrains, in code order.  ``hybrid`` burns the fleet's conventional fuel (diesel for
 #: buses, petrol for taxis); ``electric_rail``/``diesel_rail`` only appear in rail rows.

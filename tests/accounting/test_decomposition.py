@@ -207,3 +207,61 @@ def test_size_classes_keep_electrification_out_of_energy_intensity():
     fleet_level = decompose_years_total(by_class.drop(columns="size_class"))
     assert fleet_level["energy_intensity"] < -1.0  # the artefact this avoids
     assert terms.sum() == pytest.approx(fleet_level.sum())
+
+
+# --------------------------------------------------------------------------------------
+# through traffic: its own term, kept out of Shiyan's freight factors
+# --------------------------------------------------------------------------------------
+def _through(year, scale=1.0, powertrain="diesel"):
+    return _row(year, "through_truck", powertrain, vkm=40.0 * scale, tkm=600.0 * scale,
+                energy=200.0 * scale, wtw=52.0 * scale, ttw=44.0 * scale, diesel=20.0)
+
+
+def test_through_traffic_change_is_one_term_and_leaves_city_freight_alone():
+    """Only through traffic grows (x 1.5): the whole change is the through term."""
+    annual = _annual([*_base(2024), _through(2024), *_base(2025), _through(2025, 1.5)])
+    terms = lmdi(cells(annual, 2024), cells(annual, 2025))
+    assert set(terms["factor"]) == {"through_traffic"}
+    assert terms["co2_t"].sum() == pytest.approx(52.0 * 0.5, rel=1e-12)
+    # city freight grows too: its activity term is what it was without through traffic
+    both = _annual([*_base(2024), _through(2024), *_base(2025, 1.2), _through(2025, 1.5)])
+    alone = _annual(_base(2024) + _base(2025, 1.2))
+    with_t = summary_terms(lmdi(cells(both, 2024), cells(both, 2025)))
+    without = summary_terms(lmdi(cells(alone, 2024), cells(alone, 2025)))
+    assert with_t.drop("through_traffic").to_numpy() == pytest.approx(without.drop(
+        "through_traffic").to_numpy(), rel=1e-12)
+    assert with_t["through_traffic"] == pytest.approx(26.0, rel=1e-12)
+    assert with_t.sum() == pytest.approx(_total(both, 2025) - _total(both, 2024), rel=1e-12)
+
+
+@pytest.mark.parametrize("case", ["appears", "vanishes", "missing_both", "powertrain_swap"])
+def test_through_terms_add_up_with_zero_and_missing_cells(case):
+    start, end = _base(2024), _base(2025, 1.1)
+    if case == "appears":
+        end = [*end, _through(2025)]
+    elif case == "vanishes":
+        start = [*start, _through(2024)]
+    elif case == "powertrain_swap":  # a through BEV cell appears, the diesel one shrinks
+        start = [*start, _through(2024)]
+        bev = _row(2025, "through_truck", "bev", vkm=5.0, tkm=80.0, energy=10.0, wtw=4.0,
+                   elec=10.0)
+        end = [*end, _through(2025, 0.8), bev]
+    annual = _annual(start + end)
+    terms = lmdi(cells(annual, 2024), cells(annual, 2025))
+    assert terms["co2_t"].sum() == pytest.approx(_total(annual, 2025) - _total(annual, 2024),
+                                                 rel=1e-12)
+    through = terms[terms["fleet"] == "through_truck"]
+    assert set(through["factor"]) <= {"through_traffic"}
+    expected = (_total(annual[annual["fleet"] == "through_truck"], 2025)
+                - _total(annual[annual["fleet"] == "through_truck"], 2024))
+    assert through["co2_t"].sum() == pytest.approx(expected, abs=1e-12)
+    assert UNALLOCATED not in set(terms["factor"])
+
+
+def test_runs_compared_keep_through_traffic_apart():
+    ref = _annual([*_base(2035), _through(2035)])
+    other = _annual([*_base(2035, 0.9), _through(2035, 1.0, "bev")])
+    terms = decompose_runs(ref, other, 2035)
+    assert terms["co2_t"].sum() == pytest.approx(_total(other, 2035) - _total(ref, 2035),
+                                                 rel=1e-12)
+    assert terms.loc[terms["factor"] == "through_traffic", "co2_t"].sum() == pytest.approx(0.0)

@@ -379,7 +379,8 @@ def test_truck_strands_without_service_area_chargers(coverage, arrives):
         t = k * dt
         charging_decisions(state, graph, targets, specs, tables, t, dt,
                            charge_below_soc=settings_.charge_below_soc,
-                           charge_to_soc=settings_.charge_to_soc)
+                           charge_to_soc=settings_.charge_to_soc,
+                           plan_margin=settings_.route_energy_margin)
         advance_tick(state, graph, targets, specs, t, dt, factors, arrived)
         charging_tick(state, arrived, cs, t, dt, charge_to_soc=settings_.charge_to_soc,
                       taper_start_soc=settings_.taper_start_soc,

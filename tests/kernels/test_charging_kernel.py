@@ -468,7 +468,7 @@ def test_fleet_vehicle_resumes_after_its_dwell():
 # --------------------------------------------------------------------------------------
 def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params, queues=None,
                    rows=None):
-    """Arguments of ``_charging_decisions_py``; ``params`` = (below, to, reserve, min gain)."""
+    """Arguments of ``_charging_decisions_py``; ``params``: below, to, reserve, gain, margin."""
     rows = np.arange(state.n_vehicles, dtype=np.int64) if rows is None else rows
     n_sites = tables.site_kind.shape[0]
     plug_begin, busy, queue_len = queues if queues is not None else (
@@ -478,10 +478,11 @@ def _decision_args(state, graph, targets, specs, tables, t_s, dt_s, params, queu
     cs = ChargingState.allocate(np.diff(plug_begin), np.ones(n_sites), state.n_vehicles, 1)
     sites = bundle_from(SiteBundle, cs, site_plug_begin=plug_begin, site_busy=busy,
                         site_queue_len=queue_len)
-    below, to, reserve, gain = params
+    below, to, reserve, gain, margin = params
     charge = charge_params(charge_below_soc=below, charge_to_soc=to, truck_reserve_soc=reserve,
                            truck_min_gain_soc=gain, taper_start_soc=math.nan,
-                           charger_efficiency=math.nan, taper_floor=math.nan)
+                           charger_efficiency=math.nan, taper_floor=math.nan,
+                           route_energy_margin=margin)
     return (
         t_s, dt_s, fleet_bundle(state), leg_bundle(state), net_bundle(graph, targets),
         spec_bundle(specs), site_table_bundle(tables), sites, charge, rows,
@@ -562,7 +563,7 @@ def decision_worlds(draw):
     state.leg_flags[:] = ints(0, 7, n_legs)
     state.leg_payload_t[:] = floats(0.0, 30.0, n_legs)
     params = (draw(st.floats(0.1, 0.5)), draw(st.floats(0.6, 1.0)), draw(st.floats(0.0, 0.3)),
-              draw(st.floats(0.0, 0.1)))
+              draw(st.floats(0.0, 0.1)), draw(st.floats(1.0, 1.5)))
     dt = draw(st.sampled_from([1.0, 10.0, 60.0]))
     plugs = ints(1, 4, n_sites)
     plug_begin = np.concatenate([[0], np.cumsum(plugs)]).astype(np.int32)
@@ -643,11 +644,13 @@ def _one_vehicle(fleet, n_legs=2):
 
 
 SPECS = SpecTable(kwh_per_m=np.full((1, N_ROAD_CLASSES), 1.5e-3), is_bev=np.array([True]))
+#: The shipped scenarios' ``charging.route_energy_margin`` (the analytic cases use it).
+PLAN_MARGIN = 1.15
 
 
 def _decide(state, graph, targets, tables, dt=10.0, specs=SPECS):
     charging_decisions(state, graph, targets, specs, tables, 100.0, dt, charge_below_soc=0.25,
-                       charge_to_soc=0.9)
+                       charge_to_soc=0.9, plan_margin=PLAN_MARGIN)
 
 
 def _truck(node, edge, pos_m, target, soc):
@@ -811,7 +814,7 @@ def test_taxi_avoids_a_hub_with_a_long_queue():
     state.node[0] = 2
     state.soc_kwh[0] = 10.0
     charging_decisions(state, graph, targets, SPECS, tables, 100.0, 10.0, cs=cs,
-                       charge_below_soc=0.25, charge_to_soc=0.9)
+                       charge_below_soc=0.25, charge_to_soc=0.9, plan_margin=PLAN_MARGIN)
     assert state.charge_site[0] == 1
 
 
@@ -855,9 +858,39 @@ def test_taxi_balks_to_the_next_reachable_hub_by_the_analytic_rule(queue, soc_kw
     state.node[0] = 0
     state.soc_kwh[0] = soc_kwh  # below 25 % of 300 kWh: looking for a charger
     charging_decisions(state, graph, targets, SPECS, tables, 100.0, 10.0, cs=cs,
-                       charge_below_soc=0.25, charge_to_soc=0.9)
+                       charge_below_soc=0.25, charge_to_soc=0.9, plan_margin=PLAN_MARGIN)
     assert state.charge_site[0] == expect
     assert state.detour_target[0] == (1, 4)[expect]
+
+
+@pytest.mark.parametrize(("margin", "expect"), [(1.0, 1), (1.05, 1), (1.15, 0), (1.3, 0)])
+def test_route_energy_margin_is_read_from_the_caller(margin, expect):
+    """The reach rule uses the margin passed in (scenario ``charging.route_energy_margin``).
+
+    As above with one taxi queued at the near hub: the far hub (40 km x 1.5 kWh/km = 60
+    kWh x margin) is taken iff 60 x margin <= 64 kWh of charge, i.e. margin <= 1.067.
+    """
+    graph, targets = _corridor(edge_m=10_000.0)
+    tables = _tables(6, [(KIND_URBAN, 1), (KIND_URBAN, 4)])
+    cs = ChargingState.allocate(np.array([2, 2]), np.array([120.0, 120.0]), 1, 4)
+    cs.site_busy[:] = (2, 0)
+    cs.site_queue_len[:] = (1, 0)
+    state = _one_vehicle(FLEET_TAXI)
+    state.status[0] = STATUS_IDLE
+    state.node[0] = 0
+    state.soc_kwh[0] = 64.0
+    charging_decisions(state, graph, targets, SPECS, tables, 100.0, 10.0, cs=cs,
+                       charge_below_soc=0.25, charge_to_soc=0.9, plan_margin=margin)
+    assert state.charge_site[0] == expect
+
+
+def test_route_energy_margin_below_one_is_refused():
+    graph, targets = _corridor(edge_m=10_000.0)
+    tables = _tables(6, [(KIND_URBAN, 1)])
+    state = _one_vehicle(FLEET_TAXI)
+    with pytest.raises(ValueError, match="plan_margin"):
+        charging_decisions(state, graph, targets, SPECS, tables, 100.0, 10.0,
+                           charge_below_soc=0.25, charge_to_soc=0.9, plan_margin=0.9)
 
 
 def test_dwelling_truck_uses_a_service_area_when_no_urban_hub_is_in_reach():

@@ -59,6 +59,7 @@ def _asymmetric_model(prepared) -> TransportModel:
         charger_efficiency=0.91,
         truck_reserve_soc=0.13,
         truck_min_gain_soc=0.07,
+        route_energy_margin=1.23,
     )
     # speed factors that differ by hour and by road class (a swapped index shows)
     hours = np.arange(24)[:, None]
@@ -99,6 +100,7 @@ def _step_by_step(model: TransportModel, n_ticks: int) -> np.ndarray:
             charge_to_soc=s.charge_to_soc,
             truck_reserve_soc=s.truck_reserve_soc,
             truck_min_gain_soc=s.truck_min_gain_soc,
+            plan_margin=s.route_energy_margin,
         )
         hour = int(t // 3600.0) % 24
         advance_tick(

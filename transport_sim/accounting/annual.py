@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from transport_sim.accounting.demand import undone_co2_t
+from transport_sim.codes import THROUGH_FLEET
 from transport_sim.fleets.factors import (
     carrier_amount_from_kwh,
     co2_ttw_kg,
@@ -50,6 +51,9 @@ SUM_COLUMNS = [
     "tkm_planned",
     "tkm_delivered",
     "tkm_undelivered",
+    # rail-yard drayage legs (tonnes planned, t-km driven) of Shiyan's trucks
+    "drayage_t",
+    "drayage_tkm",
 ]
 CARRIER_COLUMN = {
     "diesel": "diesel_l",
@@ -67,18 +71,27 @@ ANNUAL_COLUMNS = (
     # demand conservation: planned = done + not done (transport_sim.accounting.demand)
     "bev_vehicle_days", "runs_planned", "runs_cancelled", "tonnes_planned",
     "tonnes_delivered", "tonnes_undelivered", "tkm_planned", "tkm_delivered",
-    "tkm_undelivered", "co2_ttw_undone_t", "co2_wtw_undone_t",
+    "tkm_undelivered", "co2_ttw_undone_t", "co2_wtw_undone_t", "drayage_t", "drayage_tkm",
 )
 
 
 def day_weights(prep: Prepared, fleet: str, day_types: tuple[str, ...]) -> dict[str, float]:
-    """Days per year each simulated day type stands for, for ``fleet``."""
-    spec = prep.fleet_def.fleet(fleet)
+    """Days per year each simulated day type stands for, for ``fleet``.
+
+    Through traffic (:data:`~transport_sim.codes.THROUGH_FLEET`) runs on the truck
+    fleet's operating days.
+    """
+    spec = prep.fleet_def.fleet(spec_fleet(fleet))
     days = float(spec.operating_days_per_year)
     holidays = min(float(prep.scenario.run.holiday_days_per_year), days)
     if "holiday" in day_types and "weekday" in day_types:
         return {"weekday": days - holidays, "holiday": holidays}
     return {day_types[0]: days}
+
+
+def spec_fleet(fleet: str) -> str:
+    """Return the fleet whose specs a result fleet drives (through traffic: trucks)."""
+    return "truck" if fleet == THROUGH_FLEET else fleet
 
 
 def annual_table(days: pd.DataFrame, prep: Prepared, *, by_class: bool = False) -> pd.DataFrame:
@@ -97,9 +110,28 @@ def annual_table(days: pd.DataFrame, prep: Prepared, *, by_class: bool = False) 
         their powertrain as class).  Written as ``annual_by_class.parquet`` for the
         decomposition, whose energy intensity must not mix size classes.
     """
+    return aggregate(annual_cells(days, prep), prep, by_class=by_class)
+
+
+def annual_tables(days: pd.DataFrame, prep: Prepared) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return ``(annual, annual_by_class)`` from one pass over the cells (:func:`annual_table`)."""
+    cells = annual_cells(days, prep)
+    return aggregate(cells, prep, by_class=False), aggregate(cells, prep, by_class=True)
+
+
+def annual_cells(days: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
+    """Year totals per (year, fleet, size_class, powertrain) cell: carriers, CO2, pollutants.
+
+    The day totals are weighted by the days each day type stands for (:func:`day_weights`)
+    and summed; final energy becomes carrier amounts, CO2 (TTW, WTW) and pollutants.
+    Through traffic uses the truck specs and the national emission-standard mix.
+    """
     scen, fdef, stock = prep.scenario, prep.fleet_def, prep.stock
     day_types = scen.run.day_types
     frame = days.copy()
+    for col in ("drayage_t", "drayage_tkm"):
+        if col not in frame:
+            frame[col] = 0.0
     frame["days"] = [
         day_weights(prep, f, day_types).get(d, 0.0)
         for f, d in zip(frame["fleet"], frame["day_type"], strict=True)
@@ -122,7 +154,7 @@ def annual_table(days: pd.DataFrame, prep: Prepared, *, by_class: bool = False) 
     eff = scen.charging.charger_efficiency
     rows: list[dict[str, Any]] = []
     for rec in cells.itertuples(index=False):
-        spec = fdef.spec(rec.fleet, rec.size_class, rec.powertrain)
+        spec = fdef.spec(spec_fleet(rec.fleet), rec.size_class, rec.powertrain)
         carrier = spec.carrier
         if spec.is_bev:
             amount = rec.energy_kwh / eff
@@ -156,6 +188,8 @@ def annual_table(days: pd.DataFrame, prep: Prepared, *, by_class: bool = False) 
             tkm_planned=rec.tkm_planned,
             tkm_delivered=rec.tkm_delivered,
             tkm_undelivered=rec.tkm_undelivered,
+            drayage_t=rec.drayage_t,
+            drayage_tkm=rec.drayage_tkm,
         )
         for scope in ("ttw", "wtw"):
             row[f"co2_{scope}_undone_t"] = undone_co2_t(
@@ -166,10 +200,15 @@ def annual_table(days: pd.DataFrame, prep: Prepared, *, by_class: bool = False) 
         nox, pm = _pollutants_t(stock, rec, prep)
         row["nox_t"], row["pm_t"] = nox, pm
         rows.append(row)
-    annual = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def aggregate(cells: pd.DataFrame, prep: Prepared, *, by_class: bool) -> pd.DataFrame:
+    """Sum :func:`annual_cells` by (year, fleet[, size_class], powertrain); add stock and rail."""
+    stock = prep.stock
     group = ["year", "fleet", "size_class", "powertrain"] if by_class else [
         "year", "fleet", "powertrain"]
-    annual = annual.groupby(group, sort=True).sum(numeric_only=True).reset_index()
+    annual = cells.groupby(group, sort=True).sum(numeric_only=True).reset_index()
     # stock: every (year, fleet, powertrain) with vehicles gets a row, simulated or not
     vehicles = stock.groupby(group)["vehicles"].sum().reset_index()
     annual = vehicles.merge(annual, on=group, how="outer").fillna(0.0)
@@ -185,9 +224,22 @@ def annual_table(days: pd.DataFrame, prep: Prepared, *, by_class: bool = False) 
 
 
 def _pollutants_t(stock: pd.DataFrame, rec: Any, prep: Prepared) -> tuple[float, float]:
-    """NOx and PM2.5 (t) of a diesel road cell: vkm x the stock's standard-weighted factors."""
-    if rec.powertrain not in ("diesel", "hybrid") or rec.fleet not in ("bus", "truck"):
+    """NOx and PM2.5 (t) of a diesel road cell: vkm x the stock's standard-weighted factors.
+
+    Through traffic weighs the standards by China's national heavy-truck mix of the year
+    (calibration ``[through_traffic] standard_shares``), not by Shiyan's stock.
+    """
+    if rec.powertrain not in ("diesel", "hybrid") or rec.fleet not in (
+            "bus", "truck", THROUGH_FLEET):
         return 0.0, 0.0
+    if rec.fleet == THROUGH_FLEET:
+        freight = prep.calibration_file().freight
+        if rec.powertrain != "diesel" or freight is None:
+            return 0.0, 0.0
+        mix = freight.through.standard_mix(int(rec.year))
+        nox = sum(s * nox_pm_g_per_km(std, "truck", rec.size_class)[0] for std, s in mix.items())
+        pm = sum(s * nox_pm_g_per_km(std, "truck", rec.size_class)[1] for std, s in mix.items())
+        return rec.vkm * nox / G_PER_T, rec.vkm * pm / G_PER_T
     if (
         rec.powertrain == "hybrid"
         and prep.fleet_def.spec(rec.fleet, rec.size_class, "hybrid").carrier != "diesel"
@@ -248,6 +300,8 @@ def _rail_rows(prep: Prepared) -> pd.DataFrame:
             "tkm_undelivered": 0.0,
             "co2_ttw_undone_t": 0.0,
             "co2_wtw_undone_t": 0.0,
+            "drayage_t": 0.0,
+            "drayage_tkm": 0.0,
         }
         rows.append(
             {

@@ -31,6 +31,11 @@ factor that is zero at that end.  This module uses that limit directly: the firs
 cell with no CO2 at either end contributes nothing.  A cell that has CO2 but no activity
 or no energy (the identity cannot be written) goes to ``unallocated``, so the terms
 still add up; runs of this model produce none.
+
+Through traffic (fleet ``through_truck``: trucks of China's national mix crossing the
+network gateway to gateway) is its own sector whose whole CO2 change is one term,
+``through_traffic``: it is not the city's freight, so it enters neither the activity of
+Shiyan's freight nor any of its structure or intensity terms.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from transport_sim.codes import THROUGH_FLEET
+
 #: Sector of each fleet of ``annual.parquet`` and the activity column measuring it.
 SECTOR_OF_FLEET: Final = {
     "truck": "freight",
@@ -48,12 +55,17 @@ SECTOR_OF_FLEET: Final = {
     "bus": "urban_passenger",
     "taxi": "urban_passenger",
     "ship": "reservoir",
+    THROUGH_FLEET: "through",
 }
-ACTIVITY_COLUMN: Final = {"freight": "tkm", "urban_passenger": "vkm", "reservoir": "vkm"}
+ACTIVITY_COLUMN: Final = {"freight": "tkm", "urban_passenger": "vkm", "reservoir": "vkm",
+                          "through": "tkm"}
 #: Factors of the identity, in order (the zero-cell rule picks the first zero one).
 FACTORS: Final = ("activity", "mode", "size_class", "powertrain", "energy_intensity",
                   "carbon_intensity")
 UNALLOCATED: Final = "unallocated"
+#: The term of through traffic: the whole CO2 change of the ``through`` sector (trucks
+#: of the national mix crossing the network), kept apart from the city's own factors.
+THROUGH_TRAFFIC: Final = "through_traffic"
 #: Carbon-intensity groups by the carrier a cell uses.
 CARRIER_GROUPS: Final = ("grid", "hydrogen", "fuel")
 #: CO2 columns of ``annual.parquet`` decomposed, by metric name.
@@ -94,7 +106,8 @@ def cells(annual: pd.DataFrame, year: int, metric: str = "wtw") -> pd.DataFrame:
     if unknown:
         raise ValueError(f"fleet = {unknown[0]!r}: no decomposition sector")
     sector = rows["fleet"].map(SECTOR_OF_FLEET)
-    activity = np.where(sector == "freight", rows["tkm"], rows["vkm"]).astype(float)
+    activity = np.where(sector.isin(["freight", "through"]), rows["tkm"],
+                        rows["vkm"]).astype(float)
     out = pd.DataFrame({
         "sector": sector.to_numpy(),
         "fleet": rows["fleet"].to_numpy(),
@@ -186,7 +199,7 @@ def lmdi(start: pd.DataFrame, end: pd.DataFrame) -> pd.DataFrame:
     x0, x1 = (np.column_stack([s[f"{k}_x"].to_numpy(dtype=float) for k in FACTORS])
               for s in sides)
     valid0, valid1 = (np.all(np.isfinite(x) & (x > 0), axis=1) for x in (x0, x1))
-    terms = np.zeros((len(union), len(FACTORS) + 1))  # last column: unallocated
+    terms = np.zeros((len(union), len(FACTORS) + 2))  # then through traffic, unallocated
     ok = (c0 > 0) & (c1 > 0) & valid0 & valid1
     if ok.any():
         weight = log_mean(c1[ok], c0[ok])
@@ -199,8 +212,12 @@ def lmdi(start: pd.DataFrame, end: pd.DataFrame) -> pd.DataFrame:
             zero = ~(np.isfinite(x_empty[i]) & (x_empty[i] > 0))
             terms[i, int(np.argmax(zero))] = c1[i] - c0[i]
     rest = ~(ok | appear | vanish | ((c0 <= 0) & (c1 <= 0)))
-    terms[rest, len(FACTORS)] = c1[rest] - c0[rest]
-    names = [*FACTORS, UNALLOCATED]
+    terms[rest, len(FACTORS) + 1] = c1[rest] - c0[rest]
+    # through traffic: its whole change is one term, whatever drove it
+    through = (union["sector"] == "through").to_numpy()
+    terms[through] = 0.0
+    terms[through, len(FACTORS)] = c1[through] - c0[through]
+    names = [*FACTORS, THROUGH_TRAFFIC, UNALLOCATED]
     long = union[[*keys, "carrier"]].copy()
     long = pd.concat([long] * len(names), ignore_index=True)
     long["factor"] = np.repeat(names, len(union))
@@ -261,5 +278,6 @@ def summary_terms(terms: pd.DataFrame) -> pd.Series:
     label = terms["factor"].where(terms["factor"] != "carbon_intensity",
                                   "carbon_intensity_" + terms["carrier"].astype(str))
     sums = terms.groupby(label)["co2_t"].sum()
-    order = [*FACTORS[:-1], *(f"carbon_intensity_{g}" for g in CARRIER_GROUPS), UNALLOCATED]
+    order = [*FACTORS[:-1], *(f"carbon_intensity_{g}" for g in CARRIER_GROUPS),
+             THROUGH_TRAFFIC, UNALLOCATED]
     return pd.Series({k: float(sums.get(k, 0.0)) for k in order})

@@ -8,6 +8,7 @@ and destinations, ship routes and charger-site candidates.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 WATER_EDGE_SPEED_KPH = 100.0
 #: At most this many taxi demand points (spread evenly over the city).
 MAX_TAXI_POINTS = 240
+#: Kinds of truck origin-destination pairs (``RunContext.truck_od_kind``): long haul
+#: between a gateway and a place in the city, regional inside the city, through traffic
+#: from gateway to gateway, drayage between a rail freight yard and a place in the city.
+OD_LONG_HAUL, OD_REGIONAL, OD_THROUGH, OD_DRAYAGE = 0, 1, 2, 3
 
 
 @dataclass
@@ -63,9 +68,10 @@ class RunContext:
     truck_od_dest: np.ndarray
     truck_od_weight: np.ndarray
     truck_od_start_node: np.ndarray
-    truck_od_kind: np.ndarray  # 0 long haul (through a gateway), 1 regional
+    truck_od_kind: np.ndarray  # OD_LONG_HAUL, OD_REGIONAL, OD_THROUGH or OD_DRAYAGE
     hub_targets: np.ndarray  # logistics hubs and plants: bases of urban delivery tours
     hub_nodes: np.ndarray
+    yard_nodes: np.ndarray  # rail freight yards (drayage origins and destinations)
     port_targets: np.ndarray
     port_nodes: np.ndarray
     port_names: tuple[str, ...]
@@ -180,6 +186,61 @@ def depot_weight(
     return weight
 
 
+def freight_pairs(  # noqa: PLR0912
+    gates: list, industry: list[int], logistics: list[int], towns: list[int],
+    yards: list[int], weights: Mapping[str, float],
+) -> list[tuple[int, int, float, int, int]]:
+    """Truck origin-destination pairs with their weights and kinds.
+
+    Parameters
+    ----------
+    gates
+        Gateways (``node_in``: where trucks enter, ``node_out``: where they leave).
+    industry, logistics, towns, yards
+        Graph nodes of plants, logistics hubs, towns and rail freight yards.
+    weights
+        The calibration file's ``[freight_od]`` weights; each is spread evenly over the
+        pairs of its kind (per gateway, hub or plant).
+
+    Returns
+    -------
+    list of tuple
+        ``(return node, destination node, weight, start node, kind)`` per pair; kinds
+        :data:`OD_LONG_HAUL`, :data:`OD_REGIONAL`, :data:`OD_THROUGH` (every ordered pair
+        of gateways, weight 1) and :data:`OD_DRAYAGE` (yard to plants and logistics hubs,
+        weight 1 per yard: rail freight is loaded and unloaded there, not in the towns).
+    """
+    od: list[tuple[int, int, float, int, int]] = []
+    hubs = industry + logistics
+    for g in gates:  # long haul: gateway <-> plants / logistics hubs / towns
+        for d in hubs:
+            od.append((g.node_out, d, weights["gateway_hub"] / max(1, len(hubs)), g.node_in,
+                       OD_LONG_HAUL))
+        for d in towns:
+            od.append((g.node_out, d, weights["gateway_town"] / max(1, len(towns)), g.node_in,
+                       OD_LONG_HAUL))
+        for h in gates:  # through traffic: enters at one gateway, leaves at another
+            if h.node_in != g.node_in:
+                od.append((g.node_out, h.node_out, 1.0 / max(1, len(gates) - 1), g.node_in,
+                           OD_THROUGH))
+    for a in logistics:  # regional distribution: logistics -> towns and industry
+        for d in towns + industry:
+            if d != a:
+                od.append((a, d, weights["hub_local"] / max(1, len(towns) + len(industry)), a,
+                           OD_REGIONAL))
+    for a in industry:  # supply chain between plants
+        for d in industry:
+            if d != a:
+                od.append((a, d, weights["plant_plant"] / max(1, len(industry)), a,
+                           OD_REGIONAL))
+    places = _unique(hubs)
+    for y in yards:  # drayage: rail yard <-> plants and logistics hubs
+        for d in places:
+            if d != y:
+                od.append((y, d, 1.0 / max(1, len(places)), y, OD_DRAYAGE))
+    return od
+
+
 def build_context(  # noqa: PLR0912
     network: Network,
     op: BusOperation,
@@ -187,6 +248,7 @@ def build_context(  # noqa: PLR0912
     *,
     taxi_area_radius_m: float,
     taxi_zone_weight: float,
+    od_weights: Mapping[str, float],
 ) -> RunContext:
     """Build the shared inputs of a run from a loaded network.
 
@@ -201,6 +263,8 @@ def build_context(  # noqa: PLR0912
     taxi_area_radius_m, taxi_zone_weight
         Taxi demand points farther than this from the city centre are not served; zone
         centres weigh this many ordinary points (calibration file ``[demand]``).
+    od_weights
+        Freight OD weights (calibration file ``[freight_od]``, :func:`freight_pairs`).
 
     Raises
     ------
@@ -261,33 +325,19 @@ def build_context(  # noqa: PLR0912
 
     # --- freight origins and destinations ----------------------------------------------
     industry = _unique([p.node for p in by_kind.get("industry", [])])
-    logistics = _unique([p.node for p in by_kind.get("logistics", []) + by_kind.get("rail", [])])
+    rail = by_kind.get("rail", [])
+    yards = _unique([p.node for p in rail if p.subkind in ("yard", "landuse")]) or _unique(
+        [p.node for p in rail])
+    logistics = _unique([p.node for p in by_kind.get("logistics", [])])
     towns = _unique([p.node for p in by_kind.get("zone", []) if p.subkind in ("town", "city")])
     gates = list(network.gateways)
     if not industry:
         industry = taxi_nodes[:: max(1, len(taxi_nodes) // 8)].tolist()
     if not logistics:
-        logistics = industry[:2]
+        logistics = yards[:2] or industry[:2]
     if not towns:
         towns = taxi_nodes[:: max(1, len(taxi_nodes) // 4)].tolist()
-    # (return target node, dest node, weight, start node, kind: 0 long haul, 1 regional)
-    od: list[tuple[int, int, float, int, int]] = []
-    for g in gates:  # long haul: gateway <-> industry / logistics / towns, and through
-        for d in industry + logistics:
-            od.append((g.node_out, d, 3.0 / max(1, len(industry) + len(logistics)), g.node_in, 0))
-        for d in towns:
-            od.append((g.node_out, d, 1.0 / max(1, len(towns)), g.node_in, 0))
-        for h in gates:
-            if h.node_in != g.node_in:
-                od.append((g.node_out, h.node_out, 1.0 / max(1, len(gates) - 1), g.node_in, 0))
-    for a in logistics:  # regional distribution: logistics -> towns and industry
-        for d in towns + industry:
-            if d != a:
-                od.append((a, d, 2.0 / max(1, len(towns) + len(industry)), a, 1))
-    for a in industry:  # supply chain between plants
-        for d in industry:
-            if d != a:
-                od.append((a, d, 1.0 / max(1, len(industry)), a, 1))
+    od = freight_pairs(gates, industry, logistics, towns, yards, od_weights)
     if not od:
         msg = describe(network.source, "network", network.source.name, "no freight origins")
         raise UnreachableError(msg)
@@ -295,6 +345,7 @@ def build_context(  # noqa: PLR0912
     truck_od_origin = registry.add_many(od_arr[:, 0].astype(np.int32))
     truck_od_dest = registry.add_many(od_arr[:, 1].astype(np.int32))
     hub_nodes = np.asarray(_unique(logistics + industry), np.int32)
+    yard_nodes = np.asarray(yards, np.int32)
     hub_targets = registry.add_many(hub_nodes)
 
     # --- ports (water side) --------------------------------------------------------------
@@ -443,6 +494,7 @@ def build_context(  # noqa: PLR0912
         truck_od_kind=od_arr[:, 4].astype(np.int8),
         hub_targets=hub_targets,
         hub_nodes=hub_nodes,
+        yard_nodes=yard_nodes,
         port_targets=port_targets,
         port_nodes=port_nodes,
         port_names=tuple(p.name for p in ports),

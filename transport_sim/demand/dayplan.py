@@ -22,7 +22,9 @@ from transport_sim.codes import (
     POWERTRAINS,
     ROAD_CLASS_WATER,
     STATUS_OFF,
+    THROUGH_FLEET,
 )
+from transport_sim.demand.context import OD_DRAYAGE, OD_LONG_HAUL, OD_REGIONAL, OD_THROUGH
 from transport_sim.demand.generators import (
     LegBlock,
     bus_day,
@@ -54,6 +56,8 @@ if TYPE_CHECKING:
     from transport_sim.scenario.settings import Scenario
 
 KWH_PER_M = 1.0 / M_PER_KM
+#: Freight role of a simulated truck (``DayPlan.freight_role``).
+ROLE_SHIYAN, ROLE_THROUGH, ROLE_DRAYAGE = 0, 1, 2
 # Truck classes by rated payload (calibration file [demand]): below urban_payload_t they
 # run urban delivery tours from the logistics hubs and plants; from long_haul_payload_t
 # they haul through the expressway gateways; in between, regional trips between hubs,
@@ -91,6 +95,9 @@ class DayPlan:
     start_node: np.ndarray = field(
         default_factory=lambda: np.zeros(0, np.int32)
     )  # int32[n_vehicles]: node each fleet vehicle starts the day at
+    freight_role: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, np.int8)
+    )  # int8[n_vehicles]: ROLE_SHIYAN, ROLE_THROUGH (national mix) or ROLE_DRAYAGE
 
 
 def stock_cells(stock: pd.DataFrame, year: int, fleet: str) -> list[tuple[str, str, int]]:
@@ -135,6 +142,8 @@ def build_day_plan(  # noqa: PLR0912
     *,
     calibration: Calibration | None = None,
     road_tonnes_by_class: dict[str, float] | None = None,
+    through_tonnes_per_day: float = 0.0,
+    drayage_tonnes_per_day: float = 0.0,
 ) -> DayPlan:
     """Build the representative day of ``year`` / ``day_type``.
 
@@ -157,6 +166,15 @@ def build_day_plan(  # noqa: PLR0912
         Road tonnes of a plain operating day by truck class (rail takes long haul only,
         :func:`transport_sim.policy.turnover.road_class_tonnes_per_operating_day`);
         default: ``road_tonnes_per_day`` split by the fleet file's class shares.
+    through_tonnes_per_day
+        Through traffic of a plain operating day, t: gateway-to-gateway trucks of the
+        national mix (calibration ``[through_traffic]``), spec key fleet
+        ``"through_truck"``, drawn from their own random stream so that no Shiyan lever
+        changes them.
+    drayage_tonnes_per_day
+        Rail tonnage of a plain operating day, t, carried by road between the rail
+        freight yards and the plants, hubs and towns (calibration ``[drayage]``) by
+        Shiyan's trucks of the drayage class.
     """
     if calibration is None:
         from transport_sim.fleets.calibration import load_calibration
@@ -168,6 +186,10 @@ def build_day_plan(  # noqa: PLR0912
     # one independent stream per fleet (common random numbers): a lever that changes one
     # fleet's draws leaves the other fleets' days unchanged
     bus_rng, taxi_rng, truck_rng, ship_rng = rng.spawn(len(FLEETS))
+    # through traffic (not Shiyan's trucks) draws from its own stream: no Shiyan lever
+    # changes its trips or its national powertrain mix
+    (through_rng,) = rng.spawn(1)
+    role_of_row: dict[str, np.ndarray] = {}
     blocks: dict[str, LegBlock] = {}
     assign: dict[str, list[tuple[str, str]]] = {}
     per_vehicle: dict[str, float] = {}
@@ -239,10 +261,12 @@ def build_day_plan(  # noqa: PLR0912
         shares = np.array([road_tonnes_by_class.get(c, 0.0) for c in names]) / road_tonnes_per_day
     payload = np.array([truck.classes[c].payload_t for c in names])
     load = np.array([truck.classes[c].load_factor for c in names])
-    if tonnes > 0 and cells:
+    freight = calibration.freight
+    if (tonnes > 0 or through_tonnes_per_day > 0 or drayage_tonnes_per_day > 0) and cells:
         profile = np.asarray(truck.operation.hourly_departure_profile)
         parts: list[LegBlock] = []
         part_class: list[int] = []
+        part_role: list[int] = []
         for ci, cname in enumerate(names):
             cls = truck.classes[cname]
             trips = tonnes * shares[ci] / (payload[ci] * load[ci])
@@ -266,8 +290,8 @@ def build_day_plan(  # noqa: PLR0912
                     context.targets.node,
                 )
             else:
-                kind = 0 if payload[ci] >= demand["long_haul_payload_t"] else 1
-                sel = context.truck_od_kind == kind
+                long_haul = payload[ci] >= demand["long_haul_payload_t"]
+                sel = context.truck_od_kind == (OD_LONG_HAUL if long_haul else OD_REGIONAL)
                 if not sel.any():
                     sel = np.ones_like(sel)
                 target_empty = calibration.target("truck", cname, "empty_running_share")
@@ -286,21 +310,58 @@ def build_day_plan(  # noqa: PLR0912
                 )
             parts.append(part)
             part_class.append(ci)
+            part_role.append(ROLE_SHIYAN)
+        extra = [(ROLE_DRAYAGE, freight.drayage, drayage_tonnes_per_day * factor * scale,
+                  OD_DRAYAGE, truck_rng)] if freight is not None else []
+        if freight is not None:
+            extra.append((ROLE_THROUGH, freight.through,
+                          through_tonnes_per_day * factor * scale, OD_THROUGH, through_rng))
+        for role, spec_, t_day, kind, part_rng in extra:
+            sel = context.truck_od_kind == kind
+            if t_day <= 0 or not sel.any():
+                continue
+            ci = names.index(spec_.truck_class)
+            parts.append(truck_day(
+                part_rng,
+                t_day,
+                payload[ci] * load[ci],
+                spec_.round_trips_per_vehicle_day,
+                spec_.empty_running_share,
+                context.truck_od_origin[sel],
+                context.truck_od_dest[sel],
+                context.truck_od_weight[sel],
+                context.truck_od_start_node[sel],
+                profile,
+                truck.classes[spec_.truck_class].stop_dwell_min * SECONDS_PER_MINUTE,
+            ))
+            part_class.append(ci)
+            part_role.append(role)
         block = concat_blocks(parts, part_class)
         # legs to a gateway leave the region: the truck charges outside before coming back
         gates = [n for g in context.network.gateways for n in (g.node_in, g.node_out)]
         leaving = np.isin(context.targets.node[block.leg_target], gates)
         block.leg_flags[leaving] |= LEG_OFF_NETWORK
         blocks["truck"] = block
-        # powertrain by class: allocate within each class's stock
+        role_of_row["truck"] = np.repeat(
+            np.asarray(part_role, np.int8), [p.n_vehicles for p in parts])
+        through = role_of_row["truck"] == ROLE_THROUGH
+        # powertrain by class: allocate within each class's stock (Shiyan's trucks), or
+        # from the national mix of the year (through traffic)
         pairs: list[tuple[str, str]] = [("", "")] * block.n_vehicles
         for ci, cname in enumerate(names):
-            idx = np.flatnonzero(block.size_class == ci)
+            idx = np.flatnonzero((block.size_class == ci) & ~through)
             cc = [c for c in cells if c[0] == cname] or list(cells)
             for i, pair in zip(idx, allocate(cc, len(idx), truck_rng), strict=True):
                 pairs[i] = (cname, pair[1])
+        if through.any() and freight is not None:
+            mix = freight.through.powertrain_mix(year)
+            national = [(freight.through.truck_class, p, s) for p, s in sorted(mix.items())]
+            idx = np.flatnonzero(through)
+            for i, pair in zip(idx, allocate(national, len(idx), through_rng), strict=True):
+                pairs[i] = pair
         assign["truck"] = pairs
         per_vehicle["truck"] = 1.0 / scale
+        per_vehicle[THROUGH_FLEET] = 1.0 / scale
 
     # --- ships --------------------------------------------------------------------------
     ship = fleet_def.fleet("ship")
@@ -357,6 +418,7 @@ def build_day_plan(  # noqa: PLR0912
     spec_bev: list[bool] = []
     spec_slope: list[float] = []
     size_class = np.zeros(n_fleet + n_bg, np.int16)
+    role = np.zeros(n_fleet, np.int8)
     fleet_ranges = np.zeros((len(FLEETS), 2), np.int64)
     bev_list: list[np.ndarray] = []
     v0, l0 = 0, 0
@@ -390,10 +452,12 @@ def build_day_plan(  # noqa: PLR0912
         state.leg_dwell_s[ll] = block.leg_dwell_s
         state.leg_payload_t[ll] = block.leg_payload_t
         state.leg_flags[ll] = block.leg_flags
+        roles = role_of_row.get(fleet, np.zeros(n, np.int8))
+        role[v0 : v0 + n] = roles[order]
         for row, i in enumerate(order):
             cname, pt = pairs[i]
             v = v0 + row
-            key = (fleet, cname, pt)
+            key = (THROUGH_FLEET if roles[i] == ROLE_THROUGH else fleet, cname, pt)
             spec = fspec.spec(cname, pt)
             speed_kph = fspec.classes[cname].service_speed_kph or spec.max_speed_kph
             if key not in spec_keys:
@@ -452,6 +516,7 @@ def build_day_plan(  # noqa: PLR0912
         bev_rows=bev_rows,
         stock=stock_counts,
         start_node=state.node[:n_fleet].copy(),
+        freight_role=role,
     )
 
 

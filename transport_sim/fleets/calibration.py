@@ -2,7 +2,7 @@
 
 The calibration file sits beside the fleet file (``fleets/shiyan_calibration.toml``) and
 is named by the scenario (``scenario.calibration_file``); ``calibration_overrides`` in a
-scenario deep-merge onto it, so sweeps can vary every number in it.  It has four parts:
+scenario deep-merge onto it, so sweeps can vary every number in it.  It has these parts:
 
 ``[targets.<fleet>.<class>]``
     What the base-year day must reproduce, per fleet and size class:
@@ -18,6 +18,9 @@ scenario deep-merge onto it, so sweeps can vary every number in it.  It has four
     Extra final energy per km and tonne on board, per powertrain, kWh/(km t): a truck's
     energy per km is the empty value + tonnes on board x this slope (the fleet file's
     kWh/km is the value at the class's average load on board).
+``[freight_od]``, ``[through_traffic]``, ``[drayage]``
+    Freight OD weights, through traffic with China's national truck mix, and rail-yard
+    drayage (:mod:`transport_sim.fleets.freight_demand`).
 ``[fitted]``
     The free parameters ``transport-sim calibrate`` fits so that the simulated base-year
     day reproduces the targets (bus block km factor, taxi request factor, truck round
@@ -43,6 +46,7 @@ from transport_sim.errors import FleetError, describe
 from transport_sim.scenario.settings import deep_merge
 
 if TYPE_CHECKING:
+    from transport_sim.fleets.freight_demand import FreightDemand
     from transport_sim.fleets.specs import FleetDefinition
     from transport_sim.scenario.settings import Scenario
 
@@ -105,6 +109,7 @@ class Calibration:
     payload_energy: Mapping[str, Mapping[str, float]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    freight: FreightDemand | None = None
 
     def payload_slope_kwh_per_km_t(self, truck_class: str, powertrain: str) -> float:
         """Extra kWh per km and tonne on board of a truck spec (0 when not given)."""
@@ -160,7 +165,10 @@ def parse_calibration(
 ) -> Calibration:
     """Validate a calibration table read from ``path`` against ``fleet_def``."""
     data = dict(data)
-    sections = ("meta", "targets", "availability", "demand", "payload_energy", "fitted")
+    from transport_sim.fleets.freight_demand import parse_freight_demand
+
+    sections = ("meta", "targets", "availability", "demand", "payload_energy", "fitted",
+                "freight_od", "through_traffic", "drayage")
     unknown = [k for k in data if k not in sections]
     if unknown:
         raise _fail(path, unknown[0], data[unknown[0]],
@@ -171,6 +179,7 @@ def parse_calibration(
     demand = _parse_demand(data, path, sources)
     fitted = _parse_fitted(data, path, fleet_def, sources)
     payload_energy = _parse_payload_energy(data, path, fleet_def, sources)
+    freight = parse_freight_demand(data, path, fleet_def, sources, _sources, _need_source)
     for cname, cls in fleet_def.fleet("truck").classes.items():
         regional = cls.payload_t >= demand["urban_payload_t"]
         if regional and cname not in fitted["round_trips_per_vehicle_day"]:
@@ -184,6 +193,7 @@ def parse_calibration(
         fitted=MappingProxyType(fitted),
         sources=MappingProxyType(sources),
         payload_energy=MappingProxyType(payload_energy),
+        freight=freight,
     )
 
 

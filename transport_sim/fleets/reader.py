@@ -21,7 +21,6 @@ from transport_sim.fleets.home_charging import parse_home_charging
 from transport_sim.fleets.specs import (
     MAX_VINTAGE_YEAR,
     MIN_VINTAGE_YEAR,
-    OD_TYPES,
     ROAD_CLASS_GROUPS,
     SECTIONS,
     SHARE_SUM_TOLERANCE,
@@ -750,8 +749,6 @@ def _parse_freight(r: _Reader, truck: FleetSpec) -> FreightSpec:
         road_tonnage_t_per_year=road_mt * T_PER_MT,
         base_rail_share=rail,
         average_haul_km=r.number("average_haul_km", positive=True),
-        empty_trip_share=r.share("empty_trip_share"),
-        od_shares=MappingProxyType(r.shares("od_shares", OD_TYPES)),
         class_tonnage_shares=MappingProxyType(
             r.shares("class_tonnage_shares", tuple(truck.classes))
         ),

@@ -51,8 +51,6 @@ HYBRID_CARRIER: Mapping[str, str] = MappingProxyType({"bus": "diesel", "taxi": "
 PRIMARY_CONVENTIONAL: Mapping[str, str] = MappingProxyType(
     {"bus": "diesel", "taxi": "petrol", "truck": "diesel", "ship": "diesel"}
 )
-#: Freight origin-destination types (``[freight] od_shares``).
-OD_TYPES: tuple[str, ...] = ("internal", "gateway", "industry", "logistics_hub")
 #: Road-class groups accepted in energy tables, and the classes each one sets.
 ROAD_CLASS_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -358,13 +356,15 @@ class FleetSpec:
 
 @dataclass(frozen=True)
 class FreightSpec:
-    """``[freight]``: base-year tonnage, rail share, OD structure and truck loading."""
+    """``[freight]``: base-year tonnage, rail share, haul and the tonnage split by class.
+
+    The OD weights, empty running, through traffic and drayage live in the calibration
+    file (:mod:`transport_sim.fleets.freight_demand`, calibration targets).
+    """
 
     road_tonnage_t_per_year: float
     base_rail_share: float
     average_haul_km: float
-    empty_trip_share: float
-    od_shares: Mapping[str, float]
     class_tonnage_shares: Mapping[str, float]
 
     @property

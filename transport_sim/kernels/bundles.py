@@ -247,6 +247,7 @@ class ChargeParams(NamedTuple):
     charger_efficiency: float  # battery gain / grid energy
     truck_reserve_soc: float  # share kept in reserve when judging the next leg
     truck_min_gain_soc: float  # no top-up smaller than this share
+    route_energy_margin: float  # x shortest-path energy when judging reach (>= 1)
 
 
 class DayBundle(NamedTuple):

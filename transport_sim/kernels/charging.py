@@ -121,9 +121,6 @@ TRUCK_RESERVE_SOC: Final = 0.10
 #: A truck that would reach its target only by charging stops for it only when it is at
 #: least this share of the battery below ``charge_to_soc`` (no tiny top-ups).
 TRUCK_MIN_GAIN_SOC: Final = 0.05
-#: Safety factor on the shortest-path energy to the next stop (routes are longer than
-#: shortest paths, speeds and loads vary); estimate.
-PLAN_MARGIN: Final = 1.15
 #: Typical plug time used to turn a queue into an expected wait when choosing a hub, s
 #: (estimate: a 30-40 kWh top-up at 60-120 kW).
 EXPECTED_SESSION_S: Final = 1800.0
@@ -898,12 +895,13 @@ def _best_reachable_site(
     site_plug_begin: np.ndarray,
     site_busy: np.ndarray,
     site_queue_len: np.ndarray,
+    plan_margin: float,
 ) -> int:
     """Urban hub (or, with ``with_service_areas``, service area) a vehicle at ``u`` goes to.
 
     The site with the least drive + expected wait (expected wait = vehicles ahead beyond
     the free plugs x ``EXPECTED_SESSION_S`` / plugs, what a driver's app shows) among those
-    the vehicle reaches with its charge (shortest path x ``kwh_per_m`` x ``PLAN_MARGIN``
+    the vehicle reaches with its charge (shortest path x ``kwh_per_m`` x ``plan_margin``
     <= ``soc_kwh``): a long queue at the nearest hub sends it to the next reachable one.
     When none is in reach, the least drive + wait of all (it may strand on the way: no
     charger in range).  A service area with a megawatt companion returns the companion.
@@ -929,7 +927,7 @@ def _best_reachable_site(
         if tt < best_any_t:
             best_any_t = tt
             best_any = s
-        if target_dist_m[k, u] * kwh_per_m * PLAN_MARGIN <= soc_kwh and tt < best_t:
+        if target_dist_m[k, u] * kwh_per_m * plan_margin <= soc_kwh and tt < best_t:
             best_t = tt
             best = s
     if best < 0:
@@ -953,13 +951,14 @@ def _need_to_next_stop_kwh(
     flags_wanted: int,
     leg_payload_t: np.ndarray,
     kwh_per_m_per_t: float,
+    plan_margin: float,
 ) -> float:
     """Return the energy (kWh) to drive the vehicle's next legs from node ``u``.
 
     Up to and including the first leg carrying one of ``flags_wanted`` (all legs when
     none does): the sum of the shortest paths between consecutive leg targets, each at
     the spec's highest (empty) kWh/m plus ``kwh_per_m_per_t`` x the leg's payload,
-    times ``PLAN_MARGIN``; ``inf`` when a leg is unreachable.
+    times ``plan_margin``; ``inf`` when a leg is unreachable.
     """
     total_kwh = 0.0
     here = u
@@ -972,7 +971,7 @@ def _need_to_next_stop_kwh(
         here = target_node[k]
         if leg_flags[j] & flags_wanted:
             break
-    return total_kwh * PLAN_MARGIN
+    return total_kwh * plan_margin
 
 
 @njit(cache=True, nogil=True)
@@ -1039,7 +1038,8 @@ def _charging_decisions(  # noqa: PLR0912
     * bus: ``STATUS_DWELL`` at a node, the leg just completed (``leg[v] - 1``) has
       ``LEG_LAYOVER`` or ``LEG_CHARGE_OK``, a depot site is at the node, and either low
       or the energy to the next layover (shortest path x the spec's highest kWh/m x
-      ``PLAN_MARGIN``) would leave less than ``truck_reserve_soc`` of the battery while
+      ``plan_margin``, the scenario's ``charging.route_energy_margin``) would leave less
+      than ``truck_reserve_soc`` of the battery while
       the SOC is at least ``truck_min_gain_soc`` below ``charge_to_soc`` (no recharge
       loop for a vehicle that cannot make the next leg even when full): joins
       now (opportunity charging; it leaves at ``max(charge end, end of its dwell)``).
@@ -1053,7 +1053,7 @@ def _charging_decisions(  # noqa: PLR0912
       ``soc < (charge_to_soc - truck_min_gain_soc) x battery``.  Uses the area's MCS
       companion site when it has one.  It also charges there (same SOC condition)
       unless the nearest urban hub or service area after the target is in reach too (at
-      the highest kWh/m x ``PLAN_MARGIN``) with the reserve left: the last service area
+      the highest kWh/m x ``plan_margin``) with the reserve left: the last service area
       before a dead end (a remote plant or town far from chargers) is used; not before a
       leg that leaves the region (``LEG_OFF_NETWORK``).  A low truck with no service area ahead that
       cannot reach its leg target with the reserve left leaves its route for the
@@ -1064,7 +1064,7 @@ def _charging_decisions(  # noqa: PLR0912
       hub or service area with the least drive + expected wait.  Departure check: a
       truck that would arrive at its next stop low (below ``charge_below_soc``) also
       needs the nearest urban hub or service area from that stop in reach (next stop +
-      the charger after it, each at the spec's highest kWh/m x ``PLAN_MARGIN``, with the
+      the charger after it, each at the spec's highest kWh/m x ``plan_margin``, with the
       reserve left), else it charges first.  A truck dwelling at the end of a leg
       flagged ``LEG_OFF_NETWORK`` (a gateway: it is outside the region until its next
       leg) has charged outside: its SOC is raised to ``charge_to_soc`` (no site used).
@@ -1091,6 +1091,7 @@ def _charging_decisions(  # noqa: PLR0912
     target_node = net.target_node
     spec_kwh_per_m, spec_is_bev = specs.kwh_per_m, specs.is_bev
     spec_kwh_per_m_per_t = specs.kwh_per_m_per_t
+    plan_margin = charge.route_energy_margin
     site_kind, site_target = tables.site_kind, tables.site_target
     site_mcs_site = tables.site_mcs_site
     site_at_node, target_at_node = tables.site_at_node, tables.target_at_node
@@ -1129,7 +1130,7 @@ def _charging_decisions(  # noqa: PLR0912
                 need = _need_to_next_stop_kwh(
                     v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
                     _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_LAYOVER | LEG_CHARGE_OK,
-                    leg_payload_t, spec_kwh_per_m_per_t[spec[v]],
+                    leg_payload_t, spec_kwh_per_m_per_t[spec[v]], plan_margin,
                 )
                 if soc - need >= truck_reserve_soc * battery:
                     continue
@@ -1144,7 +1145,7 @@ def _charging_decisions(  # noqa: PLR0912
             best = _best_reachable_site(
                 u, False, soc, _max_kwh_per_m(spec_kwh_per_m, spec[v]), site_kind,
                 site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
-                target_time_s, site_plug_begin, site_busy, site_queue_len,
+                target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
             )
             if best >= 0:
                 at_site = site_at_node[KIND_URBAN, u] == best
@@ -1164,7 +1165,7 @@ def _charging_decisions(  # noqa: PLR0912
             empty_kwh_per_m = _max_kwh_per_m(spec_kwh_per_m, spec[v])
             need = _need_to_next_stop_kwh(
                 v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                empty_kwh_per_m, 0xFF, leg_payload_t, spec_kwh_per_m_per_t[spec[v]],
+                empty_kwh_per_m, 0xFF, leg_payload_t, spec_kwh_per_m_per_t[spec[v]], plan_margin,
             )
             worth = soc < (charge_to_soc - truck_min_gain_soc) * battery
             short = soc - need < truck_reserve_soc * battery and worth
@@ -1173,7 +1174,7 @@ def _charging_decisions(  # noqa: PLR0912
                 # arriving low: the next stop AND the nearest charger after it in reach?
                 x = _next_stop_node(v, leg, leg_end, leg_target, leg_flags, target_node, 0xFF)
                 after = _nearest_charger_m(x, site_kind, site_target, target_dist_m) * (
-                    empty_kwh_per_m * PLAN_MARGIN
+                    empty_kwh_per_m * plan_margin
                 )
                 short = soc - need - after < truck_reserve_soc * battery
             if not (low or short):
@@ -1182,7 +1183,7 @@ def _charging_decisions(  # noqa: PLR0912
             best = _best_reachable_site(
                 u, True, soc, loaded, site_kind,
                 site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
-                target_time_s, site_plug_begin, site_busy, site_queue_len,
+                target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
             )
             if best >= 0:
                 goal = site_target[best]
@@ -1220,7 +1221,7 @@ def _charging_decisions(  # noqa: PLR0912
                     best = _best_reachable_site(
                         u, True, soc - rest_m * kwh_per_m, kwh_per_m, site_kind, site_target,
                         site_mcs_site, site_at_node, target_node, target_dist_m,
-                        target_time_s, site_plug_begin, site_busy, site_queue_len,
+                        target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
                     )
                     if best >= 0:
                         goal = site_target[best]
@@ -1233,7 +1234,7 @@ def _charging_decisions(  # noqa: PLR0912
             if not go:
                 # stop here unless the target AND a charger after it are in reach
                 after = _nearest_charger_m(target_node[k], site_kind, site_target, target_dist_m)
-                after *= _max_kwh_per_m(spec_kwh_per_m, spec[v]) * PLAN_MARGIN
+                after *= _max_kwh_per_m(spec_kwh_per_m, spec[v]) * plan_margin
                 go = soc - need - after < truck_reserve_soc * battery
             if go:
                 s = site_at_node[KIND_SERVICE_AREA, h]
@@ -1255,7 +1256,7 @@ def _charging_decisions(  # noqa: PLR0912
                 need = _need_to_next_stop_kwh(
                     v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
                     _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_CHARGE_OK,
-                    leg_payload_t, spec_kwh_per_m_per_t[spec[v]],
+                    leg_payload_t, spec_kwh_per_m_per_t[spec[v]], plan_margin,
                 )
                 if soc - need >= truck_reserve_soc * battery:
                     continue
@@ -1316,8 +1317,12 @@ def charge_params(
     charge_below_soc: float = math.nan,
     truck_reserve_soc: float = TRUCK_RESERVE_SOC,
     truck_min_gain_soc: float = TRUCK_MIN_GAIN_SOC,
+    route_energy_margin: float = math.nan,
 ) -> ChargeParams:
     """Return the named charge parameters (floats); ``charge_below_soc`` NaN: not deciding.
+
+    ``route_energy_margin`` (the scenario's ``charging.route_energy_margin``) is read by
+    the charging decisions only (NaN: not deciding).
 
     The one place the kernels' :class:`~transport_sim.kernels.bundles.ChargeParams` get
     their defaults (the taper floor and the truck reserve and minimum gain).
@@ -1330,6 +1335,7 @@ def charge_params(
         charger_efficiency=float(charger_efficiency),
         truck_reserve_soc=float(truck_reserve_soc),
         truck_min_gain_soc=float(truck_min_gain_soc),
+        route_energy_margin=float(route_energy_margin),
     )
 
 
@@ -1414,8 +1420,12 @@ def charging_decisions(
     charge_to_soc: float,
     truck_reserve_soc: float = TRUCK_RESERVE_SOC,
     truck_min_gain_soc: float = TRUCK_MIN_GAIN_SOC,
+    plan_margin: float,
 ) -> None:
     """Let BEVs decide to charge (see :func:`_charging_decisions` for the rules).
+
+    ``plan_margin`` multiplies the shortest-path energy to the next stop or site (the
+    scenario's ``charging.route_energy_margin``, >= 1).
 
     Raises
     ------
@@ -1436,6 +1446,9 @@ def charging_decisions(
     if not dt_s > 0.0:
         msg = f"dt_s = {dt_s!r}: the tick must be > 0 s"
         raise ValueError(msg)
+    if not plan_margin >= 1.0:
+        msg = f"plan_margin = {plan_margin!r}: must be >= 1"
+        raise ValueError(msg)
     # without the live charger state every site looks free (one plug, no queue)
     busy_state = cs if cs is not None else ChargingState.allocate(
         np.ones(tables.site_kind.shape[0], np.int64),
@@ -1450,6 +1463,7 @@ def charging_decisions(
         taper_floor=math.nan,
         truck_reserve_soc=truck_reserve_soc,
         truck_min_gain_soc=truck_min_gain_soc,
+        route_energy_margin=plan_margin,
     )
     code = _charging_decisions_py(
         float(t_s),

@@ -48,7 +48,6 @@ from transport_sim.kernels.charging import (
     KIND_PORT,
     KIND_SERVICE_AREA,
     KIND_URBAN,
-    PLAN_MARGIN,
     ROAD_EXPRESSWAY,
 )
 from transport_sim.kernels.state import LEG_CHARGE_OK, LEG_LAYOVER, LEG_OFF_NETWORK
@@ -318,6 +317,7 @@ def charging_decisions_reference(  # noqa: PLR0912
     charge_below_soc, charge_to_soc = charge.charge_below_soc, charge.charge_to_soc
     truck_reserve_soc, truck_min_gain_soc = charge.truck_reserve_soc, charge.truck_min_gain_soc
     leg_payload_t, spec_kwh_per_m_per_t = legs.leg_payload_t, specs.kwh_per_m_per_t
+    plan_margin = charge.route_energy_margin
 
     def send(v: int, s: int, goal: int, *, now: bool) -> None:
         charge_site[v] = s
@@ -367,7 +367,7 @@ def charging_decisions_reference(  # noqa: PLR0912
             here = int(target_node[k])
             if int(leg_flags[j]) & wanted:
                 break
-        return total * PLAN_MARGIN
+        return total * plan_margin
 
     def best_reachable(
         v: int, u: int, *, service_areas: bool, soc: float | None = None, extra: float = 0.0
@@ -392,7 +392,7 @@ def charging_decisions_reference(  # noqa: PLR0912
             tt = float(target_time_s[k, u]) + wait
             if tt < any_t:
                 any_s, any_t = s, tt
-            reach = float(target_dist_m[k, u]) * kwh_per_m * PLAN_MARGIN <= soc
+            reach = float(target_dist_m[k, u]) * kwh_per_m * plan_margin <= soc
             if reach and tt < best_t:
                 best, best_t = s, tt
         best = best if best >= 0 else any_s
@@ -471,7 +471,7 @@ def charging_decisions_reference(  # noqa: PLR0912
             if not (low or short or leaves) and worth(v) and arrives_low:
                 # departure check: the next stop AND the nearest charger after it
                 after = nearest_charger_m(next_stop_node(v, 0xFF)) * (
-                    empty_kwh_per_m(v) * PLAN_MARGIN
+                    empty_kwh_per_m(v) * plan_margin
                 )
                 short = soc_kwh[v] - need - after < reserve * battery_kwh[v]
             if not (low or short):
@@ -520,7 +520,7 @@ def charging_decisions_reference(  # noqa: PLR0912
             if not (low or short or leaves) and worth_it:
                 # the last service area unless a charger follows the target in reach
                 after = nearest_charger_m(int(target_node[k])) * (
-                    empty_kwh_per_m(v) * PLAN_MARGIN
+                    empty_kwh_per_m(v) * plan_margin
                 )
                 short = soc_kwh[v] - need - after < truck_reserve_soc * battery
             if low or short:

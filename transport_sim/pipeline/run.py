@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from transport_sim import __version__
-from transport_sim.codes import FLEETS
+from transport_sim.codes import FLEETS, THROUGH_FLEET
 from transport_sim.results.folder import Results, marker, prepare_output, write_results
 from transport_sim.scenario.settings import Scenario, load_scenario
 from transport_sim.sim.prepare import Prepared, prepare
@@ -52,7 +52,7 @@ def run_tables(
         the tables are the same for any number.  1 (the default) suits sweeps, which
         run whole runs in parallel.
     """
-    from transport_sim.accounting.annual import annual_table
+    from transport_sim.accounting.annual import annual_tables
     from transport_sim.accounting.costs import cost_tables
     from transport_sim.accounting.decomposition import decomposition_table
     from transport_sim.accounting.outcomes import summarise
@@ -95,19 +95,21 @@ def run_tables(
     sizing_runs = result.sizing_runs
     t_sim = result.wall_s
     days = pd.concat(day_rows, ignore_index=True)
-    annual = annual_table(days, prep)
+    annual, by_class = annual_tables(days, prep)
     stock = prep.stock
     dropped = list(scenario.run.drop_fleets)
     if dropped:  # fleets left out on purpose get no rows (not zeros that look like data)
         annual = annual[~annual["fleet"].isin(dropped)].reset_index(drop=True)
         if "fleet" in stock.columns:
             stock = stock[~stock["fleet"].isin(dropped)].reset_index(drop=True)
-    by_class = annual_table(days, prep, by_class=True)
     if dropped:
         by_class = by_class[~by_class["fleet"].isin(dropped)].reset_index(drop=True)
     chargers = pd.concat(charger_frames, ignore_index=True)
     energy = pd.concat([f.energy for f in frames], ignore_index=True)
-    costs, tco = cost_tables(days, prep, annual, chargers, energy, cost_data)
+    # through traffic is not the city's fleet: it drives and emits in the network but
+    # its vehicles, fuel and maintenance are paid elsewhere (left out of costs)
+    own = days["fleet"] != THROUGH_FLEET
+    costs, tco = cost_tables(days[own], prep, annual, chargers, energy, cost_data)
     meta = {
         **marker("run"),
         "package": "transport_sim",

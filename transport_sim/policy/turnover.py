@@ -271,6 +271,22 @@ def road_tonnes_per_operating_day(
     return road_t / denom if denom > 0 else 0.0
 
 
+def tonnes_per_operating_day(
+    t_per_year: float, scenario: Scenario, fleet_def: FleetDefinition
+) -> float:
+    """Tonnes of a plain (weekday) operating day that give ``t_per_year`` back.
+
+    The same conservation as :func:`road_tonnes_per_operating_day`, for any tonnage
+    trucks carry on the simulated days (through traffic, rail-yard drayage):
+    ``sum_d days_d x activity_d x T = t_per_year`` over :func:`road_day_weights`.
+    """
+    truck = fleet_def.fleet("truck")
+    weights = road_day_weights(scenario, fleet_def)
+    activity = {"weekday": 1.0, "holiday": truck.holiday_activity_factor}
+    denom = sum(days * activity[d] for d, days in weights.items())
+    return t_per_year / denom if denom > 0 else 0.0
+
+
 def road_class_tonnes_per_operating_day(
     year: int, scenario: Scenario, fleet_def: FleetDefinition, long_haul: set[str]
 ) -> dict[str, float]:

@@ -33,7 +33,7 @@ WATERFALL_FILE: Final = "co2_decomposition.png"
 TORNADO_FILE: Final = "sensitivity_tornado.png"
 STATUS_ZH: Final = {"modelled": "已建模", "partly": "部分建模", "not modelled": "未建模"}
 FLEET_ZH: Final = {"bus": "公交车", "taxi": "出租车", "truck": "货车", "ship": "船舶",
-                   "rail_freight": "铁路货运"}
+                   "rail_freight": "铁路货运", "through_truck": "过境货车"}
 POWERTRAIN_ZH: Final = {"bev": "纯电动", "fcev": "氢燃料电池"}
 
 
@@ -119,7 +119,8 @@ def decomposition_section(tables: Mapping[str, pd.DataFrame], lang: str = "en") 
             "车型结构（轻型、中型、牵引车等）、同车型内的动力类型结构、能耗强度（单位活动量能耗）"
             "和碳强度（电网、氢气、燃料的单位能量排放）。"
             f"各项之和严格等于CO2变化量（{', '.join(change)} 万吨）。"
-            "过境货运未在年度表中单列，计入货运活动量。数据来源：`decomposition.parquet`。",
+            "过境货运（按全国货车保有结构，不受十堰政策影响）单列为一项，不计入十堰货运活动量及其"
+            "结构、强度因素。数据来源：`decomposition.parquet`。",
             "",
             markdown_table(header, rows),
             "",
@@ -136,7 +137,9 @@ def decomposition_section(tables: Mapping[str, pd.DataFrame], lang: str = "en") 
         "mix within a size class, energy intensity (kWh per t-km or vehicle-km of a size class "
         "and powertrain) and carbon intensity (CO2 per kWh: grid, hydrogen pathway, fuels).  "
         f"The terms add up exactly to the change ({', '.join(change)} kt).  Through traffic "
-        "is not a separate row of `annual.parquet`: it is part of freight activity.  Every "
+        "(fleet `through_truck`: gateway-to-gateway trucks of China's national truck mix, "
+        "which no Shiyan lever touches) is its own term, kept out of Shiyan's freight "
+        "activity, structure and intensity terms.  Every "
         "change between two years is in `decomposition.parquet` (WTW and TTW), by fleet, size "
         "class and powertrain.",
         "",
@@ -375,8 +378,9 @@ def compare_analysis(runs: Sequence[Results], names: Sequence[str], folder: Path
     ref_annual = ref.tables["annual"]
     parts = ["## Decomposition of the differences (LMDI)", "",
              f"Each run's WTW CO2 minus that of `{ref_name}` in the last common year, split into "
-             "activity, mode shift, vehicle-size mix, powertrain mix, energy intensity and "
-             "carbon intensity; the terms add up exactly to the difference "
+             "activity, mode shift, vehicle-size mix, powertrain mix, energy intensity, "
+             "carbon intensity and through traffic (its whole difference, one term); the terms "
+             "add up exactly to the difference "
              "(`decomposition.csv`, by fleet, size class and powertrain)."]
     frames, figures = [], []
     savings_parts: list[str] = []

@@ -31,6 +31,7 @@ TERM_NAMES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
     "carbon_intensity_grid": ("carbon intensity: grid", "碳强度：电网"),
     "carbon_intensity_hydrogen": ("carbon intensity: hydrogen", "碳强度：氢气"),
     "carbon_intensity_fuel": ("carbon intensity: fuels", "碳强度：燃料"),
+    "through_traffic": ("through traffic (national mix)", "过境货运（全国车型结构）"),
     "unallocated": ("unallocated", "未分解"),
 })
 TEXT: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({

@@ -324,6 +324,7 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
         File names of the figures to list.
     """
     from transport_sim.report.costs import cost_section
+    from transport_sim.report.through import through_section
 
     annual = tables["annual"]
     stock = tables.get("stock", pd.DataFrame())
@@ -335,6 +336,7 @@ def report_markdown(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
         calibration_headline(calibration),
         _service(annual, chargers, meta, scenario),
         _co2_by_fleet(annual),
+        through_section(annual, "en"),
         _energy(annual),
     ]
     if not stock.empty:
@@ -642,6 +644,9 @@ def _notes() -> str:
     return "\n".join([
         "## Notes", "",
         "- NEV = battery-electric (BEV) + fuel-cell (FCEV).  Hybrids are not NEVs.",
+        "- CO2 totals are in-boundary (territorial): they include through traffic "
+        "(`through_truck`, China's national truck mix); the city-controllable total without "
+        "it is in \"Through traffic and the two CO2 totals\".",
         "- Targets assessed on scenario curves (rail share, service-area coverage) are model "
         "inputs: the run shows their consequences, not whether they are reachable.",
         "- The plan gives no date for the China III diesel-truck phase-out; it is assessed in "

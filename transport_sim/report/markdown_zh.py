@@ -26,7 +26,7 @@ from transport_sim.report import targets as rt
 REPORT_ZH_FILE: Final = "report.zh.md"
 WAN: Final = 1e4
 YI: Final = 1e8
-FLEET_ORDER: Final = ("bus", "taxi", "truck", "ship", "rail_freight")
+FLEET_ORDER: Final = ("bus", "taxi", "truck", "ship", "rail_freight", "through_truck")
 STATUS_ZH: Final = {rt.MET: "达标", rt.MISSED: "未达标", rt.NOT_ASSESSED: "未评估"}
 TARGET_ZH: Final = {
     "bus_nev_new": "新增和更新公交车新能源比例（三(七)1）",
@@ -76,7 +76,10 @@ def report_zh(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
     annual = tables["annual"]
     stock = tables.get("stock", pd.DataFrame())
     chargers = tables.get("chargers", pd.DataFrame())
+    from transport_sim.report.through import through_section
+
     parts = [_header(meta), _headline(annual, chargers, meta, scenario), _co2_by_fleet(annual),
+             through_section(annual, "zh"),
              _energy(annual),
              _freight(annual)]
     if not stock.empty:

@@ -28,14 +28,14 @@ if TYPE_CHECKING:
 # ======================================================================================
 DPI: Final = 150
 LANGS: Final = ("en", "zh", "en+zh")
-FLEET_ORDER: Final = ("bus", "taxi", "truck", "ship", "rail_freight")
+FLEET_ORDER: Final = ("bus", "taxi", "truck", "ship", "rail_freight", "through_truck")
 ROAD_FLEETS: Final = ("bus", "taxi", "truck", "ship")
 CARRIER_ORDER: Final = ("diesel", "petrol", "cng", "lng", "electricity", "hydrogen")
 DAY_TYPE_ORDER: Final = ("weekday", "holiday")
 #: One colour per fleet (seaborn "colorblind").
 FLEET_COLORS: Final[Mapping[str, str]] = MappingProxyType({
     "bus": "#0173b2", "taxi": "#de8f05", "truck": "#d55e00", "ship": "#56b4e9",
-    "rail_freight": "#949494",
+    "rail_freight": "#949494", "through_truck": "#ca9161",
 })
 #: One colour per powertrain: fossil in greys/warm tones, electric in greens/blues.
 POWERTRAIN_COLORS: Final[Mapping[str, str]] = MappingProxyType({
@@ -54,6 +54,7 @@ SCENARIO_COLORS: Final = ("#0173b2", "#d55e00", "#029e73", "#cc78bc", "#de8f05",
 #: Marker per fleet (lines that may overlap, e.g. NEV shares at 100 %).
 FLEET_MARKERS: Final[Mapping[str, str]] = MappingProxyType({
     "bus": "o", "taxi": "s", "truck": "^", "ship": "D", "rail_freight": "v",
+    "through_truck": ">",
 })
 #: Marker per charger site kind.
 SITE_KIND_MARKERS: Final[Mapping[str, str]] = MappingProxyType({
@@ -170,6 +171,7 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
 NAMES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
     "bus": ("bus", "公交车"), "taxi": ("taxi", "出租车"), "truck": ("truck", "货车"),
     "ship": ("ship", "船舶"), "rail_freight": ("rail freight", "铁路货运"),
+    "through_truck": ("through trucks", "过境货车"),
     "diesel": ("diesel", "柴油"), "petrol": ("petrol", "汽油"), "cng": ("CNG", "压缩天然气"),
     "lng": ("LNG", "液化天然气"), "hybrid": ("hybrid", "混合动力"), "bev": ("BEV", "纯电动"),
     "fcev": ("FCEV", "燃料电池"), "electric_rail": ("electric rail", "电力机车"),

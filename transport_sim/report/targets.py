@@ -331,6 +331,12 @@ def rail_shares_simulated(annual: pd.DataFrame) -> pd.DataFrame:
         by.index = by.index.astype(int)
         rail = by.get("rail_freight", pd.Series(0.0, index=by.index)).fillna(0.0)
         road = by.get("truck", pd.Series(0.0, index=by.index)).fillna(0.0)
+        if col == "tonnes_delivered" and "drayage_t" in annual.columns:
+            # a tonne rail carries is counted once, as rail: its road leg to the rail yard
+            # (drayage, inside the truck rows) is not road freight of its own
+            trucks = annual[annual["fleet"] == "truck"]
+            road = road - trucks.groupby("year")["drayage_t"].sum().reindex(
+                road.index).fillna(0.0).to_numpy()
         out[name] = _ratio(rail, rail + road).reindex(years)
     return out
 

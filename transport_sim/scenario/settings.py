@@ -263,6 +263,14 @@ class ChargingSettings:
         "a plan-aware stop is made only when the SOC is at least this far below "
         "charge_to_soc (no tiny top-ups; estimate, fleets/SOURCES.md S-charging-behaviour)",
     )
+    route_energy_margin: float = _f(
+        1.15,
+        "float",
+        "safety factor on the shortest-path energy to the next stop or charger when a "
+        "battery vehicle judges its reach (routes are longer than shortest paths, speeds and "
+        "loads vary; estimate, fleets/SOURCES.md S-charging-behaviour)",
+        lo=1.0,
+    )
     plug_growth: str = _f(
         "fleet", "choice",
         "'fleet': plugs follow the battery fleets each year; 'frozen': the base year's plugs",

@@ -27,6 +27,7 @@ from transport_sim.codes import (
     STATUS_QUEUED,
     STATUS_STRANDED,
 )
+from transport_sim.demand.dayplan import ROLE_DRAYAGE
 from transport_sim.errors import KernelError
 from transport_sim.kernels.bundles import (
     DayBundle,
@@ -93,6 +94,7 @@ class DaySettings:
     taxi_dropoff_dwell_s: float
     truck_reserve_soc: float
     truck_min_gain_soc: float
+    route_energy_margin: float
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, taxi_op: object) -> DaySettings:
@@ -111,6 +113,7 @@ class DaySettings:
             taxi_dropoff_dwell_s=float(taxi_op.dropoff_dwell_s),
             truck_reserve_soc=ch.truck_reserve_soc,
             truck_min_gain_soc=ch.truck_min_gain_soc,
+            route_energy_margin=ch.route_energy_margin,
         )
 
 
@@ -225,8 +228,10 @@ class TransportModel(mesa.Model):
         from transport_sim.demand.dayplan import build_day_plan
         from transport_sim.kernels.cache import configure_numba_cache
         from transport_sim.policy.turnover import (
+            freight_tonnage_t_per_year,
             road_class_tonnes_per_operating_day,
             road_tonnes_per_operating_day,
+            tonnes_per_operating_day,
         )
 
         configure_numba_cache()  # before the first kernel compiles; a no-op once set
@@ -243,6 +248,9 @@ class TransportModel(mesa.Model):
             if cls_.payload_t >= cal.demand["long_haul_payload_t"]
         }
         by_class = road_class_tonnes_per_operating_day(year, scen, fleet_def, long_haul)
+        # through traffic (its own tonnage) and the road legs of rail freight to the yards
+        _, rail_t_year = freight_tonnage_t_per_year(year, scen, fleet_def)
+        through_t_year = cal.freight.through.tonnage_t_per_year if cal.freight else 0.0
         sites = build_year_sites(
             prepared.context, scen, fleet_def, prepared.stock, year, plug_overrides
         )
@@ -260,6 +268,8 @@ class TransportModel(mesa.Model):
             sites,
             calibration=cal,
             road_tonnes_by_class=by_class,
+            through_tonnes_per_day=tonnes_per_operating_day(through_t_year, scen, fleet_def),
+            drayage_tonnes_per_day=tonnes_per_operating_day(rail_t_year, scen, fleet_def),
         )
         settings = DaySettings.from_scenario(scen, fleet_def.fleet("taxi").operation)
         speed = default_speed_factors(cal.demand["peak_speed_factors"])
@@ -329,6 +339,7 @@ class TransportModel(mesa.Model):
                 taper_floor=TAPER_FLOOR,
                 truck_reserve_soc=s.truck_reserve_soc,
                 truck_min_gain_soc=s.truck_min_gain_soc,
+                route_energy_margin=s.route_energy_margin,
             ),
             arrived=self.arrived,
             bev_rows=np.ascontiguousarray(self.plan.bev_rows, np.int64),
@@ -411,10 +422,16 @@ class TransportModel(mesa.Model):
 
         Columns: fleet, size_class, powertrain, sim_vehicles, trips, vkm, tkm,
         energy_kwh (drawn from battery or tank), grid_kwh (from chargers), charged_kwh,
-        stranded, wait_h.
+        stranded, wait_h, drayage_t and drayage_tkm (tonnes planned and t-km driven by
+        the trucks on rail-yard drayage legs).
         """
         st, n = self.state, self.plan.n_vehicles
         keys = self.plan.spec_keys
+        drayage = np.zeros(n, bool)
+        role = self.plan.freight_role
+        drayage[: role.size] = role[:n] == ROLE_DRAYAGE
+        cum_t = np.concatenate([[0.0], np.cumsum(st.leg_payload_t, dtype=np.float64)])
+        leg_t = cum_t[st.leg_end[:n]] - cum_t[st.leg_begin[:n]]  # planned tonnes per row
         frame = pd.DataFrame(
             {
                 "spec": st.spec[:n],
@@ -427,6 +444,8 @@ class TransportModel(mesa.Model):
                 "charged_kwh": st.charged_kwh[:n],
                 "stranded": (st.status[:n] == STATUS_STRANDED).astype(np.int64),
                 "wait_h": st.wait_s[:n] / SECONDS_PER_HOUR,
+                "drayage_t": np.where(drayage, leg_t, 0.0),
+                "drayage_tkm": np.where(drayage, st.tkm[:n], 0.0),
             }
         )
         out = frame.groupby("spec", sort=True).sum().reset_index()

@@ -97,6 +97,7 @@ def prepare(scenario: Scenario, *, progress: bool = False) -> Prepared:
         fleet_def.fleet("bus").operation,
         taxi_area_radius_m=calibration.demand["taxi_area_radius_m"],
         taxi_zone_weight=calibration.demand["taxi_zone_weight"],
+        od_weights=calibration.freight.od_weights,
     )
     timings["context_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
