@@ -1,0 +1,1082 @@
+"""Event-driven fused loop: the day of ``kernels.day._run_ticks``, touching fewer vehicles.
+
+:func:`_run_events` touches only the vehicles something happens to.
+:func:`_run_events` takes exactly the arguments of ``_run_ticks`` and leaves every array
+bit-identical to it (the tick kernel is the reference in the tests).  Per tick it runs
+the same four stages, dispatch -> charging decisions -> movement -> charging, but visits
+only the vehicles whose next event falls in the tick:
+
+* **Calendar.** Each vehicle has at most one pending event, kept in a calendar (bucket)
+  queue indexed by tick (doubly linked, so a vehicle that another stage wakes early is
+  unlinked in O(1)).  Events: the tick in which a vehicle reaches the end of its edge or
+  its battery runs out (at the edge/hour speed of the tick kernel), the first tick at
+  which a dwell has ended and the next leg may leave (or the plan runs out), and, for a
+  battery-electric truck on a leg, the first tick at which a service area comes within
+  one tick's drive (only then can its charging decision act).  Charge ends, dispatch
+  assignments and charging decisions wake their vehicles directly.
+* **Motion between events.** A vehicle in the middle of an edge is not visited.  Its
+  position, odometer, energy, tonne-km and state of charge are brought forward when it is
+  touched (or when the call ends, for the DataCollector) by replaying the tick kernel's
+  own per-tick arithmetic for the skipped ticks in registers (``p += v dt`` at the speed
+  of each tick's hour), so the values are bit-identical to the tick kernel's, not merely
+  close: the same arrivals to the tick, the same floating-point sums.
+* **Decisions** (:func:`~transport_sim.kernels.charging._charging_decisions`, called on a
+  list of rows) are evaluated for the battery-electric vehicles whose state changed in
+  the previous tick (moved, arrived, departed, finished charging), those touched this
+  tick, and every battery-electric row at the first tick of a call.  A vehicle whose
+  state has not changed gets the same "no" it got before: a standing vehicle's decision
+  depends only on its own SOC, leg and node (site queues change only which site it
+  picks), and a moving truck's decision can act only when a service area is within one
+  tick's drive, which is one of its events.
+* **Charging** joins the queues from the tick's arrivals at a detour, the vehicles the
+  decisions queued and the background cars due (in vehicle order, as ``_charging_tick``
+  does), then calls the same :func:`~transport_sim.kernels.charging._advance_sites`.
+
+Each call starts from the materialised state and rebuilds its calendar in one pass over
+the vehicles (a call is one reporting interval, so that pass is amortised over its
+ticks), so nothing but the fleet arrays carries over between calls; at the end of a call
+(and before returning a non-OK code) every vehicle's state is brought to the end of the
+last tick run.  Congestion is off, as in ``_run_ticks``.
+
+Units: metres, seconds, m/s, kWh, tonnes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from transport_sim.codes import (
+    BACKGROUND_FLEET_CODE,
+    FLEETS,
+    KERNEL_BAD_STATE,
+    KERNEL_NO_ROUTE,
+    KERNEL_OK,
+    KERNEL_QUEUE_OVERFLOW,
+    SITE_KINDS,
+    STATUS_CHARGING,
+    STATUS_DONE,
+    STATUS_DWELL,
+    STATUS_IDLE,
+    STATUS_MOVING,
+    STATUS_OFF,
+    STATUS_QUEUED,
+    STATUS_STRANDED,
+)
+from transport_sim.kernels.charging import (
+    _MAX_LOOKAHEAD_EDGES,
+    ARRIVED_AT_DETOUR,
+    TAPER_FLOOR,
+    _advance_sites,
+    _charging_decisions,
+    _enqueue,
+)
+from transport_sim.kernels.dispatch import CURSOR_OPEN, CURSOR_RELEASE, REQ_ASSIGNED, _dispatch_tick
+from transport_sim.kernels.energy import battery_limited_distance_m, energy_for_distance_kwh
+from transport_sim.kernels.movement import (
+    ARRIVED_DETOUR,
+    ARRIVED_FAULT,
+    ARRIVED_LEG,
+    ARRIVED_NONE,
+    END_OF_EDGE_EPS_M,
+)
+from transport_sim.kernels.state import LEG_TRIP_END
+from transport_sim.units import M_PER_KM, SECONDS_PER_HOUR
+
+__all__: list[str] = []  # compiled internals only; the engine is chosen by run.movement
+
+_FLEET_TRUCK = FLEETS.index("truck")
+_FLEET_SHIP = FLEETS.index("ship")
+_KIND_SERVICE_AREA = SITE_KINDS.index("service_area")
+#: Slack (m) added to one tick's reach when waking a truck before a service area: waking
+#: early only costs a decision that says no; waking late would change the answer.
+_REACH_SLACK_M = 1.0
+
+
+# --------------------------------------------------------------------------------------
+# calendar (bucket queue by tick, one pending event per vehicle)
+# --------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _unlink(v: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np.ndarray) -> None:
+    """Remove ``v``'s pending event, if any."""
+    j = wake[v]
+    if j < 0:
+        return
+    a = prv[v]
+    b = nxt[v]
+    if a >= 0:
+        nxt[a] = b
+    else:
+        head[j] = b
+    if b >= 0:
+        prv[b] = a
+    wake[v] = -1
+    nxt[v] = -1
+    prv[v] = -1
+
+
+@njit(cache=True, nogil=True)
+def _link(
+    v: int, j: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np.ndarray
+) -> None:
+    """Set ``v``'s pending event to tick ``j`` (replacing any earlier one)."""
+    _unlink(v, wake, head, nxt, prv)
+    b = head[j]
+    nxt[v] = b
+    prv[v] = -1
+    if b >= 0:
+        prv[b] = v
+    head[j] = v
+    wake[v] = j
+
+
+# --------------------------------------------------------------------------------------
+# motion between events
+# --------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _replay(
+    v: int,
+    k_from: int,
+    k_to: int,
+    t0_s: float,
+    dt_s: float,
+    hours: np.ndarray,
+    edge: np.ndarray,
+    pos_m: np.ndarray,
+    leg: np.ndarray,
+    detour_target: np.ndarray,
+    soc_kwh: np.ndarray,
+    odometer_m: np.ndarray,
+    energy_kwh: np.ndarray,
+    tkm: np.ndarray,
+    spec: np.ndarray,
+    max_speed_mps: np.ndarray,
+    leg_payload_t: np.ndarray,
+    edge_length_m: np.ndarray,
+    edge_speed_mps: np.ndarray,
+    edge_class: np.ndarray,
+    kwh_per_m: np.ndarray,
+    is_bev: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
+    speed_factors: np.ndarray,
+) -> int:
+    """Drive a vehicle in the middle of its edge through ticks ``[k_from, k_to)``.
+
+    The arithmetic is the tick kernel's for a tick that starts and ends on the edge
+    (budget ``dt_s``), in the same order, so the result is bit-identical.  Returns
+    ``KERNEL_BAD_STATE`` if a replayed tick would reach the end of the edge or empty the
+    battery (those ticks are events and are never skipped).
+    """
+    e = edge[v]
+    detour = detour_target[v]
+    sp = spec[v]
+    payload_t = leg_payload_t[leg[v]] if detour < 0 else 0.0
+    bev = is_bev[sp]
+    length_m = edge_length_m[e]
+    c = edge_class[e]
+    base_mps = edge_speed_mps[e]
+    vmax_mps = max_speed_mps[v]
+    k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
+    p_m = pos_m[v]
+    odo_m = odometer_m[v]
+    drawn_kwh = energy_kwh[v]
+    soc = soc_kwh[v]
+    carried_tkm = tkm[v]
+    for k in range(k_from, k_to):
+        speed_mps = min(base_mps * speed_factors[hours[k], c], vmax_mps)
+        rem_m = max(length_m - p_m, 0.0)
+        d_m = speed_mps * dt_s
+        e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
+        if d_m >= rem_m - END_OF_EDGE_EPS_M or (bev and e_kwh > soc):
+            return KERNEL_BAD_STATE
+        odo_m += d_m
+        drawn_kwh += e_kwh
+        if bev:
+            soc -= e_kwh
+        carried_tkm += payload_t * d_m / M_PER_KM
+        p_m = p_m + d_m
+    pos_m[v] = p_m
+    odometer_m[v] = odo_m
+    energy_kwh[v] = drawn_kwh
+    soc_kwh[v] = soc
+    tkm[v] = carried_tkm
+    return KERNEL_OK
+
+
+@njit(cache=True, nogil=True)
+def _service_area_ahead_m(
+    u: int,
+    k: int,
+    reach_m: float,
+    edge_head: np.ndarray,
+    edge_length_m: np.ndarray,
+    next_edge: np.ndarray,
+    site_at_node: np.ndarray,
+) -> float:
+    """Path distance (m) from node ``u`` toward target ``k`` to the first service area.
+
+    ``inf`` when there is none within ``reach_m`` (the walk stops there), 0 when the walk
+    reaches the lookahead limit of ``_truck_site_ahead`` (wake every tick: safe).
+    """
+    dist_m = 0.0
+    for _ in range(_MAX_LOOKAHEAD_EDGES):
+        if dist_m > reach_m:
+            return np.inf
+        if site_at_node[_KIND_SERVICE_AREA, u] >= 0:
+            return dist_m
+        nxt = next_edge[k, u]
+        if nxt < 0:
+            return np.inf
+        dist_m += edge_length_m[nxt]
+        u = edge_head[nxt]
+    return 0.0
+
+
+@njit(cache=True, nogil=True)
+def _next_edge_event(
+    v: int,
+    k_from: int,
+    n_ticks: int,
+    dt_s: float,
+    hours: np.ndarray,
+    watch_trucks: bool,
+    fleet: np.ndarray,
+    edge: np.ndarray,
+    pos_m: np.ndarray,
+    leg: np.ndarray,
+    leg_begin: np.ndarray,
+    leg_end: np.ndarray,
+    detour_target: np.ndarray,
+    soc_kwh: np.ndarray,
+    battery_kwh: np.ndarray,
+    charge_site: np.ndarray,
+    spec: np.ndarray,
+    max_speed_mps: np.ndarray,
+    leg_target: np.ndarray,
+    leg_payload_t: np.ndarray,
+    edge_head: np.ndarray,
+    edge_length_m: np.ndarray,
+    edge_speed_mps: np.ndarray,
+    edge_class: np.ndarray,
+    next_edge: np.ndarray,
+    kwh_per_m: np.ndarray,
+    is_bev: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
+    speed_factors: np.ndarray,
+    site_at_node: np.ndarray,
+) -> int:
+    """First tick in ``[k_from, n_ticks)`` at which a vehicle mid-edge must be touched.
+
+    That is the tick in which it reaches the end of its edge or empties its battery, or
+    (``watch_trucks``, a battery-electric truck on a leg that may still decide to
+    charge) the first tick that starts with a service area within one tick's drive.
+    Returns ``n_ticks`` when none falls in the call.  Same arithmetic as :func:`_replay`.
+    """
+    e = edge[v]
+    detour = detour_target[v]
+    sp = spec[v]
+    lv = leg[v]
+    payload_t = leg_payload_t[lv] if detour < 0 else 0.0
+    bev = is_bev[sp]
+    length_m = edge_length_m[e]
+    c = edge_class[e]
+    base_mps = edge_speed_mps[e]
+    vmax_mps = max_speed_mps[v]
+    k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
+    ahead_m = np.inf
+    reach_m = vmax_mps * dt_s
+    if (
+        watch_trucks
+        and fleet[v] == _FLEET_TRUCK
+        and bev
+        and detour < 0
+        and charge_site[v] < 0
+        and battery_kwh[v] > 0.0
+        and lv >= leg_begin[v]
+        and lv < leg_end[v]
+    ):
+        ahead_m = _service_area_ahead_m(
+            edge_head[e], leg_target[lv], reach_m, edge_head, edge_length_m, next_edge,
+            site_at_node,
+        )
+    p_m = pos_m[v]
+    soc = soc_kwh[v]
+    for k in range(k_from, n_ticks):
+        rem_m = max(length_m - p_m, 0.0)
+        if rem_m + ahead_m <= reach_m + _REACH_SLACK_M:
+            return k
+        speed_mps = min(base_mps * speed_factors[hours[k], c], vmax_mps)
+        d_m = speed_mps * dt_s
+        if d_m >= rem_m - END_OF_EDGE_EPS_M:
+            return k
+        e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
+        if bev:
+            if e_kwh > soc:
+                return k
+            soc -= e_kwh
+        p_m = p_m + d_m
+    return n_ticks
+
+
+@njit(cache=True, nogil=True)
+def _ready_tick(
+    w_s: float, d_s: float, k_from: int, n_ticks: int, t0_s: float, dt_s: float
+) -> int:
+    """First tick ``k >= k_from`` whose start ``t`` has ``not (w_s > t or d_s > t)``.
+
+    The tick kernel's test for a waiting vehicle to act (``d_s`` = ``-inf`` when only the
+    dwell matters); ``n_ticks`` when none in the call.
+    """
+    need = max(w_s, d_s)
+    x = (need - t0_s) / dt_s
+    if math.isnan(x):  # NaN compares false in the tick kernel: acts at once
+        return k_from
+    j = n_ticks if x >= n_ticks else max(k_from, math.ceil(x))
+    while j > k_from:
+        t = t0_s + (j - 1) * dt_s
+        if w_s > t or d_s > t:
+            break
+        j -= 1
+    while j < n_ticks:
+        t = t0_s + j * dt_s
+        if not (w_s > t or d_s > t):
+            break
+        j += 1
+    return j
+
+
+# --------------------------------------------------------------------------------------
+# one vehicle, one tick: the body of movement._advance_tick (congestion off)
+# --------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _move_vehicle(  # noqa: PLR0911, PLR0912 - the tick kernel's body
+    v: int,
+    t_s: float,
+    dt_s: float,
+    status: np.ndarray,
+    node: np.ndarray,
+    edge: np.ndarray,
+    pos_m: np.ndarray,
+    leg: np.ndarray,
+    leg_end: np.ndarray,
+    wait_until_s: np.ndarray,
+    detour_target: np.ndarray,
+    soc_kwh: np.ndarray,
+    odometer_m: np.ndarray,
+    energy_kwh: np.ndarray,
+    tkm: np.ndarray,
+    trips: np.ndarray,
+    spec: np.ndarray,
+    max_speed_mps: np.ndarray,
+    dispatchable: np.ndarray,
+    leg_target: np.ndarray,
+    leg_depart_s: np.ndarray,
+    leg_dwell_s: np.ndarray,
+    leg_payload_t: np.ndarray,
+    leg_flags: np.ndarray,
+    edge_head: np.ndarray,
+    edge_length_m: np.ndarray,
+    edge_speed_mps: np.ndarray,
+    edge_class: np.ndarray,
+    target_node: np.ndarray,
+    next_edge: np.ndarray,
+    kwh_per_m: np.ndarray,
+    is_bev: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
+    speed_factors: np.ndarray,
+    arrived: np.ndarray,
+) -> int:
+    """Advance vehicle ``v`` by the tick ``[t_s, t_s + dt_s)``, exactly as the tick kernel.
+
+    The same statements as the loop body of
+    :func:`transport_sim.kernels.movement._advance_tick` with congestion off (as the
+    fused loop runs it); ``speed_factors`` is the tick's hour row.  Returns a
+    ``KERNEL_*`` code; ``arrived[v]`` as in the tick kernel.
+    """
+    n_legs = leg_target.shape[0]
+    n_targets = target_node.shape[0]
+    n_specs = kwh_per_m.shape[0]
+    n_classes = speed_factors.shape[0]
+    n_edges = edge_head.shape[0]
+    n_nodes = next_edge.shape[1]
+    arrived[v] = ARRIVED_NONE
+    st = status[v]
+    if st != STATUS_MOVING:
+        if st not in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF):
+            return KERNEL_OK
+        if detour_target[v] >= 0 or wait_until_s[v] > t_s:
+            return KERNEL_OK
+        lv = leg[v]
+        if lv >= leg_end[v]:
+            status[v] = STATUS_IDLE if dispatchable[v] else STATUS_DONE
+            return KERNEL_OK
+        if lv < 0 or lv >= n_legs:
+            arrived[v] = ARRIVED_FAULT
+            return KERNEL_BAD_STATE
+        if leg_depart_s[lv] > t_s:
+            return KERNEL_OK
+        status[v] = STATUS_MOVING
+    budget_s = dt_s
+    detour = detour_target[v]
+    lv = leg[v]
+    sp = spec[v]
+    if (detour < 0 and (lv < 0 or lv >= n_legs)) or sp < 0 or sp >= n_specs:
+        arrived[v] = ARRIVED_FAULT
+        return KERNEL_BAD_STATE
+    payload_t = leg_payload_t[lv] if detour < 0 else 0.0
+    bev = is_bev[sp]
+    vmax_mps = max_speed_mps[v]
+    e = edge[v]
+    u = node[v]
+    p_m = pos_m[v]
+    odo_m = odometer_m[v]
+    drawn_kwh = energy_kwh[v]
+    soc = soc_kwh[v]
+    carried_tkm = tkm[v]
+    new_status = STATUS_MOVING
+    code = KERNEL_OK
+    k = -1
+    goal = -1
+    while True:
+        if e < 0:
+            if k < 0:
+                if detour >= 0:
+                    k = detour
+                elif lv < leg_end[v]:
+                    k = leg_target[lv]
+                if k < 0 or k >= n_targets:
+                    code = KERNEL_BAD_STATE
+                    break
+                goal = target_node[k]
+            if u < 0 or u >= n_nodes:
+                code = KERNEL_BAD_STATE
+                break
+            if u == goal:
+                t_arr_s = t_s + (dt_s - budget_s)
+                new_status = STATUS_DWELL
+                if detour >= 0:
+                    arrived[v] = ARRIVED_DETOUR
+                    wait_until_s[v] = t_arr_s
+                else:
+                    arrived[v] = ARRIVED_LEG
+                    if leg_flags[lv] & LEG_TRIP_END:
+                        trips[v] += 1
+                    wait_until_s[v] = t_arr_s + leg_dwell_s[lv]
+                    leg[v] = lv + 1
+                break
+            if budget_s <= 0.0:
+                break
+            e = next_edge[k, u]
+            if e < 0:
+                code = KERNEL_NO_ROUTE
+                break
+            if e >= n_edges:
+                code = KERNEL_BAD_STATE
+                break
+            p_m = 0.0
+        elif e >= n_edges:
+            code = KERNEL_BAD_STATE
+            break
+        length_m = edge_length_m[e]
+        c = edge_class[e]
+        if not (p_m >= 0.0 and p_m <= length_m + END_OF_EDGE_EPS_M) or c < 0 or c >= n_classes:
+            code = KERNEL_BAD_STATE
+            break
+        speed_mps = edge_speed_mps[e] * speed_factors[c]
+        speed_mps = min(speed_mps, vmax_mps)
+        if not speed_mps > 0.0:
+            code = KERNEL_BAD_STATE
+            break
+        rem_m = max(length_m - p_m, 0.0)
+        d_m = speed_mps * budget_s
+        reached = d_m >= rem_m - END_OF_EDGE_EPS_M
+        if reached:
+            d_m = rem_m
+        k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
+        e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
+        if bev and e_kwh > soc:
+            e_kwh = soc
+            d_m = battery_limited_distance_m(e_kwh, k_kwh_per_m)
+            p_m = min(p_m + d_m, length_m)
+            odo_m += d_m
+            drawn_kwh += e_kwh
+            soc = 0.0
+            carried_tkm += payload_t * d_m / M_PER_KM
+            new_status = STATUS_STRANDED
+            break
+        odo_m += d_m
+        drawn_kwh += e_kwh
+        if bev:
+            soc -= e_kwh
+        carried_tkm += payload_t * d_m / M_PER_KM
+        if not reached:
+            p_m = p_m + d_m
+            break
+        budget_s = max(budget_s - d_m / speed_mps, 0.0)
+        u = edge_head[e]
+        e = -1
+        p_m = 0.0
+    status[v] = new_status
+    edge[v] = e
+    node[v] = u
+    pos_m[v] = p_m
+    odometer_m[v] = odo_m
+    energy_kwh[v] = drawn_kwh
+    soc_kwh[v] = soc
+    tkm[v] = carried_tkm
+    if code != KERNEL_OK:
+        arrived[v] = ARRIVED_FAULT
+    return code
+
+
+@njit(cache=True, nogil=True)
+def _schedule(
+    v: int,
+    k_from: int,
+    n_ticks: int,
+    t0_s: float,
+    dt_s: float,
+    hours: np.ndarray,
+    watch_trucks: bool,
+    n_legs: int,
+    head: np.ndarray,
+    wake: np.ndarray,
+    nxt: np.ndarray,
+    prv: np.ndarray,
+    lazy_from: np.ndarray,
+    fleet: np.ndarray,
+    status: np.ndarray,
+    edge: np.ndarray,
+    pos_m: np.ndarray,
+    leg: np.ndarray,
+    leg_begin: np.ndarray,
+    leg_end: np.ndarray,
+    wait_until_s: np.ndarray,
+    detour_target: np.ndarray,
+    soc_kwh: np.ndarray,
+    battery_kwh: np.ndarray,
+    charge_site: np.ndarray,
+    spec: np.ndarray,
+    max_speed_mps: np.ndarray,
+    dispatchable: np.ndarray,
+    leg_target: np.ndarray,
+    leg_depart_s: np.ndarray,
+    leg_payload_t: np.ndarray,
+    edge_head: np.ndarray,
+    edge_length_m: np.ndarray,
+    edge_speed_mps: np.ndarray,
+    edge_class: np.ndarray,
+    next_edge: np.ndarray,
+    kwh_per_m: np.ndarray,
+    is_bev: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
+    speed_factors: np.ndarray,
+    site_at_node: np.ndarray,
+    at_call_start: bool,
+) -> None:
+    """Put vehicle ``v`` (its state as of tick ``k_from``'s start) on the calendar.
+
+    Moving on an edge: lazy from ``k_from`` until :func:`_next_edge_event` (at a call's
+    start, every moving vehicle is simply touched in its first tick).  Moving at a node:
+    the next tick.  Waiting without a detour: the first tick at which it departs, or its
+    plan has run out and its status changes.  Anything else (queued, charging, at a
+    charger detour, stranded, done, an idle taxi) waits for another stage to wake it.
+    """
+    if k_from >= n_ticks:
+        if status[v] == STATUS_MOVING and edge[v] >= 0:
+            lazy_from[v] = k_from
+        return
+    st = status[v]
+    if st == STATUS_MOVING:
+        if edge[v] < 0 or at_call_start:
+            _link(v, k_from, wake, head, nxt, prv)
+            return
+        lazy_from[v] = k_from
+        j = _next_edge_event(
+            v, k_from, n_ticks, dt_s, hours, watch_trucks, fleet, edge, pos_m, leg, leg_begin,
+            leg_end, detour_target, soc_kwh, battery_kwh, charge_site, spec, max_speed_mps,
+            leg_target, leg_payload_t, edge_head, edge_length_m, edge_speed_mps, edge_class,
+            next_edge, kwh_per_m, is_bev, kwh_per_m_per_t, speed_factors, site_at_node,
+        )
+        if j < n_ticks:
+            _link(v, j, wake, head, nxt, prv)
+        return
+    if st not in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF):
+        return
+    if detour_target[v] >= 0:
+        return
+    lv = leg[v]
+    if lv >= leg_end[v]:
+        if dispatchable[v] and st == STATUS_IDLE:
+            return  # an idle taxi: dispatch wakes it
+        j = _ready_tick(wait_until_s[v], -np.inf, k_from, n_ticks, t0_s, dt_s)
+    elif lv < 0 or lv >= n_legs:
+        j = k_from  # the movement step reports the bad leg
+    else:
+        j = _ready_tick(wait_until_s[v], leg_depart_s[lv], k_from, n_ticks, t0_s, dt_s)
+    if j < n_ticks:
+        _link(v, j, wake, head, nxt, prv)
+
+
+@njit(cache=True, nogil=True)
+def _materialise_all(
+    k_to: int,
+    t0_s: float,
+    dt_s: float,
+    hours: np.ndarray,
+    lazy_from: np.ndarray,
+    edge: np.ndarray,
+    pos_m: np.ndarray,
+    leg: np.ndarray,
+    detour_target: np.ndarray,
+    soc_kwh: np.ndarray,
+    odometer_m: np.ndarray,
+    energy_kwh: np.ndarray,
+    tkm: np.ndarray,
+    spec: np.ndarray,
+    max_speed_mps: np.ndarray,
+    leg_payload_t: np.ndarray,
+    edge_length_m: np.ndarray,
+    edge_speed_mps: np.ndarray,
+    edge_class: np.ndarray,
+    kwh_per_m: np.ndarray,
+    is_bev: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
+    speed_factors: np.ndarray,
+) -> int:
+    """Bring every vehicle still mid-edge to the start of tick ``k_to`` (the call's end)."""
+    code = KERNEL_OK
+    for v in range(lazy_from.shape[0]):
+        k = lazy_from[v]
+        if k < 0 or k >= k_to:
+            continue
+        c = _replay(
+            v, k, k_to, t0_s, dt_s, hours, edge, pos_m, leg, detour_target, soc_kwh,
+            odometer_m, energy_kwh, tkm, spec, max_speed_mps, leg_payload_t, edge_length_m,
+            edge_speed_mps, edge_class, kwh_per_m, is_bev, kwh_per_m_per_t, speed_factors,
+        )
+        lazy_from[v] = k_to
+        if c != KERNEL_OK:
+            code = c
+    return code
+
+
+# --------------------------------------------------------------------------------------
+# the fused event loop
+# --------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
+    n_ticks: int,
+    t0_s: float,
+    dt_s: float,
+    # fleet state
+    fleet: np.ndarray,
+    powertrain_spec: np.ndarray,
+    status: np.ndarray,
+    node: np.ndarray,
+    edge: np.ndarray,
+    pos_m: np.ndarray,
+    leg: np.ndarray,
+    leg_begin: np.ndarray,
+    leg_end: np.ndarray,
+    wait_until_s: np.ndarray,
+    detour_target: np.ndarray,
+    soc_kwh: np.ndarray,
+    battery_kwh: np.ndarray,
+    max_charge_kw: np.ndarray,
+    max_speed_mps: np.ndarray,
+    dispatchable: np.ndarray,
+    dispatch_rank: np.ndarray,
+    odometer_m: np.ndarray,
+    energy_kwh: np.ndarray,
+    tkm: np.ndarray,
+    trips: np.ndarray,
+    charge_site: np.ndarray,
+    queue_next: np.ndarray,
+    queue_enter_s: np.ndarray,
+    charged_kwh: np.ndarray,
+    grid_kwh: np.ndarray,
+    wait_s: np.ndarray,
+    leg_target: np.ndarray,
+    leg_depart_s: np.ndarray,
+    leg_dwell_s: np.ndarray,
+    leg_payload_t: np.ndarray,
+    leg_flags: np.ndarray,
+    # graph, targets, specs
+    edge_head: np.ndarray,
+    edge_length_m: np.ndarray,
+    edge_speed_mps: np.ndarray,
+    edge_class: np.ndarray,
+    target_node: np.ndarray,
+    next_edge: np.ndarray,
+    target_dist_m: np.ndarray,
+    target_time_s: np.ndarray,
+    kwh_per_m: np.ndarray,
+    is_bev: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
+    speed_factors: np.ndarray,
+    edge_count: np.ndarray,
+    edge_jam_vehicles: np.ndarray,
+    # dispatch
+    node_zone: np.ndarray,
+    zone_lb_s: np.ndarray,
+    zone_order: np.ndarray,
+    req_time_s: np.ndarray,
+    req_origin: np.ndarray,
+    req_dest: np.ndarray,
+    req_state: np.ndarray,
+    req_taxi: np.ndarray,
+    req_assign_s: np.ndarray,
+    req_cursor: np.ndarray,
+    dispatch_counts: np.ndarray,
+    dispatch_totals: np.ndarray,
+    taxi_params: np.ndarray,
+    # charging sites
+    site_kind: np.ndarray,
+    site_target: np.ndarray,
+    site_mcs_site: np.ndarray,
+    site_at_node: np.ndarray,
+    target_at_node: np.ndarray,
+    site_power_kw: np.ndarray,
+    site_plug_begin: np.ndarray,
+    plug_vehicle: np.ndarray,
+    plug_free_s: np.ndarray,
+    site_busy: np.ndarray,
+    site_queue_head: np.ndarray,
+    site_queue_tail: np.ndarray,
+    site_queue_len: np.ndarray,
+    site_sessions: np.ndarray,
+    site_energy_kwh: np.ndarray,
+    site_wait_s: np.ndarray,
+    site_busy_s: np.ndarray,
+    site_max_queue: np.ndarray,
+    site_hourly_queue_s: np.ndarray,
+    site_hourly_busy_s: np.ndarray,
+    session_row: np.ndarray,
+    log_site: np.ndarray,
+    log_vehicle: np.ndarray,
+    log_arrive_s: np.ndarray,
+    log_start_s: np.ndarray,
+    log_end_s: np.ndarray,
+    log_energy_kwh: np.ndarray,
+    log_count: np.ndarray,
+    charge_params: np.ndarray,
+    arrived: np.ndarray,
+    bev_rows: np.ndarray,
+) -> tuple[int, int]:
+    """Run ``n_ticks`` ticks from ``t0_s``, event-driven; return ``(status, ticks completed)``.
+
+    Arguments, results and the ``KERNEL_QUEUE_OVERFLOW`` protocol are those of
+    :func:`transport_sim.kernels.day._run_ticks` (see the module docstring for how the
+    work differs).  ``edge_count`` and ``edge_jam_vehicles`` are not used (congestion is
+    off in the fused loop).
+    """
+    n = status.shape[0]
+    n_legs = leg_target.shape[0]
+    n_sites = site_power_kw.shape[0]
+    if n_ticks <= 0:
+        return KERNEL_OK, 0
+    hours = np.empty(n_ticks, np.int64)
+    for k in range(n_ticks):
+        hours[k] = int((t0_s + k * dt_s) // SECONDS_PER_HOUR) % 24
+    watch_trucks = bev_rows.shape[0] > 0
+    # calendar and work lists (rebuilt every call from the materialised state)
+    head = np.full(n_ticks, -1, np.int64)
+    wake = np.full(n, -1, np.int64)
+    nxt = np.full(n, -1, np.int64)
+    prv = np.full(n, -1, np.int64)
+    lazy_from = np.full(n, -1, np.int64)  # state stored as of this tick's start (mid-edge)
+    touch = np.empty(2 * n, np.int64)  # this tick's vehicles (unique)
+    recent = np.empty(2 * n, np.int64)  # last tick's, plus charges that ended (may repeat)
+    tmark = np.full(n, -1, np.int64)
+    cand = np.empty(n, np.int64)
+    cmark = np.full(n, -1, np.int64)
+    joiners = np.empty(n, np.int64)
+    jmark = np.full(n, -1, np.int64)
+    at_site = np.empty(n, np.int64)
+    n_at_site = 0
+    n_touch = 0
+    n_recent = 0
+    n_bg = 0
+    for v in range(n):
+        arrived[v] = ARRIVED_NONE
+        if fleet[v] == BACKGROUND_FLEET_CODE and charge_site[v] >= 0 and session_row[v] < 0:
+            n_bg += 1
+    bg = np.empty(n_bg, np.int64)
+    bg_wait = np.empty(n_bg, np.float64)
+    i_bg = 0
+    for v in range(n):
+        if fleet[v] == BACKGROUND_FLEET_CODE and charge_site[v] >= 0 and session_row[v] < 0:
+            bg[i_bg] = v
+            bg_wait[i_bg] = wait_until_s[v]
+            i_bg += 1
+    bg = bg[np.argsort(bg_wait, kind="mergesort")]
+    i_bg = 0
+    for v in range(n):
+        if session_row[v] >= 0:
+            at_site[n_at_site] = v
+            n_at_site += 1
+        _schedule(
+            v, 0, n_ticks, t0_s, dt_s, hours, watch_trucks, n_legs, head, wake, nxt, prv,
+            lazy_from, fleet, status, edge, pos_m, leg, leg_begin, leg_end, wait_until_s,
+            detour_target, soc_kwh, battery_kwh, charge_site, powertrain_spec, max_speed_mps,
+            dispatchable, leg_target, leg_depart_s, leg_payload_t, edge_head, edge_length_m,
+            edge_speed_mps, edge_class, next_edge, kwh_per_m, is_bev, kwh_per_m_per_t,
+            speed_factors, site_at_node, True,
+        )
+    for k in range(n_ticks):
+        t = t0_s + k * dt_s
+        t_end = t + dt_s
+        sf = speed_factors[hours[k]]
+        # 1. the vehicles whose event falls in this tick, brought to the tick's start
+        n_touch = 0
+        while head[k] >= 0:
+            v = head[k]
+            _unlink(v, wake, head, nxt, prv)
+            touch[n_touch] = v
+            n_touch += 1
+            tmark[v] = k
+            if lazy_from[v] >= 0:
+                code = _replay(
+                    v, lazy_from[v], k, t0_s, dt_s, hours, edge, pos_m, leg, detour_target,
+                    soc_kwh, odometer_m, energy_kwh, tkm, powertrain_spec, max_speed_mps,
+                    leg_payload_t, edge_length_m, edge_speed_mps, edge_class, kwh_per_m,
+                    is_bev, kwh_per_m_per_t, speed_factors,
+                )
+                lazy_from[v] = -1
+                if code != KERNEL_OK:
+                    return code, k
+        # 2. dispatch (the kernel of the tick loop); assigned taxis move this tick
+        c_open = req_cursor[CURSOR_OPEN]
+        code = _dispatch_tick(
+            status, node, edge, detour_target, dispatchable, dispatch_rank, leg, leg_begin,
+            leg_end, wait_until_s, leg_target, leg_depart_s, leg_dwell_s, leg_payload_t,
+            leg_flags, target_time_s, node_zone, zone_lb_s, zone_order, req_time_s,
+            req_origin, req_dest, req_state, req_taxi, req_assign_s, req_cursor, t,
+            taxi_params[0], taxi_params[1], taxi_params[2], taxi_params[3], 0.0,
+            dispatch_counts,
+        )
+        if code != KERNEL_OK:
+            _materialise_all(k, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
+                             detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
+                             powertrain_spec, max_speed_mps, leg_payload_t, edge_length_m,
+                             edge_speed_mps, edge_class, kwh_per_m, is_bev,
+                             kwh_per_m_per_t, speed_factors)
+            return code, k
+        dispatch_totals[0] += dispatch_counts[0]
+        dispatch_totals[1] += dispatch_counts[1]
+        if dispatch_counts[0] > 0:
+            for i in range(c_open, req_cursor[CURSOR_RELEASE]):
+                if req_state[i] == REQ_ASSIGNED and req_assign_s[i] == t:
+                    v = req_taxi[i]
+                    if tmark[v] != k:
+                        _unlink(v, wake, head, nxt, prv)
+                        touch[n_touch] = v
+                        n_touch += 1
+                        tmark[v] = k
+        # 3. charging decisions of the vehicles whose state may have changed
+        n_join = 0
+        if bev_rows.shape[0] > 0:
+            n_cand = 0
+            if k == 0:
+                for r in range(bev_rows.shape[0]):
+                    v = bev_rows[r]
+                    if cmark[v] != k and charge_site[v] < 0 and detour_target[v] < 0:
+                        cmark[v] = k
+                        cand[n_cand] = v
+                        n_cand += 1
+            else:
+                for i in range(n_recent + n_touch):
+                    v = recent[i] if i < n_recent else touch[i - n_recent]
+                    if (
+                        cmark[v] != k
+                        and fleet[v] <= _FLEET_SHIP
+                        and is_bev[powertrain_spec[v]]
+                        and charge_site[v] < 0
+                        and detour_target[v] < 0
+                    ):
+                        cmark[v] = k
+                        cand[n_cand] = v
+                        n_cand += 1
+            if n_cand > 0:
+                code = _charging_decisions(
+                    t, dt_s, fleet, powertrain_spec, status, node, edge, pos_m, leg,
+                    leg_begin, leg_end, battery_kwh, soc_kwh, max_speed_mps, detour_target,
+                    charge_site, queue_enter_s, leg_target, leg_flags, edge_head,
+                    edge_length_m, next_edge, target_dist_m, target_time_s, target_node,
+                    kwh_per_m, is_bev, site_kind, site_target, site_mcs_site, site_at_node,
+                    target_at_node, site_plug_begin, site_busy, site_queue_len,
+                    charge_params[0], charge_params[1], charge_params[4], charge_params[5],
+                    cand[:n_cand],
+                )
+                if code != KERNEL_OK:
+                    _materialise_all(k, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
+                                     detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
+                                     powertrain_spec, max_speed_mps, leg_payload_t,
+                                     edge_length_m, edge_speed_mps, edge_class, kwh_per_m,
+                                     is_bev, kwh_per_m_per_t, speed_factors)
+                    return code, k
+                for i in range(n_cand):
+                    v = cand[i]
+                    if charge_site[v] < 0:
+                        continue
+                    if status[v] == STATUS_QUEUED and jmark[v] != k:
+                        jmark[v] = k
+                        joiners[n_join] = v
+                        n_join += 1
+                    if tmark[v] != k:
+                        _unlink(v, wake, head, nxt, prv)
+                        touch[n_touch] = v
+                        n_touch += 1
+                        tmark[v] = k
+        # 4. movement of the touched vehicles (the others are parked or mid-edge)
+        for i in range(n_recent):
+            arrived[recent[i]] = ARRIVED_NONE
+        for i in range(n_touch):
+            v = touch[i]
+            if lazy_from[v] >= 0:  # touched early (decided this tick): bring it to t
+                code = _replay(
+                    v, lazy_from[v], k, t0_s, dt_s, hours, edge, pos_m, leg, detour_target,
+                    soc_kwh, odometer_m, energy_kwh, tkm, powertrain_spec, max_speed_mps,
+                    leg_payload_t, edge_length_m, edge_speed_mps, edge_class, kwh_per_m,
+                    is_bev, kwh_per_m_per_t, speed_factors,
+                )
+                lazy_from[v] = -1
+                if code != KERNEL_OK:
+                    return code, k
+            code = _move_vehicle(
+                v, t, dt_s, status, node, edge, pos_m, leg, leg_end, wait_until_s,
+                detour_target, soc_kwh, odometer_m, energy_kwh, tkm, trips, powertrain_spec,
+                max_speed_mps, dispatchable, leg_target, leg_depart_s, leg_dwell_s,
+                leg_payload_t, leg_flags, edge_head, edge_length_m, edge_speed_mps,
+                edge_class, target_node, next_edge, kwh_per_m, is_bev, kwh_per_m_per_t, sf,
+                arrived,
+            )
+            if code != KERNEL_OK:
+                _materialise_all(k + 1, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
+                                 detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
+                                 powertrain_spec, max_speed_mps, leg_payload_t,
+                                 edge_length_m, edge_speed_mps, edge_class, kwh_per_m,
+                                 is_bev, kwh_per_m_per_t, speed_factors)
+                return code, k
+            _schedule(
+                v, k + 1, n_ticks, t0_s, dt_s, hours, watch_trucks, n_legs, head, wake, nxt,
+                prv, lazy_from, fleet, status, edge, pos_m, leg, leg_begin, leg_end,
+                wait_until_s, detour_target, soc_kwh, battery_kwh, charge_site,
+                powertrain_spec, max_speed_mps, dispatchable, leg_target, leg_depart_s,
+                leg_payload_t, edge_head, edge_length_m, edge_speed_mps, edge_class, next_edge,
+                kwh_per_m, is_bev, kwh_per_m_per_t, speed_factors, site_at_node, False,
+            )
+        # 5. charging: join the queues in vehicle order, then run the sites
+        if k == 0:  # the first tick of a call: the tick loop's full scan
+            n_join = 0
+            for v in range(n):
+                s = charge_site[v]
+                if s < 0 or session_row[v] >= 0:
+                    continue
+                if (
+                    arrived[v] == ARRIVED_AT_DETOUR
+                    or status[v] == STATUS_QUEUED
+                    or (fleet[v] == BACKGROUND_FLEET_CODE
+                        and (status[v] == STATUS_OFF or status[v] == STATUS_DONE)
+                        and wait_until_s[v] < t_end)
+                ):
+                    jmark[v] = k
+                    joiners[n_join] = v
+                    n_join += 1
+        else:
+            for i in range(n_touch):
+                v = touch[i]
+                if (
+                    arrived[v] == ARRIVED_AT_DETOUR
+                    and charge_site[v] >= 0
+                    and session_row[v] < 0
+                    and jmark[v] != k
+                ):
+                    jmark[v] = k
+                    joiners[n_join] = v
+                    n_join += 1
+        while i_bg < n_bg and wait_until_s[bg[i_bg]] < t_end:
+            v = bg[i_bg]
+            i_bg += 1
+            if (
+                jmark[v] != k
+                and charge_site[v] >= 0
+                and session_row[v] < 0
+                and (status[v] == STATUS_OFF or status[v] == STATUS_DONE)
+            ):
+                jmark[v] = k
+                joiners[n_join] = v
+                n_join += 1
+        if n_join > 0:
+            joiners[:n_join].sort()
+            for i in range(n_join):
+                if charge_site[joiners[i]] >= n_sites:
+                    return KERNEL_BAD_STATE, k
+            if log_count[0] + n_join > log_site.shape[0]:
+                _materialise_all(k + 1, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
+                                 detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
+                                 powertrain_spec, max_speed_mps, leg_payload_t,
+                                 edge_length_m, edge_speed_mps, edge_class, kwh_per_m,
+                                 is_bev, kwh_per_m_per_t, speed_factors)
+                return KERNEL_QUEUE_OVERFLOW, k
+            for i in range(n_join):
+                v = joiners[i]
+                if arrived[v] == ARRIVED_AT_DETOUR:
+                    arrive = wait_until_s[v]
+                elif status[v] == STATUS_QUEUED:
+                    arrive = queue_enter_s[v]
+                else:
+                    arrive = wait_until_s[v]
+                _enqueue(v, charge_site[v], arrive, status, queue_next, queue_enter_s,
+                         site_queue_head, site_queue_tail, site_queue_len, session_row,
+                         log_site, log_vehicle, log_arrive_s, log_start_s, log_end_s,
+                         log_energy_kwh, log_count)
+                at_site[n_at_site] = v
+                n_at_site += 1
+        code = _advance_sites(
+            t, dt_s, fleet, status, battery_kwh, max_charge_kw, soc_kwh, wait_until_s,
+            detour_target, charge_site, queue_next, queue_enter_s, charged_kwh, grid_kwh,
+            wait_s, site_power_kw, site_plug_begin, plug_vehicle, plug_free_s, site_busy,
+            site_queue_head, site_queue_tail, site_queue_len, site_sessions, site_energy_kwh,
+            site_wait_s, site_busy_s, site_max_queue, site_hourly_queue_s, site_hourly_busy_s,
+            session_row, log_start_s, log_end_s, log_energy_kwh, charge_params[1],
+            charge_params[2], TAPER_FLOOR, charge_params[3],
+        )
+        if code != KERNEL_OK:
+            _materialise_all(k + 1, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
+                             detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
+                             powertrain_spec, max_speed_mps, leg_payload_t, edge_length_m,
+                             edge_speed_mps, edge_class, kwh_per_m, is_bev, kwh_per_m_per_t,
+                             speed_factors)
+            return code, k
+        # the vehicles that changed this tick are next tick's decision candidates
+        recent, touch = touch, recent
+        n_recent = n_touch
+        i = 0
+        while i < n_at_site:
+            v = at_site[i]
+            st = status[v]
+            if st in (STATUS_QUEUED, STATUS_CHARGING):
+                i += 1
+                continue
+            n_at_site -= 1
+            at_site[i] = at_site[n_at_site]
+            recent[n_recent] = v
+            n_recent += 1
+            _schedule(
+                v, k + 1, n_ticks, t0_s, dt_s, hours, watch_trucks, n_legs, head, wake, nxt,
+                prv, lazy_from, fleet, status, edge, pos_m, leg, leg_begin, leg_end,
+                wait_until_s, detour_target, soc_kwh, battery_kwh, charge_site,
+                powertrain_spec, max_speed_mps, dispatchable, leg_target, leg_depart_s,
+                leg_payload_t, edge_head, edge_length_m, edge_speed_mps, edge_class, next_edge,
+                kwh_per_m, is_bev, kwh_per_m_per_t, speed_factors, site_at_node, False,
+            )
+    code = _materialise_all(n_ticks, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
+                            detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
+                            powertrain_spec, max_speed_mps, leg_payload_t, edge_length_m,
+                            edge_speed_mps, edge_class, kwh_per_m, is_bev, kwh_per_m_per_t,
+                            speed_factors)
+    return code, n_ticks
