@@ -1,6 +1,5 @@
 """Event-driven fused loop: the day of ``kernels.day._run_ticks``, touching fewer vehicles.
 
-:func:`_run_events` touches only the vehicles something happens to.
 :func:`_run_events` takes exactly the arguments of ``_run_ticks`` and leaves every array
 bit-identical to it (the tick kernel is the reference in the tests).  Per tick it runs
 the same four stages, dispatch -> charging decisions -> movement -> charging, but visits
@@ -8,18 +7,20 @@ only the vehicles whose next event falls in the tick:
 
 * **Calendar.** Each vehicle has at most one pending event, kept in a calendar (bucket)
   queue indexed by tick (doubly linked, so a vehicle that another stage wakes early is
-  unlinked in O(1)).  Events: the tick in which a vehicle reaches the end of its edge or
-  its battery runs out (at the edge/hour speed of the tick kernel), the first tick at
+  unlinked in O(1)).  Events: the tick in which a moving vehicle reaches its target or
+  its battery runs out (at the edge/hour speeds of the tick kernel), the first tick at
   which a dwell has ended and the next leg may leave (or the plan runs out), and, for a
   battery-electric truck on a leg, the first tick at which a service area comes within
   one tick's drive (only then can its charging decision act).  Charge ends, dispatch
   assignments and charging decisions wake their vehicles directly.
-* **Motion between events.** A vehicle in the middle of an edge is not visited.  Its
-  position, odometer, energy, tonne-km and state of charge are brought forward when it is
-  touched (or when the call ends, for the DataCollector) by replaying the tick kernel's
-  own per-tick arithmetic for the skipped ticks in registers (``p += v dt`` at the speed
-  of each tick's hour), so the values are bit-identical to the tick kernel's, not merely
-  close: the same arrivals to the tick, the same floating-point sums.
+* **Motion between events.** When a moving vehicle is touched, :func:`_walk` drives it
+  ahead along its route with the tick kernel's own statements, tick by tick (a tick's
+  budget carried across the nodes it passes, the speed of each tick's hour), in
+  registers and for one vehicle at a time, until its next event or the end of the call;
+  the state at that tick is kept aside and written back when the vehicle is woken (or
+  the call ends, for the DataCollector).  Passing a node is not an event.  The values
+  are therefore bit-identical to the tick kernel's, not merely close: the same arrivals
+  to the tick, the same floating-point sums.
 * **Decisions** (:func:`~transport_sim.kernels.charging._charging_decisions`, called on a
   list of rows) are evaluated for the battery-electric vehicles whose state changed in
   the previous tick (moved, arrived, departed, finished charging), those touched this
@@ -37,6 +38,11 @@ the vehicles (a call is one reporting interval, so that pass is amortised over i
 ticks), so nothing but the fleet arrays carries over between calls; at the end of a call
 (and before returning a non-OK code) every vehicle's state is brought to the end of the
 last tick run.  Congestion is off, as in ``_run_ticks``.
+
+The module is long because ``_run_events`` repeats the argument list of ``_run_ticks`` and
+writes the movement step out in its loop; small helpers are compiled with ``_nrt=False``
+(they allocate nothing), since numba's reference counting of some thirty array arguments
+per call cost more than the work an event saves.
 
 Units: metres, seconds, m/s, kWh, tonnes.
 """
@@ -98,7 +104,7 @@ _REACH_SLACK_M = 1.0
 # --------------------------------------------------------------------------------------
 # calendar (bucket queue by tick, one pending event per vehicle)
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _unlink(v: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np.ndarray) -> None:
     """Remove ``v``'s pending event, if any."""
     j = wake[v]
@@ -117,7 +123,7 @@ def _unlink(v: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np
     prv[v] = -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _link(
     v: int, j: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np.ndarray
 ) -> None:
@@ -135,77 +141,7 @@ def _link(
 # --------------------------------------------------------------------------------------
 # motion between events
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
-def _replay(
-    v: int,
-    k_from: int,
-    k_to: int,
-    t0_s: float,
-    dt_s: float,
-    hours: np.ndarray,
-    edge: np.ndarray,
-    pos_m: np.ndarray,
-    leg: np.ndarray,
-    detour_target: np.ndarray,
-    soc_kwh: np.ndarray,
-    odometer_m: np.ndarray,
-    energy_kwh: np.ndarray,
-    tkm: np.ndarray,
-    spec: np.ndarray,
-    max_speed_mps: np.ndarray,
-    leg_payload_t: np.ndarray,
-    edge_length_m: np.ndarray,
-    edge_speed_mps: np.ndarray,
-    edge_class: np.ndarray,
-    kwh_per_m: np.ndarray,
-    is_bev: np.ndarray,
-    kwh_per_m_per_t: np.ndarray,
-    speed_factors: np.ndarray,
-) -> int:
-    """Drive a vehicle in the middle of its edge through ticks ``[k_from, k_to)``.
-
-    The arithmetic is the tick kernel's for a tick that starts and ends on the edge
-    (budget ``dt_s``), in the same order, so the result is bit-identical.  Returns
-    ``KERNEL_BAD_STATE`` if a replayed tick would reach the end of the edge or empty the
-    battery (those ticks are events and are never skipped).
-    """
-    e = edge[v]
-    detour = detour_target[v]
-    sp = spec[v]
-    payload_t = leg_payload_t[leg[v]] if detour < 0 else 0.0
-    bev = is_bev[sp]
-    length_m = edge_length_m[e]
-    c = edge_class[e]
-    base_mps = edge_speed_mps[e]
-    vmax_mps = max_speed_mps[v]
-    k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
-    p_m = pos_m[v]
-    odo_m = odometer_m[v]
-    drawn_kwh = energy_kwh[v]
-    soc = soc_kwh[v]
-    carried_tkm = tkm[v]
-    for k in range(k_from, k_to):
-        speed_mps = min(base_mps * speed_factors[hours[k], c], vmax_mps)
-        rem_m = max(length_m - p_m, 0.0)
-        d_m = speed_mps * dt_s
-        e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
-        if d_m >= rem_m - END_OF_EDGE_EPS_M or (bev and e_kwh > soc):
-            return KERNEL_BAD_STATE
-        odo_m += d_m
-        drawn_kwh += e_kwh
-        if bev:
-            soc -= e_kwh
-        carried_tkm += payload_t * d_m / M_PER_KM
-        p_m = p_m + d_m
-    pos_m[v] = p_m
-    odometer_m[v] = odo_m
-    energy_kwh[v] = drawn_kwh
-    soc_kwh[v] = soc
-    tkm[v] = carried_tkm
-    return KERNEL_OK
-
-
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _service_area_ahead_m(
     u: int,
     k: int,
@@ -234,93 +170,9 @@ def _service_area_ahead_m(
     return 0.0
 
 
-@njit(cache=True, nogil=True)
-def _next_edge_event(
-    v: int,
-    k_from: int,
-    n_ticks: int,
-    dt_s: float,
-    hours: np.ndarray,
-    watch_trucks: bool,
-    fleet: np.ndarray,
-    edge: np.ndarray,
-    pos_m: np.ndarray,
-    leg: np.ndarray,
-    leg_begin: np.ndarray,
-    leg_end: np.ndarray,
-    detour_target: np.ndarray,
-    soc_kwh: np.ndarray,
-    battery_kwh: np.ndarray,
-    charge_site: np.ndarray,
-    spec: np.ndarray,
-    max_speed_mps: np.ndarray,
-    leg_target: np.ndarray,
-    leg_payload_t: np.ndarray,
-    edge_head: np.ndarray,
-    edge_length_m: np.ndarray,
-    edge_speed_mps: np.ndarray,
-    edge_class: np.ndarray,
-    next_edge: np.ndarray,
-    kwh_per_m: np.ndarray,
-    is_bev: np.ndarray,
-    kwh_per_m_per_t: np.ndarray,
-    speed_factors: np.ndarray,
-    site_at_node: np.ndarray,
-) -> int:
-    """First tick in ``[k_from, n_ticks)`` at which a vehicle mid-edge must be touched.
-
-    That is the tick in which it reaches the end of its edge or empties its battery, or
-    (``watch_trucks``, a battery-electric truck on a leg that may still decide to
-    charge) the first tick that starts with a service area within one tick's drive.
-    Returns ``n_ticks`` when none falls in the call.  Same arithmetic as :func:`_replay`.
-    """
-    e = edge[v]
-    detour = detour_target[v]
-    sp = spec[v]
-    lv = leg[v]
-    payload_t = leg_payload_t[lv] if detour < 0 else 0.0
-    bev = is_bev[sp]
-    length_m = edge_length_m[e]
-    c = edge_class[e]
-    base_mps = edge_speed_mps[e]
-    vmax_mps = max_speed_mps[v]
-    k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
-    ahead_m = np.inf
-    reach_m = vmax_mps * dt_s
-    if (
-        watch_trucks
-        and fleet[v] == _FLEET_TRUCK
-        and bev
-        and detour < 0
-        and charge_site[v] < 0
-        and battery_kwh[v] > 0.0
-        and lv >= leg_begin[v]
-        and lv < leg_end[v]
-    ):
-        ahead_m = _service_area_ahead_m(
-            edge_head[e], leg_target[lv], reach_m, edge_head, edge_length_m, next_edge,
-            site_at_node,
-        )
-    p_m = pos_m[v]
-    soc = soc_kwh[v]
-    for k in range(k_from, n_ticks):
-        rem_m = max(length_m - p_m, 0.0)
-        if rem_m + ahead_m <= reach_m + _REACH_SLACK_M:
-            return k
-        speed_mps = min(base_mps * speed_factors[hours[k], c], vmax_mps)
-        d_m = speed_mps * dt_s
-        if d_m >= rem_m - END_OF_EDGE_EPS_M:
-            return k
-        e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
-        if bev:
-            if e_kwh > soc:
-                return k
-            soc -= e_kwh
-        p_m = p_m + d_m
-    return n_ticks
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _ready_tick(
     w_s: float, d_s: float, k_from: int, n_ticks: int, t0_s: float, dt_s: float
 ) -> int:
@@ -347,35 +199,237 @@ def _ready_tick(
     return j
 
 
-# --------------------------------------------------------------------------------------
-# one vehicle, one tick: the body of movement._advance_tick (congestion off)
-# --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
-def _move_vehicle(  # noqa: PLR0911, PLR0912 - the tick kernel's body
-    v: int,
-    t_s: float,
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _waiting_wake(
+    st: int,
+    lv: int,
+    leg_end_v: int,
+    dispatchable_v: bool,
+    n_legs: int,
+    w_s: float,
+    leg_depart_s: np.ndarray,
+    k_from: int,
+    n_ticks: int,
+    t0_s: float,
     dt_s: float,
-    status: np.ndarray,
-    node: np.ndarray,
+) -> int:
+    """Tick at which a waiting vehicle (no detour) acts, or ``n_ticks`` (not in the call).
+
+    It departs once its dwell has ended and its next leg may leave; with no legs left its
+    status changes (to idle or done) once its dwell has ended, except an idle taxi, which
+    waits for dispatch.  A bad leg index is touched at once (the movement step reports it).
+    """
+    if lv >= leg_end_v:
+        if dispatchable_v and st == STATUS_IDLE:
+            return n_ticks
+        return _ready_tick(w_s, -np.inf, k_from, n_ticks, t0_s, dt_s)
+    if lv < 0 or lv >= n_legs:
+        return k_from
+    return _ready_tick(w_s, leg_depart_s[lv], k_from, n_ticks, t0_s, dt_s)
+
+
+# --------------------------------------------------------------------------------------
+# the fused event loop
+#
+# The per-vehicle work (a movement step, the replay of skipped mid-edge ticks, the next
+# edge event) is written out inside the loops below rather than called: a compiled call
+# that passes some thirty arrays costs about a microsecond (numba cannot inline a
+# function with that many arguments), which is more than the work it saves.
+# --------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True, _nrt=False)
+def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
+    v: int,
+    k_from: int,
+    k_stop: int,
+    dt_s: float,
+    hours: np.ndarray,
+    watch_truck: bool,
+    kt: int,
+    sp: int,
+    payload_t: float,
+    bev: bool,
+    vmax_mps: float,
     edge: np.ndarray,
+    node: np.ndarray,
+    pos_m: np.ndarray,
+    odometer_m: np.ndarray,
+    energy_kwh: np.ndarray,
+    soc_kwh: np.ndarray,
+    tkm: np.ndarray,
+    edge_head: np.ndarray,
+    edge_length_m: np.ndarray,
+    edge_speed_mps: np.ndarray,
+    edge_class: np.ndarray,
+    target_node: np.ndarray,
+    next_edge: np.ndarray,
+    kwh_per_m: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
+    speed_factors: np.ndarray,
+    site_at_node: np.ndarray,
+    fut_i: np.ndarray,
+    fut_f: np.ndarray,
+) -> int:
+    """Drive moving vehicle ``v`` along its route from tick ``k_from``, tick by tick.
+
+    The tick kernel's arithmetic, statement for statement (a tick's budget carried across
+    the nodes it passes, the speed of the tick's hour), run ahead for one vehicle while
+    nothing happens to it.  Stops at the first tick in ``[k_from, k_stop)`` in which it
+    would reach its target, empty its battery, meet a bad index, or (``watch_truck``)
+    that starts with a service area within one tick's drive; returns that tick, or
+    ``k_stop``.  ``fut_i[v] = (edge, node)`` and ``fut_f[v] = (pos_m, odometer_m,
+    energy_kwh, soc_kwh, tkm)`` get the state at the start of the returned tick; the
+    state arrays are only read.
+    """
+    n_edges = edge_head.shape[0]
+    n_classes = speed_factors.shape[1]
+    e = edge[v]
+    u = node[v]
+    p_m = pos_m[v]
+    odo_m = odometer_m[v]
+    drawn_kwh = energy_kwh[v]
+    soc = soc_kwh[v]
+    carried_tkm = tkm[v]
+    goal = target_node[kt]
+    reach_m = vmax_mps * dt_s
+    sa_from = -2  # node the service-area distance was measured from
+    sa_m = np.inf
+    j = k_stop
+    for kk in range(k_from, k_stop):
+        if watch_truck:
+            h = edge_head[e] if e >= 0 else u
+            if h != sa_from:
+                sa_from = h
+                sa_m = _service_area_ahead_m(h, kt, reach_m + _REACH_SLACK_M, edge_head,
+                                             edge_length_m, next_edge, site_at_node)
+            rest_m = max(edge_length_m[e] - p_m, 0.0) if e >= 0 else 0.0
+            if rest_m + sa_m <= reach_m + _REACH_SLACK_M:
+                j = kk
+                break
+        sf = speed_factors[hours[kk]]
+        budget_s = dt_s
+        ne = e
+        nu = u
+        np_m = p_m
+        n_odo = odo_m
+        n_drawn = drawn_kwh
+        n_soc = soc
+        n_tkm = carried_tkm
+        event = False
+        while True:
+            if ne < 0:
+                if nu == goal:
+                    event = True
+                    break
+                if budget_s <= 0.0:
+                    break
+                ne = next_edge[kt, nu]
+                if ne < 0 or ne >= n_edges:
+                    event = True
+                    break
+                np_m = 0.0
+            elif ne >= n_edges:
+                event = True
+                break
+            length_m = edge_length_m[ne]
+            c = edge_class[ne]
+            if (
+                not (np_m >= 0.0 and np_m <= length_m + END_OF_EDGE_EPS_M)
+                or c < 0
+                or c >= n_classes
+            ):
+                event = True
+                break
+            speed_mps = edge_speed_mps[ne] * sf[c]
+            speed_mps = min(speed_mps, vmax_mps)
+            if not speed_mps > 0.0:
+                event = True
+                break
+            rem_m = max(length_m - np_m, 0.0)
+            d_m = speed_mps * budget_s
+            reached = d_m >= rem_m - END_OF_EDGE_EPS_M
+            if reached:
+                d_m = rem_m
+            k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
+            e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
+            if bev and e_kwh > n_soc:
+                event = True
+                break
+            n_odo += d_m
+            n_drawn += e_kwh
+            if bev:
+                n_soc -= e_kwh
+            n_tkm += payload_t * d_m / M_PER_KM
+            if not reached:
+                np_m = np_m + d_m
+                break
+            budget_s = max(budget_s - d_m / speed_mps, 0.0)
+            nu = edge_head[ne]
+            ne = -1
+            np_m = 0.0
+        if event:
+            j = kk
+            break
+        e = ne
+        u = nu
+        p_m = np_m
+        odo_m = n_odo
+        drawn_kwh = n_drawn
+        soc = n_soc
+        carried_tkm = n_tkm
+    fut_i[v, 0] = e
+    fut_i[v, 1] = u
+    fut_f[v, 0] = p_m
+    fut_f[v, 1] = odo_m
+    fut_f[v, 2] = drawn_kwh
+    fut_f[v, 3] = soc
+    fut_f[v, 4] = carried_tkm
+    return j
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _take_future(
+    v: int,
+    edge: np.ndarray,
+    node: np.ndarray,
+    pos_m: np.ndarray,
+    odometer_m: np.ndarray,
+    energy_kwh: np.ndarray,
+    soc_kwh: np.ndarray,
+    tkm: np.ndarray,
+    fut_i: np.ndarray,
+    fut_f: np.ndarray,
+) -> None:
+    """Write the state :func:`_walk` computed for ``v`` into the fleet arrays."""
+    edge[v] = fut_i[v, 0]
+    node[v] = fut_i[v, 1]
+    pos_m[v] = fut_f[v, 0]
+    odometer_m[v] = fut_f[v, 1]
+    energy_kwh[v] = fut_f[v, 2]
+    soc_kwh[v] = fut_f[v, 3]
+    tkm[v] = fut_f[v, 4]
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _materialise_all(
+    k_to: int,
+    dt_s: float,
+    hours: np.ndarray,
+    lazy_base: np.ndarray,
+    fut_tick: np.ndarray,
+    edge: np.ndarray,
+    node: np.ndarray,
     pos_m: np.ndarray,
     leg: np.ndarray,
-    leg_end: np.ndarray,
-    wait_until_s: np.ndarray,
     detour_target: np.ndarray,
     soc_kwh: np.ndarray,
     odometer_m: np.ndarray,
     energy_kwh: np.ndarray,
     tkm: np.ndarray,
-    trips: np.ndarray,
     spec: np.ndarray,
     max_speed_mps: np.ndarray,
-    dispatchable: np.ndarray,
     leg_target: np.ndarray,
-    leg_depart_s: np.ndarray,
-    leg_dwell_s: np.ndarray,
     leg_payload_t: np.ndarray,
-    leg_flags: np.ndarray,
     edge_head: np.ndarray,
     edge_length_m: np.ndarray,
     edge_speed_mps: np.ndarray,
@@ -386,286 +440,39 @@ def _move_vehicle(  # noqa: PLR0911, PLR0912 - the tick kernel's body
     is_bev: np.ndarray,
     kwh_per_m_per_t: np.ndarray,
     speed_factors: np.ndarray,
-    arrived: np.ndarray,
-) -> int:
-    """Advance vehicle ``v`` by the tick ``[t_s, t_s + dt_s)``, exactly as the tick kernel.
-
-    The same statements as the loop body of
-    :func:`transport_sim.kernels.movement._advance_tick` with congestion off (as the
-    fused loop runs it); ``speed_factors`` is the tick's hour row.  Returns a
-    ``KERNEL_*`` code; ``arrived[v]`` as in the tick kernel.
-    """
-    n_legs = leg_target.shape[0]
-    n_targets = target_node.shape[0]
-    n_specs = kwh_per_m.shape[0]
-    n_classes = speed_factors.shape[0]
-    n_edges = edge_head.shape[0]
-    n_nodes = next_edge.shape[1]
-    arrived[v] = ARRIVED_NONE
-    st = status[v]
-    if st != STATUS_MOVING:
-        if st not in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF):
-            return KERNEL_OK
-        if detour_target[v] >= 0 or wait_until_s[v] > t_s:
-            return KERNEL_OK
-        lv = leg[v]
-        if lv >= leg_end[v]:
-            status[v] = STATUS_IDLE if dispatchable[v] else STATUS_DONE
-            return KERNEL_OK
-        if lv < 0 or lv >= n_legs:
-            arrived[v] = ARRIVED_FAULT
-            return KERNEL_BAD_STATE
-        if leg_depart_s[lv] > t_s:
-            return KERNEL_OK
-        status[v] = STATUS_MOVING
-    budget_s = dt_s
-    detour = detour_target[v]
-    lv = leg[v]
-    sp = spec[v]
-    if (detour < 0 and (lv < 0 or lv >= n_legs)) or sp < 0 or sp >= n_specs:
-        arrived[v] = ARRIVED_FAULT
-        return KERNEL_BAD_STATE
-    payload_t = leg_payload_t[lv] if detour < 0 else 0.0
-    bev = is_bev[sp]
-    vmax_mps = max_speed_mps[v]
-    e = edge[v]
-    u = node[v]
-    p_m = pos_m[v]
-    odo_m = odometer_m[v]
-    drawn_kwh = energy_kwh[v]
-    soc = soc_kwh[v]
-    carried_tkm = tkm[v]
-    new_status = STATUS_MOVING
-    code = KERNEL_OK
-    k = -1
-    goal = -1
-    while True:
-        if e < 0:
-            if k < 0:
-                if detour >= 0:
-                    k = detour
-                elif lv < leg_end[v]:
-                    k = leg_target[lv]
-                if k < 0 or k >= n_targets:
-                    code = KERNEL_BAD_STATE
-                    break
-                goal = target_node[k]
-            if u < 0 or u >= n_nodes:
-                code = KERNEL_BAD_STATE
-                break
-            if u == goal:
-                t_arr_s = t_s + (dt_s - budget_s)
-                new_status = STATUS_DWELL
-                if detour >= 0:
-                    arrived[v] = ARRIVED_DETOUR
-                    wait_until_s[v] = t_arr_s
-                else:
-                    arrived[v] = ARRIVED_LEG
-                    if leg_flags[lv] & LEG_TRIP_END:
-                        trips[v] += 1
-                    wait_until_s[v] = t_arr_s + leg_dwell_s[lv]
-                    leg[v] = lv + 1
-                break
-            if budget_s <= 0.0:
-                break
-            e = next_edge[k, u]
-            if e < 0:
-                code = KERNEL_NO_ROUTE
-                break
-            if e >= n_edges:
-                code = KERNEL_BAD_STATE
-                break
-            p_m = 0.0
-        elif e >= n_edges:
-            code = KERNEL_BAD_STATE
-            break
-        length_m = edge_length_m[e]
-        c = edge_class[e]
-        if not (p_m >= 0.0 and p_m <= length_m + END_OF_EDGE_EPS_M) or c < 0 or c >= n_classes:
-            code = KERNEL_BAD_STATE
-            break
-        speed_mps = edge_speed_mps[e] * speed_factors[c]
-        speed_mps = min(speed_mps, vmax_mps)
-        if not speed_mps > 0.0:
-            code = KERNEL_BAD_STATE
-            break
-        rem_m = max(length_m - p_m, 0.0)
-        d_m = speed_mps * budget_s
-        reached = d_m >= rem_m - END_OF_EDGE_EPS_M
-        if reached:
-            d_m = rem_m
-        k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
-        e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
-        if bev and e_kwh > soc:
-            e_kwh = soc
-            d_m = battery_limited_distance_m(e_kwh, k_kwh_per_m)
-            p_m = min(p_m + d_m, length_m)
-            odo_m += d_m
-            drawn_kwh += e_kwh
-            soc = 0.0
-            carried_tkm += payload_t * d_m / M_PER_KM
-            new_status = STATUS_STRANDED
-            break
-        odo_m += d_m
-        drawn_kwh += e_kwh
-        if bev:
-            soc -= e_kwh
-        carried_tkm += payload_t * d_m / M_PER_KM
-        if not reached:
-            p_m = p_m + d_m
-            break
-        budget_s = max(budget_s - d_m / speed_mps, 0.0)
-        u = edge_head[e]
-        e = -1
-        p_m = 0.0
-    status[v] = new_status
-    edge[v] = e
-    node[v] = u
-    pos_m[v] = p_m
-    odometer_m[v] = odo_m
-    energy_kwh[v] = drawn_kwh
-    soc_kwh[v] = soc
-    tkm[v] = carried_tkm
-    if code != KERNEL_OK:
-        arrived[v] = ARRIVED_FAULT
-    return code
-
-
-@njit(cache=True, nogil=True)
-def _schedule(
-    v: int,
-    k_from: int,
-    n_ticks: int,
-    t0_s: float,
-    dt_s: float,
-    hours: np.ndarray,
-    watch_trucks: bool,
-    n_legs: int,
-    head: np.ndarray,
-    wake: np.ndarray,
-    nxt: np.ndarray,
-    prv: np.ndarray,
-    lazy_from: np.ndarray,
-    fleet: np.ndarray,
-    status: np.ndarray,
-    edge: np.ndarray,
-    pos_m: np.ndarray,
-    leg: np.ndarray,
-    leg_begin: np.ndarray,
-    leg_end: np.ndarray,
-    wait_until_s: np.ndarray,
-    detour_target: np.ndarray,
-    soc_kwh: np.ndarray,
-    battery_kwh: np.ndarray,
-    charge_site: np.ndarray,
-    spec: np.ndarray,
-    max_speed_mps: np.ndarray,
-    dispatchable: np.ndarray,
-    leg_target: np.ndarray,
-    leg_depart_s: np.ndarray,
-    leg_payload_t: np.ndarray,
-    edge_head: np.ndarray,
-    edge_length_m: np.ndarray,
-    edge_speed_mps: np.ndarray,
-    edge_class: np.ndarray,
-    next_edge: np.ndarray,
-    kwh_per_m: np.ndarray,
-    is_bev: np.ndarray,
-    kwh_per_m_per_t: np.ndarray,
-    speed_factors: np.ndarray,
     site_at_node: np.ndarray,
-    at_call_start: bool,
-) -> None:
-    """Put vehicle ``v`` (its state as of tick ``k_from``'s start) on the calendar.
-
-    Moving on an edge: lazy from ``k_from`` until :func:`_next_edge_event` (at a call's
-    start, every moving vehicle is simply touched in its first tick).  Moving at a node:
-    the next tick.  Waiting without a detour: the first tick at which it departs, or its
-    plan has run out and its status changes.  Anything else (queued, charging, at a
-    charger detour, stranded, done, an idle taxi) waits for another stage to wake it.
-    """
-    if k_from >= n_ticks:
-        if status[v] == STATUS_MOVING and edge[v] >= 0:
-            lazy_from[v] = k_from
-        return
-    st = status[v]
-    if st == STATUS_MOVING:
-        if edge[v] < 0 or at_call_start:
-            _link(v, k_from, wake, head, nxt, prv)
-            return
-        lazy_from[v] = k_from
-        j = _next_edge_event(
-            v, k_from, n_ticks, dt_s, hours, watch_trucks, fleet, edge, pos_m, leg, leg_begin,
-            leg_end, detour_target, soc_kwh, battery_kwh, charge_site, spec, max_speed_mps,
-            leg_target, leg_payload_t, edge_head, edge_length_m, edge_speed_mps, edge_class,
-            next_edge, kwh_per_m, is_bev, kwh_per_m_per_t, speed_factors, site_at_node,
-        )
-        if j < n_ticks:
-            _link(v, j, wake, head, nxt, prv)
-        return
-    if st not in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF):
-        return
-    if detour_target[v] >= 0:
-        return
-    lv = leg[v]
-    if lv >= leg_end[v]:
-        if dispatchable[v] and st == STATUS_IDLE:
-            return  # an idle taxi: dispatch wakes it
-        j = _ready_tick(wait_until_s[v], -np.inf, k_from, n_ticks, t0_s, dt_s)
-    elif lv < 0 or lv >= n_legs:
-        j = k_from  # the movement step reports the bad leg
-    else:
-        j = _ready_tick(wait_until_s[v], leg_depart_s[lv], k_from, n_ticks, t0_s, dt_s)
-    if j < n_ticks:
-        _link(v, j, wake, head, nxt, prv)
-
-
-@njit(cache=True, nogil=True)
-def _materialise_all(
-    k_to: int,
-    t0_s: float,
-    dt_s: float,
-    hours: np.ndarray,
-    lazy_from: np.ndarray,
-    edge: np.ndarray,
-    pos_m: np.ndarray,
-    leg: np.ndarray,
-    detour_target: np.ndarray,
-    soc_kwh: np.ndarray,
-    odometer_m: np.ndarray,
-    energy_kwh: np.ndarray,
-    tkm: np.ndarray,
-    spec: np.ndarray,
-    max_speed_mps: np.ndarray,
-    leg_payload_t: np.ndarray,
-    edge_length_m: np.ndarray,
-    edge_speed_mps: np.ndarray,
-    edge_class: np.ndarray,
-    kwh_per_m: np.ndarray,
-    is_bev: np.ndarray,
-    kwh_per_m_per_t: np.ndarray,
-    speed_factors: np.ndarray,
+    fut_i: np.ndarray,
+    fut_f: np.ndarray,
 ) -> int:
-    """Bring every vehicle still mid-edge to the start of tick ``k_to`` (the call's end)."""
+    """Bring every moving vehicle not touched since to the start of tick ``k_to``.
+
+    At a call's end their state was already driven ahead to it (:func:`_walk` stops at the
+    call's end); after an early return it is driven again from where it was stored.
+    Returns ``KERNEL_BAD_STATE`` if that drive meets an event before ``k_to`` (a bug).
+    """
     code = KERNEL_OK
-    for v in range(lazy_from.shape[0]):
-        k = lazy_from[v]
-        if k < 0 or k >= k_to:
+    for v in range(lazy_base.shape[0]):
+        k0 = lazy_base[v]
+        if k0 < 0 or k0 >= k_to:
             continue
-        c = _replay(
-            v, k, k_to, t0_s, dt_s, hours, edge, pos_m, leg, detour_target, soc_kwh,
-            odometer_m, energy_kwh, tkm, spec, max_speed_mps, leg_payload_t, edge_length_m,
-            edge_speed_mps, edge_class, kwh_per_m, is_bev, kwh_per_m_per_t, speed_factors,
-        )
-        lazy_from[v] = k_to
-        if c != KERNEL_OK:
-            code = c
+        lazy_base[v] = -1
+        if fut_tick[v] != k_to:
+            detour = detour_target[v]
+            sp = spec[v]
+            kt = detour if detour >= 0 else leg_target[leg[v]]
+            payload_t = leg_payload_t[leg[v]] if detour < 0 else 0.0
+            j = _walk(
+                v, k0, k_to, dt_s, hours, False, kt, sp, payload_t, is_bev[sp],
+                max_speed_mps[v], edge, node, pos_m, odometer_m, energy_kwh, soc_kwh, tkm,
+                edge_head, edge_length_m, edge_speed_mps, edge_class, target_node, next_edge,
+                kwh_per_m, kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
+            )
+            if j != k_to:
+                code = KERNEL_BAD_STATE
+        _take_future(v, edge, node, pos_m, odometer_m, energy_kwh, soc_kwh, tkm, fut_i, fut_f)
     return code
 
 
-# --------------------------------------------------------------------------------------
-# the fused event loop
-# --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
 def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
     n_ticks: int,
@@ -776,6 +583,11 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
     n = status.shape[0]
     n_legs = leg_target.shape[0]
     n_sites = site_power_kw.shape[0]
+    n_targets = target_node.shape[0]
+    n_specs = kwh_per_m.shape[0]
+    n_classes = speed_factors.shape[1]
+    n_edges = edge_head.shape[0]
+    n_nodes = next_edge.shape[1]
     if n_ticks <= 0:
         return KERNEL_OK, 0
     hours = np.empty(n_ticks, np.int64)
@@ -787,7 +599,18 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
     wake = np.full(n, -1, np.int64)
     nxt = np.full(n, -1, np.int64)
     prv = np.full(n, -1, np.int64)
-    lazy_from = np.full(n, -1, np.int64)  # state stored as of this tick's start (mid-edge)
+    # a moving vehicle not touched since: its arrays hold its state at the start of tick
+    # lazy_base[v], fut_i/fut_f its state at the start of tick fut_tick[v] (its next event)
+    lazy_base = np.full(n, -1, np.int64)
+    fut_tick = np.full(n, -1, np.int64)
+    fut_i = np.empty((n, 2), np.int64)
+    fut_f = np.empty((n, 5), np.float64)
+    mat = (
+        dt_s, hours, lazy_base, fut_tick, edge, node, pos_m, leg, detour_target, soc_kwh,
+        odometer_m, energy_kwh, tkm, powertrain_spec, max_speed_mps, leg_target, leg_payload_t,
+        edge_head, edge_length_m, edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
+        is_bev, kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
+    )
     touch = np.empty(2 * n, np.int64)  # this tick's vehicles (unique)
     recent = np.empty(2 * n, np.int64)  # last tick's, plus charges that ended (may repeat)
     tmark = np.full(n, -1, np.int64)
@@ -797,7 +620,6 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
     jmark = np.full(n, -1, np.int64)
     at_site = np.empty(n, np.int64)
     n_at_site = 0
-    n_touch = 0
     n_recent = 0
     n_bg = 0
     for v in range(n):
@@ -814,18 +636,19 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
             i_bg += 1
     bg = bg[np.argsort(bg_wait, kind="mergesort")]
     i_bg = 0
+    # every moving vehicle is touched in the first tick; waiting ones when they act
     for v in range(n):
         if session_row[v] >= 0:
             at_site[n_at_site] = v
             n_at_site += 1
-        _schedule(
-            v, 0, n_ticks, t0_s, dt_s, hours, watch_trucks, n_legs, head, wake, nxt, prv,
-            lazy_from, fleet, status, edge, pos_m, leg, leg_begin, leg_end, wait_until_s,
-            detour_target, soc_kwh, battery_kwh, charge_site, powertrain_spec, max_speed_mps,
-            dispatchable, leg_target, leg_depart_s, leg_payload_t, edge_head, edge_length_m,
-            edge_speed_mps, edge_class, next_edge, kwh_per_m, is_bev, kwh_per_m_per_t,
-            speed_factors, site_at_node, True,
-        )
+        st = status[v]
+        if st == STATUS_MOVING:
+            _link(v, 0, wake, head, nxt, prv)
+        elif st in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF) and detour_target[v] < 0:
+            j = _waiting_wake(st, leg[v], leg_end[v], dispatchable[v], n_legs,
+                              wait_until_s[v], leg_depart_s, 0, n_ticks, t0_s, dt_s)
+            if j < n_ticks:
+                _link(v, j, wake, head, nxt, prv)
     for k in range(n_ticks):
         t = t0_s + k * dt_s
         t_end = t + dt_s
@@ -838,16 +661,13 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
             touch[n_touch] = v
             n_touch += 1
             tmark[v] = k
-            if lazy_from[v] >= 0:
-                code = _replay(
-                    v, lazy_from[v], k, t0_s, dt_s, hours, edge, pos_m, leg, detour_target,
-                    soc_kwh, odometer_m, energy_kwh, tkm, powertrain_spec, max_speed_mps,
-                    leg_payload_t, edge_length_m, edge_speed_mps, edge_class, kwh_per_m,
-                    is_bev, kwh_per_m_per_t, speed_factors,
-                )
-                lazy_from[v] = -1
-                if code != KERNEL_OK:
-                    return code, k
+            if lazy_base[v] < 0:
+                continue
+            lazy_base[v] = -1
+            if fut_tick[v] != k:
+                return KERNEL_BAD_STATE, k
+            _take_future(v, edge, node, pos_m, odometer_m, energy_kwh, soc_kwh, tkm, fut_i,
+                         fut_f)
         # 2. dispatch (the kernel of the tick loop); assigned taxis move this tick
         c_open = req_cursor[CURSOR_OPEN]
         code = _dispatch_tick(
@@ -859,11 +679,7 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
             dispatch_counts,
         )
         if code != KERNEL_OK:
-            _materialise_all(k, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
-                             detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
-                             powertrain_spec, max_speed_mps, leg_payload_t, edge_length_m,
-                             edge_speed_mps, edge_class, kwh_per_m, is_bev,
-                             kwh_per_m_per_t, speed_factors)
+            _materialise_all(k, *mat)
             return code, k
         dispatch_totals[0] += dispatch_counts[0]
         dispatch_totals[1] += dispatch_counts[1]
@@ -912,11 +728,7 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
                     cand[:n_cand],
                 )
                 if code != KERNEL_OK:
-                    _materialise_all(k, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
-                                     detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
-                                     powertrain_spec, max_speed_mps, leg_payload_t,
-                                     edge_length_m, edge_speed_mps, edge_class, kwh_per_m,
-                                     is_bev, kwh_per_m_per_t, speed_factors)
+                    _materialise_all(k, *mat)
                     return code, k
                 for i in range(n_cand):
                     v = cand[i]
@@ -931,44 +743,155 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
                         touch[n_touch] = v
                         n_touch += 1
                         tmark[v] = k
-        # 4. movement of the touched vehicles (the others are parked or mid-edge)
+        # 4. movement of the touched vehicles: the body of movement._advance_tick
         for i in range(n_recent):
             arrived[recent[i]] = ARRIVED_NONE
         for i in range(n_touch):
             v = touch[i]
-            if lazy_from[v] >= 0:  # touched early (decided this tick): bring it to t
-                code = _replay(
-                    v, lazy_from[v], k, t0_s, dt_s, hours, edge, pos_m, leg, detour_target,
-                    soc_kwh, odometer_m, energy_kwh, tkm, powertrain_spec, max_speed_mps,
-                    leg_payload_t, edge_length_m, edge_speed_mps, edge_class, kwh_per_m,
-                    is_bev, kwh_per_m_per_t, speed_factors,
-                )
-                lazy_from[v] = -1
-                if code != KERNEL_OK:
-                    return code, k
-            code = _move_vehicle(
-                v, t, dt_s, status, node, edge, pos_m, leg, leg_end, wait_until_s,
-                detour_target, soc_kwh, odometer_m, energy_kwh, tkm, trips, powertrain_spec,
-                max_speed_mps, dispatchable, leg_target, leg_depart_s, leg_dwell_s,
-                leg_payload_t, leg_flags, edge_head, edge_length_m, edge_speed_mps,
-                edge_class, target_node, next_edge, kwh_per_m, is_bev, kwh_per_m_per_t, sf,
-                arrived,
-            )
+            code = KERNEL_OK
+            k0 = lazy_base[v]
+            if k0 >= 0:  # woken early: only last tick's vehicles are, and they are at t
+                lazy_base[v] = -1
+                if k0 != k:
+                    code = KERNEL_BAD_STATE
+            arrived[v] = ARRIVED_NONE
+            st = status[v]
+            drive = code == KERNEL_OK
+            if drive and st != STATUS_MOVING:
+                drive = False
+                lv = leg[v]
+                if (
+                    st not in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF)
+                    or detour_target[v] >= 0
+                    or wait_until_s[v] > t
+                ):
+                    pass  # queued, charging, stranded, done, at a detour, or dwelling
+                elif lv >= leg_end[v]:
+                    status[v] = STATUS_IDLE if dispatchable[v] else STATUS_DONE
+                elif lv < 0 or lv >= n_legs:
+                    code = KERNEL_BAD_STATE
+                elif leg_depart_s[lv] > t:
+                    pass
+                else:
+                    status[v] = STATUS_MOVING
+                    drive = True
+            if drive:
+                budget_s = dt_s
+                detour = detour_target[v]
+                lv = leg[v]
+                sp = powertrain_spec[v]
+                if (detour < 0 and (lv < 0 or lv >= n_legs)) or sp < 0 or sp >= n_specs:
+                    code = KERNEL_BAD_STATE
+                    drive = False
+            if drive:
+                payload_t = leg_payload_t[lv] if detour < 0 else 0.0
+                bev = is_bev[sp]
+                vmax_mps = max_speed_mps[v]
+                e = edge[v]
+                u = node[v]
+                p_m = pos_m[v]
+                odo_m = odometer_m[v]
+                drawn_kwh = energy_kwh[v]
+                soc = soc_kwh[v]
+                carried_tkm = tkm[v]
+                new_status = STATUS_MOVING
+                kt = -1
+                goal = -1
+                while True:
+                    if e < 0:
+                        if kt < 0:
+                            if detour >= 0:
+                                kt = detour
+                            elif lv < leg_end[v]:
+                                kt = leg_target[lv]
+                            if kt < 0 or kt >= n_targets:
+                                code = KERNEL_BAD_STATE
+                                break
+                            goal = target_node[kt]
+                        if u < 0 or u >= n_nodes:
+                            code = KERNEL_BAD_STATE
+                            break
+                        if u == goal:
+                            t_arr_s = t + (dt_s - budget_s)
+                            new_status = STATUS_DWELL
+                            if detour >= 0:
+                                arrived[v] = ARRIVED_DETOUR
+                                wait_until_s[v] = t_arr_s
+                            else:
+                                arrived[v] = ARRIVED_LEG
+                                if leg_flags[lv] & LEG_TRIP_END:
+                                    trips[v] += 1
+                                wait_until_s[v] = t_arr_s + leg_dwell_s[lv]
+                                leg[v] = lv + 1
+                            break
+                        if budget_s <= 0.0:
+                            break
+                        e = next_edge[kt, u]
+                        if e < 0:
+                            code = KERNEL_NO_ROUTE
+                            break
+                        if e >= n_edges:
+                            code = KERNEL_BAD_STATE
+                            break
+                        p_m = 0.0
+                    elif e >= n_edges:
+                        code = KERNEL_BAD_STATE
+                        break
+                    length_m = edge_length_m[e]
+                    c = edge_class[e]
+                    if (
+                        not (p_m >= 0.0 and p_m <= length_m + END_OF_EDGE_EPS_M)
+                        or c < 0
+                        or c >= n_classes
+                    ):
+                        code = KERNEL_BAD_STATE
+                        break
+                    speed_mps = edge_speed_mps[e] * sf[c]
+                    speed_mps = min(speed_mps, vmax_mps)
+                    if not speed_mps > 0.0:
+                        code = KERNEL_BAD_STATE
+                        break
+                    rem_m = max(length_m - p_m, 0.0)
+                    d_m = speed_mps * budget_s
+                    reached = d_m >= rem_m - END_OF_EDGE_EPS_M
+                    if reached:
+                        d_m = rem_m
+                    k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
+                    e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
+                    if bev and e_kwh > soc:
+                        e_kwh = soc
+                        d_m = battery_limited_distance_m(e_kwh, k_kwh_per_m)
+                        p_m = min(p_m + d_m, length_m)
+                        odo_m += d_m
+                        drawn_kwh += e_kwh
+                        soc = 0.0
+                        carried_tkm += payload_t * d_m / M_PER_KM
+                        new_status = STATUS_STRANDED
+                        break
+                    odo_m += d_m
+                    drawn_kwh += e_kwh
+                    if bev:
+                        soc -= e_kwh
+                    carried_tkm += payload_t * d_m / M_PER_KM
+                    if not reached:
+                        p_m = p_m + d_m
+                        break
+                    budget_s = max(budget_s - d_m / speed_mps, 0.0)
+                    u = edge_head[e]
+                    e = -1
+                    p_m = 0.0
+                status[v] = new_status
+                edge[v] = e
+                node[v] = u
+                pos_m[v] = p_m
+                odometer_m[v] = odo_m
+                energy_kwh[v] = drawn_kwh
+                soc_kwh[v] = soc
+                tkm[v] = carried_tkm
             if code != KERNEL_OK:
-                _materialise_all(k + 1, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
-                                 detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
-                                 powertrain_spec, max_speed_mps, leg_payload_t,
-                                 edge_length_m, edge_speed_mps, edge_class, kwh_per_m,
-                                 is_bev, kwh_per_m_per_t, speed_factors)
+                arrived[v] = ARRIVED_FAULT
+                _materialise_all(k + 1, *mat)
                 return code, k
-            _schedule(
-                v, k + 1, n_ticks, t0_s, dt_s, hours, watch_trucks, n_legs, head, wake, nxt,
-                prv, lazy_from, fleet, status, edge, pos_m, leg, leg_begin, leg_end,
-                wait_until_s, detour_target, soc_kwh, battery_kwh, charge_site,
-                powertrain_spec, max_speed_mps, dispatchable, leg_target, leg_depart_s,
-                leg_payload_t, edge_head, edge_length_m, edge_speed_mps, edge_class, next_edge,
-                kwh_per_m, is_bev, kwh_per_m_per_t, speed_factors, site_at_node, False,
-            )
         # 5. charging: join the queues in vehicle order, then run the sites
         if k == 0:  # the first tick of a call: the tick loop's full scan
             n_join = 0
@@ -980,7 +903,7 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
                     arrived[v] == ARRIVED_AT_DETOUR
                     or status[v] == STATUS_QUEUED
                     or (fleet[v] == BACKGROUND_FLEET_CODE
-                        and (status[v] == STATUS_OFF or status[v] == STATUS_DONE)
+                        and status[v] in (STATUS_OFF, STATUS_DONE)
                         and wait_until_s[v] < t_end)
                 ):
                     jmark[v] = k
@@ -1005,7 +928,7 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
                 jmark[v] != k
                 and charge_site[v] >= 0
                 and session_row[v] < 0
-                and (status[v] == STATUS_OFF or status[v] == STATUS_DONE)
+                and status[v] in (STATUS_OFF, STATUS_DONE)
             ):
                 jmark[v] = k
                 joiners[n_join] = v
@@ -1016,11 +939,7 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
                 if charge_site[joiners[i]] >= n_sites:
                     return KERNEL_BAD_STATE, k
             if log_count[0] + n_join > log_site.shape[0]:
-                _materialise_all(k + 1, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
-                                 detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
-                                 powertrain_spec, max_speed_mps, leg_payload_t,
-                                 edge_length_m, edge_speed_mps, edge_class, kwh_per_m,
-                                 is_bev, kwh_per_m_per_t, speed_factors)
+                _materialise_all(k + 1, *mat)
                 return KERNEL_QUEUE_OVERFLOW, k
             for i in range(n_join):
                 v = joiners[i]
@@ -1046,37 +965,68 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
             charge_params[2], TAPER_FLOOR, charge_params[3],
         )
         if code != KERNEL_OK:
-            _materialise_all(k + 1, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
-                             detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
-                             powertrain_spec, max_speed_mps, leg_payload_t, edge_length_m,
-                             edge_speed_mps, edge_class, kwh_per_m, is_bev, kwh_per_m_per_t,
-                             speed_factors)
+            _materialise_all(k + 1, *mat)
             return code, k
-        # the vehicles that changed this tick are next tick's decision candidates
+        # 6. what changed this tick (moved, or a charge ended) is next tick's decision
+        # candidates; put each on the calendar from the next tick
         recent, touch = touch, recent
         n_recent = n_touch
         i = 0
         while i < n_at_site:
             v = at_site[i]
-            st = status[v]
-            if st in (STATUS_QUEUED, STATUS_CHARGING):
+            if status[v] in (STATUS_QUEUED, STATUS_CHARGING):
                 i += 1
                 continue
             n_at_site -= 1
             at_site[i] = at_site[n_at_site]
             recent[n_recent] = v
             n_recent += 1
-            _schedule(
-                v, k + 1, n_ticks, t0_s, dt_s, hours, watch_trucks, n_legs, head, wake, nxt,
-                prv, lazy_from, fleet, status, edge, pos_m, leg, leg_begin, leg_end,
-                wait_until_s, detour_target, soc_kwh, battery_kwh, charge_site,
-                powertrain_spec, max_speed_mps, dispatchable, leg_target, leg_depart_s,
-                leg_payload_t, edge_head, edge_length_m, edge_speed_mps, edge_class, next_edge,
-                kwh_per_m, is_bev, kwh_per_m_per_t, speed_factors, site_at_node, False,
+        k1 = k + 1
+        for i in range(n_recent):
+            v = recent[i]
+            st = status[v]
+            if st in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF):
+                if detour_target[v] < 0:
+                    j = _waiting_wake(st, leg[v], leg_end[v], dispatchable[v], n_legs,
+                                      wait_until_s[v], leg_depart_s, k1, n_ticks, t0_s, dt_s)
+                    if j < n_ticks:
+                        _link(v, j, wake, head, nxt, prv)
+                continue
+            if st != STATUS_MOVING:
+                continue
+            # moving: drive it ahead, tick by tick, to its next event (reaching its
+            # target, an empty battery, or, for a BEV truck on a leg that may still
+            # decide to charge, a service area within one tick's drive)
+            detour = detour_target[v]
+            lv = leg[v]
+            kt = detour
+            if detour < 0 and 0 <= lv < leg_end[v] and lv < n_legs:
+                kt = leg_target[lv]
+            sp = powertrain_spec[v]
+            if kt < 0 or kt >= n_targets or sp < 0 or sp >= n_specs:
+                if k1 < n_ticks:  # the movement step reports it
+                    _link(v, k1, wake, head, nxt, prv)
+                continue
+            bev = is_bev[sp]
+            watch = (
+                watch_trucks
+                and fleet[v] == _FLEET_TRUCK
+                and bev
+                and detour < 0
+                and charge_site[v] < 0
+                and battery_kwh[v] > 0.0
+                and lv >= leg_begin[v]
             )
-    code = _materialise_all(n_ticks, t0_s, dt_s, hours, lazy_from, edge, pos_m, leg,
-                            detour_target, soc_kwh, odometer_m, energy_kwh, tkm,
-                            powertrain_spec, max_speed_mps, leg_payload_t, edge_length_m,
-                            edge_speed_mps, edge_class, kwh_per_m, is_bev, kwh_per_m_per_t,
-                            speed_factors)
+            j = _walk(
+                v, k1, n_ticks, dt_s, hours, watch, kt, sp,
+                leg_payload_t[lv] if detour < 0 else 0.0, bev, max_speed_mps[v], edge, node,
+                pos_m, odometer_m, energy_kwh, soc_kwh, tkm, edge_head, edge_length_m,
+                edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
+                kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
+            )
+            lazy_base[v] = k1
+            fut_tick[v] = j
+            if j < n_ticks:
+                _link(v, j, wake, head, nxt, prv)
+    code = _materialise_all(n_ticks, *mat)
     return code, n_ticks
