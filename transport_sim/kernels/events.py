@@ -79,7 +79,13 @@ from transport_sim.kernels.charging import (
     _charging_decisions,
     _enqueue,
 )
-from transport_sim.kernels.dispatch import CURSOR_OPEN, CURSOR_RELEASE, REQ_ASSIGNED, _dispatch_tick
+from transport_sim.kernels.dispatch import (
+    CURSOR_OPEN,
+    CURSOR_RELEASE,
+    REQ_ASSIGNED,
+    REQ_OPEN,
+    REQ_UNSERVED,
+)
 from transport_sim.kernels.energy import battery_limited_distance_m, energy_for_distance_kwh
 from transport_sim.kernels.movement import (
     ARRIVED_DETOUR,
@@ -227,6 +233,168 @@ def _waiting_wake(
     if lv < 0 or lv >= n_legs:
         return k_from
     return _ready_tick(w_s, leg_depart_s[lv], k_from, n_ticks, t0_s, dt_s)
+
+
+# --------------------------------------------------------------------------------------
+# dispatch over the taxi rows only
+# --------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _dispatch_taxis(  # noqa: PLR0911, PLR0912 - a copy of dispatch._dispatch_tick
+    status: np.ndarray,
+    node: np.ndarray,
+    edge: np.ndarray,
+    detour_target: np.ndarray,
+    dispatchable: np.ndarray,
+    dispatch_rank: np.ndarray,
+    leg: np.ndarray,
+    leg_begin: np.ndarray,
+    leg_end: np.ndarray,
+    wait_until_s: np.ndarray,
+    leg_target: np.ndarray,
+    leg_depart_s: np.ndarray,
+    leg_dwell_s: np.ndarray,
+    leg_payload_t: np.ndarray,
+    leg_flags: np.ndarray,
+    time_s: np.ndarray,
+    node_zone: np.ndarray,
+    zone_lb_s: np.ndarray,
+    zone_order: np.ndarray,
+    req_time_s: np.ndarray,
+    req_origin: np.ndarray,
+    req_dest: np.ndarray,
+    req_state: np.ndarray,
+    req_taxi: np.ndarray,
+    req_assign_s: np.ndarray,
+    cursor: np.ndarray,
+    t_s: float,
+    max_wait_s: float,
+    max_pickup_s: float,
+    pickup_dwell_s: float,
+    dropoff_dwell_s: float,
+    dropoff_payload_t: float,
+    counts: np.ndarray,
+    taxi_rows: np.ndarray,
+) -> int:
+    """``dispatch._dispatch_tick`` with the idle taxis looked for among ``taxi_rows`` only.
+
+    ``taxi_rows`` (int64, ascending) lists the dispatchable rows, so the buckets of idle
+    taxis hold the same vehicles in the same order as the full scan would; everything
+    else is the dispatch kernel's code, statement for statement.
+    """
+    n_legs = leg_target.shape[0]
+    n_targets, n_nodes = time_s.shape
+    n_zones = zone_lb_s.shape[1]
+    n_req = req_time_s.shape[0]
+    counts[0] = 0
+    counts[1] = 0
+    c_rel = cursor[CURSOR_RELEASE]
+    c_open = cursor[CURSOR_OPEN]
+    if c_open < 0 or c_open > c_rel or c_rel > n_req:
+        return KERNEL_BAD_STATE
+
+    # 1. release
+    while c_rel < n_req and req_time_s[c_rel] <= t_s:
+        if c_rel > 0 and req_time_s[c_rel] < req_time_s[c_rel - 1]:
+            return KERNEL_BAD_STATE
+        req_state[c_rel] = REQ_OPEN
+        c_rel += 1
+    # 2. expire: requests are in time order, so the expired ones are a prefix
+    i = c_open
+    while i < c_rel and t_s - req_time_s[i] > max_wait_s:
+        if req_state[i] == REQ_OPEN:
+            req_state[i] = REQ_UNSERVED
+            counts[1] += 1
+        i += 1
+    while c_open < c_rel and req_state[c_open] != REQ_OPEN:
+        c_open += 1
+    cursor[CURSOR_RELEASE] = c_rel
+    cursor[CURSOR_OPEN] = c_open
+    if c_open == c_rel:
+        return KERNEL_OK
+
+    # 3. idle taxis bucketed by zone (vehicle index order within a zone)
+    zone_start = np.zeros(n_zones + 1, np.int64)
+    n_idle = 0
+    for r in range(taxi_rows.shape[0]):
+        v = taxi_rows[r]
+        if status[v] == STATUS_IDLE and dispatchable[v] and detour_target[v] < 0 and edge[v] < 0:
+            u = node[v]
+            if u < 0 or u >= n_nodes:
+                return KERNEL_BAD_STATE
+            z = node_zone[u]
+            if z < 0 or z >= n_zones:
+                return KERNEL_BAD_STATE
+            zone_start[z + 1] += 1
+            n_idle += 1
+    if n_idle == 0:
+        return KERNEL_OK
+    for z in range(n_zones):
+        zone_start[z + 1] += zone_start[z]
+    fill = zone_start[:n_zones].copy()
+    bucket = np.empty(n_idle, np.int32)
+    for r in range(taxi_rows.shape[0]):
+        v = taxi_rows[r]
+        if status[v] == STATUS_IDLE and dispatchable[v] and detour_target[v] < 0 and edge[v] < 0:
+            z = node_zone[node[v]]
+            bucket[fill[z]] = v
+            fill[z] += 1
+
+    # 4. match open requests in time order
+    for i in range(c_open, c_rel):
+        if n_idle == 0:
+            break
+        if req_state[i] != REQ_OPEN:
+            continue
+        k = req_origin[i]
+        dest = req_dest[i]
+        if k < 0 or k >= n_targets or dest < 0 or dest >= n_targets:
+            return KERNEL_BAD_STATE
+        best_s = np.inf
+        best_v = -1
+        for j in range(n_zones):
+            z = zone_order[k, j]
+            lb_s = zone_lb_s[k, z]
+            if lb_s > max_pickup_s or lb_s > best_s:
+                break
+            for b in range(zone_start[z], zone_start[z + 1]):
+                w = bucket[b]
+                if status[w] != STATUS_IDLE:
+                    continue  # assigned earlier this tick
+                tt_s = np.float64(time_s[k, node[w]])
+                if tt_s <= max_pickup_s and (
+                    tt_s < best_s
+                    or (tt_s == best_s and dispatch_rank[w] < dispatch_rank[best_v])
+                ):
+                    best_s = tt_s
+                    best_v = w
+        if best_v < 0:
+            continue
+        l0 = leg_begin[best_v]
+        if l0 < 0 or l0 + 1 >= n_legs:
+            return KERNEL_BAD_STATE
+        leg_target[l0] = k
+        leg_depart_s[l0] = t_s
+        leg_dwell_s[l0] = pickup_dwell_s
+        leg_payload_t[l0] = 0.0
+        leg_flags[l0] = 0
+        leg_target[l0 + 1] = dest
+        leg_depart_s[l0 + 1] = t_s
+        leg_dwell_s[l0 + 1] = dropoff_dwell_s
+        leg_payload_t[l0 + 1] = dropoff_payload_t
+        leg_flags[l0 + 1] = LEG_TRIP_END
+        leg[best_v] = l0
+        leg_end[best_v] = l0 + 2
+        status[best_v] = STATUS_MOVING
+        wait_until_s[best_v] = t_s
+        req_state[i] = REQ_ASSIGNED
+        req_taxi[i] = best_v
+        req_assign_s[i] = t_s
+        counts[0] += 1
+        n_idle -= 1
+    while c_open < c_rel and req_state[c_open] != REQ_OPEN:
+        c_open += 1
+    cursor[CURSOR_OPEN] = c_open
+    return KERNEL_OK
 
 
 # --------------------------------------------------------------------------------------
@@ -635,6 +803,16 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
             bg_wait[i_bg] = wait_until_s[v]
             i_bg += 1
     bg = bg[np.argsort(bg_wait, kind="mergesort")]
+    n_taxis = 0
+    for v in range(n):
+        if dispatchable[v]:
+            n_taxis += 1
+    taxi_rows = np.empty(n_taxis, np.int64)
+    n_taxis = 0
+    for v in range(n):
+        if dispatchable[v]:
+            taxi_rows[n_taxis] = v
+            n_taxis += 1
     i_bg = 0
     # every moving vehicle is touched in the first tick; waiting ones when they act
     for v in range(n):
@@ -670,13 +848,13 @@ def _run_events(  # noqa: PLR0911, PLR0912 - the argument list of _run_ticks
                          fut_f)
         # 2. dispatch (the kernel of the tick loop); assigned taxis move this tick
         c_open = req_cursor[CURSOR_OPEN]
-        code = _dispatch_tick(
+        code = _dispatch_taxis(
             status, node, edge, detour_target, dispatchable, dispatch_rank, leg, leg_begin,
             leg_end, wait_until_s, leg_target, leg_depart_s, leg_dwell_s, leg_payload_t,
             leg_flags, target_time_s, node_zone, zone_lb_s, zone_order, req_time_s,
             req_origin, req_dest, req_state, req_taxi, req_assign_s, req_cursor, t,
             taxi_params[0], taxi_params[1], taxi_params[2], taxi_params[3], 0.0,
-            dispatch_counts,
+            dispatch_counts, taxi_rows,
         )
         if code != KERNEL_OK:
             _materialise_all(k, *mat)
