@@ -76,7 +76,7 @@ class DaySettings:
     taxi_dropoff_dwell_s: float
     truck_reserve_soc: float
     truck_min_gain_soc: float
-    movement: str = "tick"  # run.movement: "event" (kernels.events) or "tick" (kernels.day)
+    movement: str = "event"  # run.movement: "event" (kernels.events) or "tick" (kernels.day)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, taxi_op: object) -> DaySettings:
