@@ -20,6 +20,12 @@ Usage::
 
 ``--quick`` (CI): 2024-2025, weekday only, ``vehicle_scale = 0.1``, warm child only (the
 JIT cache already in use, no cold compile), no figures.
+
+The warm child also times the two movement engines of the day loop (``run.movement``:
+``tick``, every vehicle every tick, and ``event``, a vehicle touched only at its events)
+on the same day plan, the first simulated day, in one process, checks that they end
+bit-identical and prints the ratio.  ``--engines`` runs only that comparison (on the
+full-scale 2024 weekday, or the quick case with ``--quick``).
 """
 
 from __future__ import annotations
@@ -121,6 +127,7 @@ def install_timers(clock) -> Timers:
     tm.wrap(model.TransportModel, "__init__", "model_build")
     tm.wrap(model.TransportModel, "run_day", "run_day")
     tm.wrap(model, "_run_ticks", "kernels")
+    tm.wrap(model, "_run_events", "kernels")
     tm.wrap(model.TransportModel, "fleet_totals", "accounting")
     for name in ("annual_table", "annual_tables", "charger_tables"):
         tm.wrap(accounting, name, "accounting")
@@ -271,9 +278,124 @@ def call_overhead_s(args: tuple, n: int = 100) -> float:
     return best
 
 
+def engine_ratio(scenario, repeats: int = 2) -> dict:
+    """Time the tick and the event day loop on the same day plan; their ratio.
+
+    The first simulated day of ``scenario`` is built afresh for every run (same seeds, so
+    the same plan) and run with ``run.movement`` = ``tick`` and = ``event`` alternately,
+    ``repeats`` times each after one compile/cache-load tick of each; the best cpu time of
+    each engine counts: inside the compiled day loop (``ratio``, the kernel ratio of
+    issue 18) and for the whole ``TransportModel.run_day`` (``ratio_run_day``: plus the
+    per-interval DataCollector, the same Python work for both).  ``same`` is True when
+    every fleet, charger-site and request array ends bit-identical.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from transport_sim.kernels.state import FleetState
+    from transport_sim.sim import model as model_mod
+    from transport_sim.sim.model import TransportModel
+    from transport_sim.sim.prepare import day_seeds, prepare
+
+    prep = prepare(scenario)
+    year, day_type = scenario.years[0], scenario.run.day_types[0]
+
+    def build(engine: str) -> TransportModel:
+        seq = day_seeds(scenario.run.seed, scenario.years, scenario.run.day_types)
+        m = TransportModel.for_day(prep, year, day_type, seq[(year, day_type)])
+        m.settings = dataclasses.replace(m.settings, movement=engine)
+        return m
+
+    for engine in ("tick", "event"):  # compile or load both from the JIT cache
+        warm = build(engine)
+        warm.step()
+        warm.release()
+    best = {"tick": np.inf, "event": np.inf}
+    best_wall = {"tick": np.inf, "event": np.inf}
+    best_kernel = {"tick": np.inf, "event": np.inf}
+    inside = [0.0]
+
+    def timed(kernel):
+        def call(*args):
+            c0 = time.process_time()
+            try:
+                return kernel(*args)
+            finally:
+                inside[0] += time.process_time() - c0
+
+        return call
+
+    days = {}
+    for _ in range(repeats):
+        for engine in ("tick", "event"):
+            m = build(engine)
+            inside[0] = 0.0
+            loops = (model_mod._run_ticks, model_mod._run_events)
+            model_mod._run_ticks, model_mod._run_events = (timed(f) for f in loops)
+            try:
+                c0, w0 = time.process_time(), time.perf_counter()
+                m.run_day()
+                best[engine] = min(best[engine], time.process_time() - c0)
+                best_wall[engine] = min(best_wall[engine], time.perf_counter() - w0)
+            finally:
+                model_mod._run_ticks, model_mod._run_events = loops
+            best_kernel[engine] = min(best_kernel[engine], inside[0])
+            if engine in days:
+                m.release()
+            else:
+                days[engine] = m
+    a, b = days["tick"], days["event"]
+    same = all(
+        np.array_equal(getattr(a.state, f.name), getattr(b.state, f.name))
+        for f in dataclasses.fields(FleetState)
+    ) and all(
+        np.array_equal(getattr(a.site_arrays, f.name), getattr(b.site_arrays, f.name),
+                       equal_nan=True)
+        for f in dataclasses.fields(a.site_arrays)
+        if isinstance(getattr(a.site_arrays, f.name), np.ndarray)
+    ) and np.array_equal(a.dispatch.taxi, b.dispatch.taxi)
+    out = {
+        "day": f"{year} {day_type}",
+        "vehicles": int(a.state.n_vehicles),
+        "vehicle_scale": scenario.run.vehicle_scale,
+        "repeats": repeats,
+        "tick_cpu_s": best["tick"],
+        "event_cpu_s": best["event"],
+        "tick_wall_s": best_wall["tick"],
+        "event_wall_s": best_wall["event"],
+        "tick_kernel_cpu_s": best_kernel["tick"],
+        "event_kernel_cpu_s": best_kernel["event"],
+        "ratio": best_kernel["tick"] / best_kernel["event"],
+        "ratio_run_day": best["tick"] / best["event"],
+        "same": bool(same),
+    }
+    a.release()
+    b.release()
+    return out
+
+
+def report_engines(r: dict) -> None:
+    """Print the tick/event comparison."""
+    if "error" in r:
+        print(f"movement engines: FAILED ({r['error']})")
+        return
+    print(f"movement engines on the same day plan ({r['day']}, {r['vehicles']} vehicles, "
+          f"vehicle_scale {r['vehicle_scale']}; best of {r['repeats']} each):")
+    for name, label in (("tick", "every vehicle every tick  "),
+                        ("event", "touched only at its events")):  # fmt: skip
+        print(f"  {name:<5} ({label}): day loop {r[f'{name}_kernel_cpu_s']:6.2f} s cpu, "
+              f"run_day {r[f'{name}_cpu_s']:6.2f} s cpu ({r[f'{name}_wall_s']:.2f} s wall)")
+    print(f"  ratio tick / event: day loop {r['ratio']:.2f}x, run_day {r['ratio_run_day']:.2f}x;"
+          f" bit-identical days: {r['same']}")
+    print()
+
+
 def kernel_split(scenario) -> dict:
     """Replay the first weekday with a timer around each kernel; shares of kernel time."""
     import numpy as np
+
+    scenario = scenario.with_overrides({"run.movement": "tick"})  # the replay is of _run_ticks
 
     from transport_sim.sim import model
     from transport_sim.sim.prepare import day_seeds, prepare, simulate_day
@@ -371,6 +493,10 @@ def child(mode: str, quick: bool, out_root: Path) -> dict:
                 result["split"] = kernel_split(scenario)
             except Exception as exc:
                 result["split"] = {"error": f"{type(exc).__name__}: {exc}"}
+            try:
+                result["engines"] = engine_ratio(scenario)
+            except Exception as exc:
+                result["engines"] = {"error": f"{type(exc).__name__}: {exc}"}
             first = scenario.years.start
             two_years = scenario.with_overrides(
                 {"run.start_year": first, "run.end_year": min(first + 1, scenario.years.stop - 1)}
@@ -495,6 +621,7 @@ def report(cold: dict | None, warm: dict, quick: bool) -> None:
         print(f"  kernel time per vehicle-tick (all four kernels): {kernels / vt * 1e9:.1f} ns")
     print()
     report_split(warm["split"])
+    report_engines(warm.get("engines", {"error": "not measured"}))
     report_profile(warm["profile"])
     check = [
         ("default plan run <= 60 s wall on one core", total <= 60.0, f"{total:.1f} s"),
@@ -546,12 +673,21 @@ def report_profile(profile: list) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2024-2025 weekday, 10 %% scale")
+    parser.add_argument("--engines", action="store_true",
+                        help="only time the tick and event loops on the first day (this process)")
     parser.add_argument("--child", choices=("cold", "warm"), help=argparse.SUPPRESS)
     parser.add_argument("--out-root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         result = child(args.child, args.quick, args.out_root)
         print("RESULT " + json.dumps(result, default=str))
+        return
+    if args.engines:
+        _common.print_header("bench_run --engines: tick vs event day loop, same day plan")
+        base = QUICK_RUN if args.quick else {"start_year": 2024, "end_year": 2024,
+                                             "day_types": ["weekday"]}  # fmt: skip
+        report_engines(engine_ratio(_common.plan_scenario(base)))
+        _common.print_load()
         return
     _common.print_header("bench_run: full default run (Shiyan plan), cold and warm JIT cache")
     with tempfile.TemporaryDirectory(prefix="bench_run_") as tmp:

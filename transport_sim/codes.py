@@ -87,6 +87,10 @@ SITE_KINDS: Final = ("depot", "urban", "service_area", "port")
 
 #: Day types simulated in each policy year.
 DAY_TYPES: Final = ("weekday", "holiday")
+#: Movement engines of the fused day loop (``run.movement``): ``"event"`` touches a vehicle
+#: only when something happens to it (``kernels.events``), ``"tick"`` visits every vehicle
+#: every tick (``kernels.day``, the reference); both give bit-identical days.
+MOVEMENT_ENGINES: Final = ("event", "tick")
 
 # --- per-vehicle status codes (FleetState.status) -------------------------------------
 STATUS_OFF: Final = 0  # not in service yet today / parked for the night

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transport_sim.codes import DAY_TYPES, FLEETS, NEV_POWERTRAINS
+from transport_sim.codes import DAY_TYPES, FLEETS, MOVEMENT_ENGINES, NEV_POWERTRAINS
 from transport_sim.errors import ScenarioError, describe
 from transport_sim.scenario import schema
 from transport_sim.scenario.curves import Curve
@@ -114,6 +114,14 @@ class RunSettings:
         "they get no rows in the tables and the report says so",
         choices=FLEETS,
         allow_empty=True,
+    )
+    movement: str = _f(
+        "event",
+        "choice",
+        "movement engine of the day loop: event (a vehicle is touched only when something "
+        "happens to it, about 4x faster) or tick (every vehicle every tick, the reference); "
+        "the days are bit-identical",
+        choices=MOVEMENT_ENGINES,
     )
 
 

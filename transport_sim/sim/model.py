@@ -44,6 +44,7 @@ from transport_sim.kernels.bundles import (
 )
 from transport_sim.kernels.charging import TAPER_FLOOR, ChargingState, charge_params, charging_tick
 from transport_sim.kernels.day import _run_ticks
+from transport_sim.kernels.events import _run_events
 from transport_sim.kernels.state import time_of_day_factors
 from transport_sim.sim.agents import AGENT_CLASSES, ChargingSite, Vehicle
 from transport_sim.units import M_PER_KM, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
@@ -95,6 +96,7 @@ class DaySettings:
     truck_reserve_soc: float
     truck_min_gain_soc: float
     route_energy_margin: float
+    movement: str = "event"  # run.movement: "event" (kernels.events) or "tick" (kernels.day)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, taxi_op: object) -> DaySettings:
@@ -114,6 +116,7 @@ class DaySettings:
             truck_reserve_soc=ch.truck_reserve_soc,
             truck_min_gain_soc=ch.truck_min_gain_soc,
             route_energy_margin=ch.route_energy_margin,
+            movement=scenario.run.movement,
         )
 
 
@@ -352,9 +355,10 @@ class TransportModel(mesa.Model):
 
     def _advance(self, n_ticks: int) -> None:
         dt = self.settings.tick_s
+        run_ticks = _run_events if self.settings.movement == "event" else _run_ticks
         done = 0
         while done < n_ticks:
-            code, k = _run_ticks(n_ticks - done, self.time_s, dt, self._day)
+            code, k = run_ticks(n_ticks - done, self.time_s, dt, self._day)
             self.time_s += k * dt
             done += k
             if code == KERNEL_QUEUE_OVERFLOW:

@@ -1,0 +1,952 @@
+"""Event-driven fused loop: the day of ``kernels.day._run_ticks``, touching fewer vehicles.
+
+:func:`_run_events` takes exactly the arguments of ``_run_ticks`` (the day's
+:class:`~transport_sim.kernels.bundles.DayBundle`) and leaves every array bit-identical
+to it (the tick kernel is the reference in the tests).  Per tick it runs the same four
+stages, dispatch -> charging decisions -> movement -> charging, but visits
+only the vehicles whose next event falls in the tick:
+
+* **Calendar.** Each vehicle has at most one pending event, kept in a calendar (bucket)
+  queue indexed by tick (doubly linked, so a vehicle that another stage wakes early is
+  unlinked in O(1)).  Events: the tick in which a moving vehicle reaches its target or
+  its battery runs out (at the edge/hour speeds of the tick kernel), the first tick at
+  which a dwell has ended and the next leg may leave (or the plan runs out), and, for a
+  battery-electric truck on a leg, the first tick at which a service area comes within
+  one tick's drive or its SOC is below ``charge_below_soc x battery`` (only then can its
+  charging decision act; a low truck is touched every tick from then on).  Charge ends,
+  dispatch assignments and charging decisions wake their vehicles directly.
+* **Motion between events.** When a moving vehicle is touched, :func:`_walk` drives it
+  ahead along its route with the tick kernel's own statements, tick by tick (a tick's
+  budget carried across the nodes it passes, the speed of each tick's hour), in
+  registers and for one vehicle at a time, until its next event or the end of the call;
+  the state at that tick is kept aside and written back when the vehicle is woken (or
+  the call ends, for the DataCollector).  Passing a node is not an event.  The values
+  are therefore bit-identical to the tick kernel's, not merely close: the same arrivals
+  to the tick, the same floating-point sums.
+* **Decisions** (:func:`~transport_sim.kernels.charging._charging_decisions`, called on a
+  list of rows) are evaluated for the battery-electric vehicles whose state changed in
+  the previous tick (moved, arrived, departed, finished charging), those touched this
+  tick, and every battery-electric row at the first tick of a call.  A vehicle whose
+  state has not changed gets the same "no" it got before: a standing vehicle's decision
+  depends only on its own SOC, leg and node (site queues change only which site it
+  picks; a truck dwelling after a gateway leg is recharged at the first decision after
+  its arrival, which is in the tick after it arrived, as in the tick loop), and a
+  moving truck's decision can act only when a service area is within one tick's drive
+  or when it is low (a low truck that cannot reach its target with the reserve left
+  leaves its route for a charger), both of which are its events.  Payload-aware energy
+  needs the leg's payload only, which changes only at an arrival.
+* **Dispatch** is the tick loop's own :func:`~transport_sim.kernels.dispatch._dispatch_tick`
+  (it reads only the idle taxis, which are materialised: standing vehicles are never
+  lazy); the taxis it assigns are woken.
+* **Charging** joins the queues from the tick's arrivals at a detour, the vehicles the
+  decisions queued and the background cars due (in vehicle order, as ``_charging_tick``
+  does), then calls the same :func:`~transport_sim.kernels.charging._advance_sites`.
+
+Each call starts from the materialised state and rebuilds its calendar in one pass over
+the vehicles (a call is one reporting interval, so that pass is amortised over its
+ticks), so nothing but the fleet arrays carries over between calls; at the end of a call
+(and before returning a non-OK code) every vehicle's state is brought to the end of the
+last tick run.  Congestion is off, as in ``_run_ticks``.
+
+The module is long because ``_run_events`` writes the movement step out in its loop;
+small helpers are compiled with ``_nrt=False``
+(they allocate nothing), since numba's reference counting of some thirty array arguments
+per call cost more than the work an event saves.
+
+Units: metres, seconds, m/s, kWh, tonnes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from transport_sim.codes import (
+    BACKGROUND_FLEET_CODE,
+    FLEETS,
+    KERNEL_BAD_STATE,
+    KERNEL_NO_ROUTE,
+    KERNEL_OK,
+    KERNEL_QUEUE_OVERFLOW,
+    SITE_KINDS,
+    STATUS_CHARGING,
+    STATUS_DONE,
+    STATUS_DWELL,
+    STATUS_IDLE,
+    STATUS_MOVING,
+    STATUS_OFF,
+    STATUS_QUEUED,
+    STATUS_STRANDED,
+)
+from transport_sim.kernels.bundles import DayBundle
+from transport_sim.kernels.charging import (
+    _MAX_LOOKAHEAD_EDGES,
+    ARRIVED_AT_DETOUR,
+    _advance_sites,
+    _charging_decisions,
+    _enqueue,
+)
+from transport_sim.kernels.dispatch import CURSOR_OPEN, CURSOR_RELEASE, REQ_ASSIGNED, _dispatch_tick
+from transport_sim.kernels.energy import battery_limited_distance_m, energy_for_distance_kwh
+from transport_sim.kernels.movement import (
+    ARRIVED_DETOUR,
+    ARRIVED_FAULT,
+    ARRIVED_LEG,
+    ARRIVED_NONE,
+    END_OF_EDGE_EPS_M,
+)
+from transport_sim.kernels.nexthop import NextHop, next_hop
+from transport_sim.kernels.state import LEG_TRIP_END
+from transport_sim.units import M_PER_KM, SECONDS_PER_HOUR
+
+__all__: list[str] = []  # compiled internals only; the engine is chosen by run.movement
+
+_FLEET_TRUCK = FLEETS.index("truck")
+_FLEET_SHIP = FLEETS.index("ship")
+_KIND_SERVICE_AREA = SITE_KINDS.index("service_area")
+#: Slack (m) added to one tick's reach when waking a truck before a service area: waking
+#: early only costs a decision that says no; waking late would change the answer.
+_REACH_SLACK_M = 1.0
+
+
+# --------------------------------------------------------------------------------------
+# calendar (bucket queue by tick, one pending event per vehicle)
+# --------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True, _nrt=False)
+def _unlink(v: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np.ndarray) -> None:
+    """Remove ``v``'s pending event, if any."""
+    j = wake[v]
+    if j < 0:
+        return
+    a = prv[v]
+    b = nxt[v]
+    if a >= 0:
+        nxt[a] = b
+    else:
+        head[j] = b
+    if b >= 0:
+        prv[b] = a
+    wake[v] = -1
+    nxt[v] = -1
+    prv[v] = -1
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _link(
+    v: int, j: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np.ndarray
+) -> None:
+    """Set ``v``'s pending event to tick ``j`` (replacing any earlier one)."""
+    _unlink(v, wake, head, nxt, prv)
+    b = head[j]
+    nxt[v] = b
+    prv[v] = -1
+    if b >= 0:
+        prv[b] = v
+    head[j] = v
+    wake[v] = j
+
+
+# --------------------------------------------------------------------------------------
+# motion between events
+# --------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True, _nrt=False)
+def _service_area_ahead_m(
+    u: int,
+    k: int,
+    reach_m: float,
+    edge_head: np.ndarray,
+    edge_length_m: np.ndarray,
+    next_edge: NextHop,
+    site_at_node: np.ndarray,
+) -> float:
+    """Path distance (m) from node ``u`` toward target ``k`` to the first service area.
+
+    ``inf`` when there is none within ``reach_m`` (the walk stops there), 0 when the walk
+    reaches the lookahead limit of ``_truck_site_ahead`` (wake every tick: safe).
+    """
+    dist_m = 0.0
+    for _ in range(_MAX_LOOKAHEAD_EDGES):
+        if dist_m > reach_m:
+            return np.inf
+        if site_at_node[_KIND_SERVICE_AREA, u] >= 0:
+            return dist_m
+        nxt = next_hop(next_edge, k, u)
+        if nxt < 0:
+            return np.inf
+        dist_m += edge_length_m[nxt]
+        u = edge_head[nxt]
+    return 0.0
+
+
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _ready_tick(
+    w_s: float, d_s: float, k_from: int, n_ticks: int, t0_s: float, dt_s: float
+) -> int:
+    """First tick ``k >= k_from`` whose start ``t`` has ``not (w_s > t or d_s > t)``.
+
+    The tick kernel's test for a waiting vehicle to act (``d_s`` = ``-inf`` when only the
+    dwell matters); ``n_ticks`` when none in the call.
+    """
+    need = max(w_s, d_s)
+    x = (need - t0_s) / dt_s
+    if math.isnan(x):  # NaN compares false in the tick kernel: acts at once
+        return k_from
+    j = n_ticks if x >= n_ticks else max(k_from, math.ceil(x))
+    while j > k_from:
+        t = t0_s + (j - 1) * dt_s
+        if w_s > t or d_s > t:
+            break
+        j -= 1
+    while j < n_ticks:
+        t = t0_s + j * dt_s
+        if not (w_s > t or d_s > t):
+            break
+        j += 1
+    return j
+
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _waiting_wake(
+    st: int,
+    lv: int,
+    leg_end_v: int,
+    dispatchable_v: bool,
+    n_legs: int,
+    w_s: float,
+    leg_depart_s: np.ndarray,
+    k_from: int,
+    n_ticks: int,
+    t0_s: float,
+    dt_s: float,
+) -> int:
+    """Tick at which a waiting vehicle (no detour) acts, or ``n_ticks`` (not in the call).
+
+    It departs once its dwell has ended and its next leg may leave; with no legs left its
+    status changes (to idle or done) once its dwell has ended, except an idle taxi, which
+    waits for dispatch.  A bad leg index is touched at once (the movement step reports it).
+    """
+    if lv >= leg_end_v:
+        if dispatchable_v and st == STATUS_IDLE:
+            return n_ticks
+        return _ready_tick(w_s, -np.inf, k_from, n_ticks, t0_s, dt_s)
+    if lv < 0 or lv >= n_legs:
+        return k_from
+    return _ready_tick(w_s, leg_depart_s[lv], k_from, n_ticks, t0_s, dt_s)
+
+
+# --------------------------------------------------------------------------------------
+# the fused event loop
+#
+# The per-vehicle work (a movement step, the replay of skipped mid-edge ticks, the next
+# edge event) is written out inside the loops below rather than called: a compiled call
+# that passes some thirty arrays costs about a microsecond (numba cannot inline a
+# function with that many arguments), which is more than the work it saves.
+# --------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True, _nrt=False)
+def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
+    v: int,
+    k_from: int,
+    k_stop: int,
+    dt_s: float,
+    hours: np.ndarray,
+    watch_truck: bool,
+    low_kwh: float,
+    kt: int,
+    sp: int,
+    payload_t: float,
+    bev: bool,
+    vmax_mps: float,
+    edge: np.ndarray,
+    node: np.ndarray,
+    pos_m: np.ndarray,
+    odometer_m: np.ndarray,
+    energy_kwh: np.ndarray,
+    soc_kwh: np.ndarray,
+    tkm: np.ndarray,
+    edge_head: np.ndarray,
+    edge_length_m: np.ndarray,
+    edge_speed_mps: np.ndarray,
+    edge_class: np.ndarray,
+    target_node: np.ndarray,
+    next_edge: NextHop,
+    kwh_per_m: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
+    speed_factors: np.ndarray,
+    site_at_node: np.ndarray,
+    fut_i: np.ndarray,
+    fut_f: np.ndarray,
+) -> int:
+    """Drive moving vehicle ``v`` along its route from tick ``k_from``, tick by tick.
+
+    The tick kernel's arithmetic, statement for statement (a tick's budget carried across
+    the nodes it passes, the speed of the tick's hour), run ahead for one vehicle while
+    nothing happens to it.  Stops at the first tick in ``[k_from, k_stop)`` in which it
+    would reach its target, empty its battery, meet a bad index, or (``watch_truck``)
+    that starts with a service area within one tick's drive; returns that tick, or
+    ``k_stop``.  ``fut_i[v] = (edge, node)`` and ``fut_f[v] = (pos_m, odometer_m,
+    energy_kwh, soc_kwh, tkm)`` get the state at the start of the returned tick; the
+    state arrays are only read.
+    """
+    n_edges = edge_head.shape[0]
+    n_classes = speed_factors.shape[1]
+    e = edge[v]
+    u = node[v]
+    p_m = pos_m[v]
+    odo_m = odometer_m[v]
+    drawn_kwh = energy_kwh[v]
+    soc = soc_kwh[v]
+    carried_tkm = tkm[v]
+    goal = target_node[kt]
+    reach_m = vmax_mps * dt_s
+    sa_from = -2  # node the service-area distance was measured from
+    sa_m = np.inf
+    j = k_stop
+    for kk in range(k_from, k_stop):
+        if watch_truck and soc < low_kwh:  # low: its decision may act at any tick
+            j = kk
+            break
+        if watch_truck:
+            h = edge_head[e] if e >= 0 else u
+            if h != sa_from:
+                sa_from = h
+                sa_m = _service_area_ahead_m(h, kt, reach_m + _REACH_SLACK_M, edge_head,
+                                             edge_length_m, next_edge, site_at_node)
+            rest_m = max(edge_length_m[e] - p_m, 0.0) if e >= 0 else 0.0
+            if rest_m + sa_m <= reach_m + _REACH_SLACK_M:
+                j = kk
+                break
+        sf = speed_factors[hours[kk]]
+        budget_s = dt_s
+        ne = e
+        nu = u
+        np_m = p_m
+        n_odo = odo_m
+        n_drawn = drawn_kwh
+        n_soc = soc
+        n_tkm = carried_tkm
+        event = False
+        while True:
+            if ne < 0:
+                if nu == goal:
+                    event = True
+                    break
+                if budget_s <= 0.0:
+                    break
+                ne = next_hop(next_edge, kt, nu)
+                if ne < 0 or ne >= n_edges:
+                    event = True
+                    break
+                np_m = 0.0
+            elif ne >= n_edges:
+                event = True
+                break
+            length_m = edge_length_m[ne]
+            c = edge_class[ne]
+            if (
+                not (np_m >= 0.0 and np_m <= length_m + END_OF_EDGE_EPS_M)
+                or c < 0
+                or c >= n_classes
+            ):
+                event = True
+                break
+            speed_mps = edge_speed_mps[ne] * sf[c]
+            speed_mps = min(speed_mps, vmax_mps)
+            if not speed_mps > 0.0:
+                event = True
+                break
+            rem_m = max(length_m - np_m, 0.0)
+            d_m = speed_mps * budget_s
+            reached = d_m >= rem_m - END_OF_EDGE_EPS_M
+            if reached:
+                d_m = rem_m
+            k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
+            e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
+            if bev and e_kwh > n_soc:
+                event = True
+                break
+            n_odo += d_m
+            n_drawn += e_kwh
+            if bev:
+                n_soc -= e_kwh
+            n_tkm += payload_t * d_m / M_PER_KM
+            if not reached:
+                np_m = np_m + d_m
+                break
+            budget_s = max(budget_s - d_m / speed_mps, 0.0)
+            nu = edge_head[ne]
+            ne = -1
+            np_m = 0.0
+        if event:
+            j = kk
+            break
+        e = ne
+        u = nu
+        p_m = np_m
+        odo_m = n_odo
+        drawn_kwh = n_drawn
+        soc = n_soc
+        carried_tkm = n_tkm
+    fut_i[v, 0] = e
+    fut_i[v, 1] = u
+    fut_f[v, 0] = p_m
+    fut_f[v, 1] = odo_m
+    fut_f[v, 2] = drawn_kwh
+    fut_f[v, 3] = soc
+    fut_f[v, 4] = carried_tkm
+    return j
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _take_future(
+    v: int,
+    edge: np.ndarray,
+    node: np.ndarray,
+    pos_m: np.ndarray,
+    odometer_m: np.ndarray,
+    energy_kwh: np.ndarray,
+    soc_kwh: np.ndarray,
+    tkm: np.ndarray,
+    fut_i: np.ndarray,
+    fut_f: np.ndarray,
+) -> None:
+    """Write the state :func:`_walk` computed for ``v`` into the fleet arrays."""
+    edge[v] = fut_i[v, 0]
+    node[v] = fut_i[v, 1]
+    pos_m[v] = fut_f[v, 0]
+    odometer_m[v] = fut_f[v, 1]
+    energy_kwh[v] = fut_f[v, 2]
+    soc_kwh[v] = fut_f[v, 3]
+    tkm[v] = fut_f[v, 4]
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _materialise_all(
+    k_to: int,
+    dt_s: float,
+    hours: np.ndarray,
+    lazy_base: np.ndarray,
+    fut_tick: np.ndarray,
+    edge: np.ndarray,
+    node: np.ndarray,
+    pos_m: np.ndarray,
+    leg: np.ndarray,
+    detour_target: np.ndarray,
+    soc_kwh: np.ndarray,
+    odometer_m: np.ndarray,
+    energy_kwh: np.ndarray,
+    tkm: np.ndarray,
+    spec: np.ndarray,
+    max_speed_mps: np.ndarray,
+    leg_target: np.ndarray,
+    leg_payload_t: np.ndarray,
+    edge_head: np.ndarray,
+    edge_length_m: np.ndarray,
+    edge_speed_mps: np.ndarray,
+    edge_class: np.ndarray,
+    target_node: np.ndarray,
+    next_edge: NextHop,
+    kwh_per_m: np.ndarray,
+    is_bev: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
+    speed_factors: np.ndarray,
+    site_at_node: np.ndarray,
+    fut_i: np.ndarray,
+    fut_f: np.ndarray,
+) -> int:
+    """Bring every moving vehicle not touched since to the start of tick ``k_to``.
+
+    At a call's end their state was already driven ahead to it (:func:`_walk` stops at the
+    call's end); after an early return it is driven again from where it was stored.
+    Returns ``KERNEL_BAD_STATE`` if that drive meets an event before ``k_to`` (a bug).
+    """
+    code = KERNEL_OK
+    for v in range(lazy_base.shape[0]):
+        k0 = lazy_base[v]
+        if k0 < 0 or k0 >= k_to:
+            continue
+        lazy_base[v] = -1
+        if fut_tick[v] != k_to:
+            detour = detour_target[v]
+            sp = spec[v]
+            kt = detour if detour >= 0 else leg_target[leg[v]]
+            payload_t = leg_payload_t[leg[v]] if detour < 0 else 0.0
+            j = _walk(
+                v, k0, k_to, dt_s, hours, False, 0.0, kt, sp, payload_t, is_bev[sp],
+                max_speed_mps[v], edge, node, pos_m, odometer_m, energy_kwh, soc_kwh, tkm,
+                edge_head, edge_length_m, edge_speed_mps, edge_class, target_node, next_edge,
+                kwh_per_m, kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
+            )
+            if j != k_to:
+                code = KERNEL_BAD_STATE
+        _take_future(v, edge, node, pos_m, odometer_m, energy_kwh, soc_kwh, tkm, fut_i, fut_f)
+    return code
+
+
+@njit(cache=True, nogil=True)
+def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
+    n_ticks: int, t0_s: float, dt_s: float, day: DayBundle
+) -> tuple[int, int]:
+    """Run ``n_ticks`` ticks from ``t0_s``, event-driven; return ``(status, ticks completed)``.
+
+    Arguments, results and the ``KERNEL_QUEUE_OVERFLOW`` protocol are those of
+    :func:`transport_sim.kernels.day._run_ticks` (see the module docstring for how the
+    work differs).  The bundles' fields are unpacked at the top under the names used
+    here; ``day.traffic`` is not used (congestion is off in the fused loop).
+    """
+    vehicles, legs, net, specs = day.vehicles, day.legs, day.net, day.specs
+    speed_factors, dispatch, taxi = day.speed_factors, day.dispatch, day.taxi
+    tables, sites, log, charge = day.tables, day.sites, day.log, day.charge
+    arrived, bev_rows = day.arrived, day.bev_rows
+    fleet, powertrain_spec, status = vehicles.fleet, vehicles.spec, vehicles.status
+    node, edge, pos_m, leg = vehicles.node, vehicles.edge, vehicles.pos_m, vehicles.leg
+    leg_begin, leg_end = vehicles.leg_begin, vehicles.leg_end
+    wait_until_s, detour_target = vehicles.wait_until_s, vehicles.detour_target
+    soc_kwh, battery_kwh = vehicles.soc_kwh, vehicles.battery_kwh
+    max_speed_mps, dispatchable = vehicles.max_speed_mps, vehicles.dispatchable
+    odometer_m, energy_kwh, tkm = vehicles.odometer_m, vehicles.energy_kwh, vehicles.tkm
+    trips, charge_site = vehicles.trips, vehicles.charge_site
+    queue_enter_s = vehicles.queue_enter_s
+    leg_target, leg_depart_s, leg_dwell_s = legs.leg_target, legs.leg_depart_s, legs.leg_dwell_s
+    leg_payload_t, leg_flags = legs.leg_payload_t, legs.leg_flags
+    edge_head, edge_length_m = net.edge_head, net.edge_length_m
+    edge_speed_mps, edge_class = net.edge_speed_mps, net.edge_class
+    target_node, next_edge = net.target_node, net.next_edge
+    kwh_per_m, is_bev, kwh_per_m_per_t = specs.kwh_per_m, specs.is_bev, specs.kwh_per_m_per_t
+    req_state, req_taxi, req_assign_s = dispatch.req_state, dispatch.req_taxi, dispatch.req_assign_s
+    req_cursor, dispatch_counts = dispatch.cursor, dispatch.counts
+    dispatch_totals = dispatch.totals
+    site_at_node = tables.site_at_node
+    site_power_kw, session_row = sites.site_power_kw, sites.session_row
+    log_site, log_count = log.log_site, log.log_count
+    n = status.shape[0]
+    n_legs = leg_target.shape[0]
+    n_sites = site_power_kw.shape[0]
+    n_targets = target_node.shape[0]
+    n_specs = kwh_per_m.shape[0]
+    n_classes = speed_factors.shape[1]
+    n_edges = edge_head.shape[0]
+    n_nodes = next_edge.slot.shape[1]
+    if n_ticks <= 0:
+        return KERNEL_OK, 0
+    hours = np.empty(n_ticks, np.int64)
+    for k in range(n_ticks):
+        hours[k] = int((t0_s + k * dt_s) // SECONDS_PER_HOUR) % 24
+    watch_trucks = bev_rows.shape[0] > 0
+    # calendar and work lists (rebuilt every call from the materialised state)
+    head = np.full(n_ticks, -1, np.int64)
+    wake = np.full(n, -1, np.int64)
+    nxt = np.full(n, -1, np.int64)
+    prv = np.full(n, -1, np.int64)
+    # a moving vehicle not touched since: its arrays hold its state at the start of tick
+    # lazy_base[v], fut_i/fut_f its state at the start of tick fut_tick[v] (its next event)
+    lazy_base = np.full(n, -1, np.int64)
+    fut_tick = np.full(n, -1, np.int64)
+    fut_i = np.empty((n, 2), np.int64)
+    fut_f = np.empty((n, 5), np.float64)
+    mat = (
+        dt_s, hours, lazy_base, fut_tick, edge, node, pos_m, leg, detour_target, soc_kwh,
+        odometer_m, energy_kwh, tkm, powertrain_spec, max_speed_mps, leg_target, leg_payload_t,
+        edge_head, edge_length_m, edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
+        is_bev, kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
+    )
+    touch = np.empty(2 * n, np.int64)  # this tick's vehicles (unique)
+    recent = np.empty(2 * n, np.int64)  # last tick's, plus charges that ended (may repeat)
+    tmark = np.full(n, -1, np.int64)
+    cand = np.empty(n, np.int64)
+    cmark = np.full(n, -1, np.int64)
+    joiners = np.empty(n, np.int64)
+    jmark = np.full(n, -1, np.int64)
+    at_site = np.empty(n, np.int64)
+    n_at_site = 0
+    n_recent = 0
+    n_bg = 0
+    for v in range(n):
+        arrived[v] = ARRIVED_NONE
+        if fleet[v] == BACKGROUND_FLEET_CODE and charge_site[v] >= 0 and session_row[v] < 0:
+            n_bg += 1
+    bg = np.empty(n_bg, np.int64)
+    bg_wait = np.empty(n_bg, np.float64)
+    i_bg = 0
+    for v in range(n):
+        if fleet[v] == BACKGROUND_FLEET_CODE and charge_site[v] >= 0 and session_row[v] < 0:
+            bg[i_bg] = v
+            bg_wait[i_bg] = wait_until_s[v]
+            i_bg += 1
+    bg = bg[np.argsort(bg_wait, kind="mergesort")]
+    i_bg = 0
+    # every moving vehicle is touched in the first tick; waiting ones when they act
+    for v in range(n):
+        if session_row[v] >= 0:
+            at_site[n_at_site] = v
+            n_at_site += 1
+        st = status[v]
+        if st == STATUS_MOVING:
+            _link(v, 0, wake, head, nxt, prv)
+        elif st in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF) and detour_target[v] < 0:
+            j = _waiting_wake(st, leg[v], leg_end[v], dispatchable[v], n_legs,
+                              wait_until_s[v], leg_depart_s, 0, n_ticks, t0_s, dt_s)
+            if j < n_ticks:
+                _link(v, j, wake, head, nxt, prv)
+    for k in range(n_ticks):
+        t = t0_s + k * dt_s
+        t_end = t + dt_s
+        sf = speed_factors[hours[k]]
+        # 1. the vehicles whose event falls in this tick, brought to the tick's start
+        n_touch = 0
+        while head[k] >= 0:
+            v = head[k]
+            _unlink(v, wake, head, nxt, prv)
+            touch[n_touch] = v
+            n_touch += 1
+            tmark[v] = k
+            if lazy_base[v] < 0:
+                continue
+            lazy_base[v] = -1
+            if fut_tick[v] != k:
+                return KERNEL_BAD_STATE, k
+            _take_future(v, edge, node, pos_m, odometer_m, energy_kwh, soc_kwh, tkm, fut_i,
+                         fut_f)
+        # 2. dispatch (the kernel of the tick loop); assigned taxis move this tick
+        c_open = req_cursor[CURSOR_OPEN]
+        code = _dispatch_tick(vehicles, legs, net.target_time_s, dispatch, taxi, t)
+        if code != KERNEL_OK:
+            _materialise_all(k, *mat)
+            return code, k
+        dispatch_totals[0] += dispatch_counts[0]
+        dispatch_totals[1] += dispatch_counts[1]
+        if dispatch_counts[0] > 0:
+            for i in range(c_open, req_cursor[CURSOR_RELEASE]):
+                if req_state[i] == REQ_ASSIGNED and req_assign_s[i] == t:
+                    v = req_taxi[i]
+                    if tmark[v] != k:
+                        _unlink(v, wake, head, nxt, prv)
+                        touch[n_touch] = v
+                        n_touch += 1
+                        tmark[v] = k
+        # 3. charging decisions of the vehicles whose state may have changed
+        n_join = 0
+        if bev_rows.shape[0] > 0:
+            n_cand = 0
+            if k == 0:
+                for r in range(bev_rows.shape[0]):
+                    v = bev_rows[r]
+                    if cmark[v] != k and charge_site[v] < 0 and detour_target[v] < 0:
+                        cmark[v] = k
+                        cand[n_cand] = v
+                        n_cand += 1
+            else:
+                for i in range(n_recent + n_touch):
+                    v = recent[i] if i < n_recent else touch[i - n_recent]
+                    if (
+                        cmark[v] != k
+                        and fleet[v] <= _FLEET_SHIP
+                        and is_bev[powertrain_spec[v]]
+                        and charge_site[v] < 0
+                        and detour_target[v] < 0
+                    ):
+                        cmark[v] = k
+                        cand[n_cand] = v
+                        n_cand += 1
+            if n_cand > 0:
+                code = _charging_decisions(
+                    t, dt_s, vehicles, legs, net, specs, tables, sites, charge, cand[:n_cand]
+                )
+                if code != KERNEL_OK:
+                    _materialise_all(k, *mat)
+                    return code, k
+                for i in range(n_cand):
+                    v = cand[i]
+                    if charge_site[v] < 0:
+                        continue
+                    if status[v] == STATUS_QUEUED and jmark[v] != k:
+                        jmark[v] = k
+                        joiners[n_join] = v
+                        n_join += 1
+                    if tmark[v] != k:
+                        _unlink(v, wake, head, nxt, prv)
+                        touch[n_touch] = v
+                        n_touch += 1
+                        tmark[v] = k
+        # 4. movement of the touched vehicles: the body of movement._advance_tick
+        for i in range(n_recent):
+            arrived[recent[i]] = ARRIVED_NONE
+        for i in range(n_touch):
+            v = touch[i]
+            code = KERNEL_OK
+            k0 = lazy_base[v]
+            if k0 >= 0:  # woken early: only last tick's vehicles are, and they are at t
+                lazy_base[v] = -1
+                if k0 != k:
+                    code = KERNEL_BAD_STATE
+            arrived[v] = ARRIVED_NONE
+            st = status[v]
+            drive = code == KERNEL_OK
+            if drive and st != STATUS_MOVING:
+                drive = False
+                lv = leg[v]
+                if (
+                    st not in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF)
+                    or detour_target[v] >= 0
+                    or wait_until_s[v] > t
+                ):
+                    pass  # queued, charging, stranded, done, at a detour, or dwelling
+                elif lv >= leg_end[v]:
+                    status[v] = STATUS_IDLE if dispatchable[v] else STATUS_DONE
+                elif lv < 0 or lv >= n_legs:
+                    code = KERNEL_BAD_STATE
+                elif leg_depart_s[lv] > t:
+                    pass
+                else:
+                    status[v] = STATUS_MOVING
+                    drive = True
+            if drive:
+                budget_s = dt_s
+                detour = detour_target[v]
+                lv = leg[v]
+                sp = powertrain_spec[v]
+                if (detour < 0 and (lv < 0 or lv >= n_legs)) or sp < 0 or sp >= n_specs:
+                    code = KERNEL_BAD_STATE
+                    drive = False
+            if drive:
+                payload_t = leg_payload_t[lv] if detour < 0 else 0.0
+                bev = is_bev[sp]
+                vmax_mps = max_speed_mps[v]
+                e = edge[v]
+                u = node[v]
+                p_m = pos_m[v]
+                odo_m = odometer_m[v]
+                drawn_kwh = energy_kwh[v]
+                soc = soc_kwh[v]
+                carried_tkm = tkm[v]
+                new_status = STATUS_MOVING
+                kt = -1
+                goal = -1
+                while True:
+                    if e < 0:
+                        if kt < 0:
+                            if detour >= 0:
+                                kt = detour
+                            elif lv < leg_end[v]:
+                                kt = leg_target[lv]
+                            if kt < 0 or kt >= n_targets:
+                                code = KERNEL_BAD_STATE
+                                break
+                            goal = target_node[kt]
+                        if u < 0 or u >= n_nodes:
+                            code = KERNEL_BAD_STATE
+                            break
+                        if u == goal:
+                            t_arr_s = t + (dt_s - budget_s)
+                            new_status = STATUS_DWELL
+                            if detour >= 0:
+                                arrived[v] = ARRIVED_DETOUR
+                                wait_until_s[v] = t_arr_s
+                            else:
+                                arrived[v] = ARRIVED_LEG
+                                if leg_flags[lv] & LEG_TRIP_END:
+                                    trips[v] += 1
+                                wait_until_s[v] = t_arr_s + leg_dwell_s[lv]
+                                leg[v] = lv + 1
+                            break
+                        if budget_s <= 0.0:
+                            break
+                        e = next_hop(next_edge, kt, u)
+                        if e < 0:
+                            code = KERNEL_NO_ROUTE
+                            break
+                        if e >= n_edges:
+                            code = KERNEL_BAD_STATE
+                            break
+                        p_m = 0.0
+                    elif e >= n_edges:
+                        code = KERNEL_BAD_STATE
+                        break
+                    length_m = edge_length_m[e]
+                    c = edge_class[e]
+                    if (
+                        not (p_m >= 0.0 and p_m <= length_m + END_OF_EDGE_EPS_M)
+                        or c < 0
+                        or c >= n_classes
+                    ):
+                        code = KERNEL_BAD_STATE
+                        break
+                    speed_mps = edge_speed_mps[e] * sf[c]
+                    speed_mps = min(speed_mps, vmax_mps)
+                    if not speed_mps > 0.0:
+                        code = KERNEL_BAD_STATE
+                        break
+                    rem_m = max(length_m - p_m, 0.0)
+                    d_m = speed_mps * budget_s
+                    reached = d_m >= rem_m - END_OF_EDGE_EPS_M
+                    if reached:
+                        d_m = rem_m
+                    k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
+                    e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
+                    if bev and e_kwh > soc:
+                        e_kwh = soc
+                        d_m = battery_limited_distance_m(e_kwh, k_kwh_per_m)
+                        p_m = min(p_m + d_m, length_m)
+                        odo_m += d_m
+                        drawn_kwh += e_kwh
+                        soc = 0.0
+                        carried_tkm += payload_t * d_m / M_PER_KM
+                        new_status = STATUS_STRANDED
+                        break
+                    odo_m += d_m
+                    drawn_kwh += e_kwh
+                    if bev:
+                        soc -= e_kwh
+                    carried_tkm += payload_t * d_m / M_PER_KM
+                    if not reached:
+                        p_m = p_m + d_m
+                        break
+                    budget_s = max(budget_s - d_m / speed_mps, 0.0)
+                    u = edge_head[e]
+                    e = -1
+                    p_m = 0.0
+                status[v] = new_status
+                edge[v] = e
+                node[v] = u
+                pos_m[v] = p_m
+                odometer_m[v] = odo_m
+                energy_kwh[v] = drawn_kwh
+                soc_kwh[v] = soc
+                tkm[v] = carried_tkm
+            if code != KERNEL_OK:
+                arrived[v] = ARRIVED_FAULT
+                _materialise_all(k + 1, *mat)
+                return code, k
+        # 5. charging: join the queues in vehicle order, then run the sites
+        if k == 0:  # the first tick of a call: the tick loop's full scan
+            n_join = 0
+            for v in range(n):
+                s = charge_site[v]
+                if s < 0 or session_row[v] >= 0:
+                    continue
+                if (
+                    arrived[v] == ARRIVED_AT_DETOUR
+                    or status[v] == STATUS_QUEUED
+                    or (fleet[v] == BACKGROUND_FLEET_CODE
+                        and status[v] in (STATUS_OFF, STATUS_DONE)
+                        and wait_until_s[v] < t_end)
+                ):
+                    jmark[v] = k
+                    joiners[n_join] = v
+                    n_join += 1
+        else:
+            for i in range(n_touch):
+                v = touch[i]
+                if (
+                    arrived[v] == ARRIVED_AT_DETOUR
+                    and charge_site[v] >= 0
+                    and session_row[v] < 0
+                    and jmark[v] != k
+                ):
+                    jmark[v] = k
+                    joiners[n_join] = v
+                    n_join += 1
+        while i_bg < n_bg and wait_until_s[bg[i_bg]] < t_end:
+            v = bg[i_bg]
+            i_bg += 1
+            if (
+                jmark[v] != k
+                and charge_site[v] >= 0
+                and session_row[v] < 0
+                and status[v] in (STATUS_OFF, STATUS_DONE)
+            ):
+                jmark[v] = k
+                joiners[n_join] = v
+                n_join += 1
+        if n_join > 0:
+            joiners[:n_join].sort()
+            for i in range(n_join):
+                if charge_site[joiners[i]] >= n_sites:
+                    return KERNEL_BAD_STATE, k
+            if log_count[0] + n_join > log_site.shape[0]:
+                _materialise_all(k + 1, *mat)
+                return KERNEL_QUEUE_OVERFLOW, k
+            for i in range(n_join):
+                v = joiners[i]
+                if arrived[v] == ARRIVED_AT_DETOUR:
+                    arrive = wait_until_s[v]
+                elif status[v] == STATUS_QUEUED:
+                    arrive = queue_enter_s[v]
+                else:
+                    arrive = wait_until_s[v]
+                _enqueue(v, charge_site[v], arrive, vehicles, sites, log)
+                at_site[n_at_site] = v
+                n_at_site += 1
+        code = _advance_sites(t, dt_s, vehicles, sites, log, charge)
+        if code != KERNEL_OK:
+            _materialise_all(k + 1, *mat)
+            return code, k
+        # 6. what changed this tick (moved, or a charge ended) is next tick's decision
+        # candidates; put each on the calendar from the next tick
+        recent, touch = touch, recent
+        n_recent = n_touch
+        i = 0
+        while i < n_at_site:
+            v = at_site[i]
+            if status[v] in (STATUS_QUEUED, STATUS_CHARGING):
+                i += 1
+                continue
+            n_at_site -= 1
+            at_site[i] = at_site[n_at_site]
+            recent[n_recent] = v
+            n_recent += 1
+        k1 = k + 1
+        for i in range(n_recent):
+            v = recent[i]
+            st = status[v]
+            if st in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF):
+                if detour_target[v] < 0:
+                    j = _waiting_wake(st, leg[v], leg_end[v], dispatchable[v], n_legs,
+                                      wait_until_s[v], leg_depart_s, k1, n_ticks, t0_s, dt_s)
+                    if j < n_ticks:
+                        _link(v, j, wake, head, nxt, prv)
+                continue
+            if st != STATUS_MOVING:
+                continue
+            # moving: drive it ahead, tick by tick, to its next event (reaching its
+            # target, an empty battery, or, for a BEV truck on a leg that may still
+            # decide to charge, a service area within one tick's drive)
+            detour = detour_target[v]
+            lv = leg[v]
+            kt = detour
+            if detour < 0 and 0 <= lv < leg_end[v] and lv < n_legs:
+                kt = leg_target[lv]
+            sp = powertrain_spec[v]
+            if kt < 0 or kt >= n_targets or sp < 0 or sp >= n_specs:
+                if k1 < n_ticks:  # the movement step reports it
+                    _link(v, k1, wake, head, nxt, prv)
+                continue
+            bev = is_bev[sp]
+            watch = (
+                watch_trucks
+                and fleet[v] == _FLEET_TRUCK
+                and bev
+                and detour < 0
+                and charge_site[v] < 0
+                and battery_kwh[v] > 0.0
+                and lv >= leg_begin[v]
+            )
+            low_kwh = charge.charge_below_soc * battery_kwh[v]  # as _charging_decisions
+            payload_t = leg_payload_t[lv] if detour < 0 else 0.0
+            j = _walk(
+                v, k1, n_ticks, dt_s, hours, watch, low_kwh, kt, sp,
+                payload_t, bev, max_speed_mps[v], edge, node,
+                pos_m, odometer_m, energy_kwh, soc_kwh, tkm, edge_head, edge_length_m,
+                edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
+                kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
+            )
+            lazy_base[v] = k1
+            fut_tick[v] = j
+            if j < n_ticks:
+                _link(v, j, wake, head, nxt, prv)
+    code = _materialise_all(n_ticks, *mat)
+    return code, n_ticks
