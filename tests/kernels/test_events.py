@@ -156,6 +156,25 @@ def test_session_log_overflow_is_bit_identical(prepared) -> None:
         model.release()
 
 
+@pytest.mark.slow
+def test_base_year_weekday_is_bit_identical() -> None:
+    """The default plan's 2024 weekday at full scale (diesel-heavy, few battery trucks,
+    full taxi dispatch; charger sizing off) through ``run_day``: the same day in both
+    engines, to the last bit."""
+    prep = prepare(small(PLAN, run__vehicle_scale=1.0, run__end_year=2024))
+    pair = []
+    for movement in ("tick", "event"):
+        seq = day_seeds(prep.scenario.run.seed, prep.scenario.years, ["weekday"])
+        model = TransportModel.for_day(prep, 2024, "weekday", seq[(2024, "weekday")])
+        model.settings = dataclasses.replace(model.settings, movement=movement)
+        model.run_day()
+        pair.append(model)
+    assert _differences(*pair) == []
+    assert int(pair[0].state.trips.sum()) > 1000
+    for model in pair:
+        model.release()
+
+
 def test_movement_setting_is_validated() -> None:
     with pytest.raises(ScenarioError, match=r"run\.movement.*teleport"):
         small(PLAN, run__movement="teleport")
