@@ -200,7 +200,8 @@ def test_named_charge_parameters_each_reach_their_use() -> None:
     to, start, floor, eff = 0.83, 0.71, 0.37, 0.91
     charge = kb.ChargeParams(charge_below_soc=math.nan, charge_to_soc=to, taper_start_soc=start,
                             taper_floor=floor, charger_efficiency=eff, truck_reserve_soc=math.nan,
-                            truck_min_gain_soc=math.nan)  # fmt: skip
+                            truck_min_gain_soc=math.nan,
+                            route_energy_margin=math.nan)  # fmt: skip
     state, cs = _one_bev_queued(battery, soc0, power)
     arrived = np.zeros(1, np.int8)
     t, dt = 0.0, 60.0

@@ -94,7 +94,6 @@ def test_drayage_carries_the_rail_tonnage_by_road(two_runs) -> None:
 
 @pytest.mark.slow
 def test_route_energy_margin_reaches_the_kernel_from_the_scenario() -> None:
-    from transport_sim.kernels.day import run_ticks_args
     from transport_sim.sim.model import TransportModel
     from transport_sim.sim.prepare import day_seeds, prepare
 
@@ -103,8 +102,6 @@ def test_route_energy_margin_reaches_the_kernel_from_the_scenario() -> None:
     seq = day_seeds(scen.run.seed, scen.years, scen.run.day_types)[(2024, "weekday")]
     model = TransportModel.for_day(prep, 2024, "weekday", seq)
     try:
-        charge_params = next(a for a in run_ticks_args(model)
-                             if isinstance(a, np.ndarray) and a.shape == (7,))
-        assert charge_params[6] == pytest.approx(1.37)
+        assert model.kernel_bundles().charge.route_energy_margin == pytest.approx(1.37)
     finally:
         model.release()
