@@ -119,8 +119,8 @@ class RunSettings:
         "event",
         "choice",
         "movement engine of the day loop: event (a vehicle is touched only when something "
-        "happens to it, about 4x faster) or tick (every vehicle every tick, the reference); "
-        "the days are bit-identical",
+        "happens to it, about 2x faster on the 2024 weekday) or tick (every vehicle every "
+        "tick, the reference); the days are bit-identical",
         choices=MOVEMENT_ENGINES,
     )
 
