@@ -110,6 +110,7 @@ def _all_bundles() -> dict[str, tuple]:
                              charge_below_soc=0.37),
         arrived=np.zeros(state.n_vehicles, np.int8),
         bev_rows=np.arange(state.n_vehicles, dtype=np.int64),
+        taxi_rows=np.flatnonzero(state.dispatchable).astype(np.int64),
     )
     return {name: getattr(day, name) for name in day._fields} | {"day": day}
 
@@ -262,8 +263,9 @@ def test_named_taxi_parameters_each_reach_their_use() -> None:
     taxi = kb.TaxiParams(max_wait_s=431.0, max_pickup_s=677.0, pickup_dwell_s=23.0,
                         dropoff_dwell_s=41.0, dropoff_payload_t=0.25)  # fmt: skip
     dispatch = kb.dispatch_bundle(index, requests)
+    rows = np.flatnonzero(state.dispatchable).astype(np.int64)
     code = _dispatch_tick_py(kb.fleet_bundle(state), kb.leg_bundle(state), targets.time_s, dispatch,
-                          taxi, 0.0)  # fmt: skip
+                          taxi, 0.0, rows)  # fmt: skip
     assert code == KERNEL_OK
     assert requests.state.tolist()[0] == REQ_ASSIGNED
     assert state.status[0] == STATUS_MOVING
@@ -272,7 +274,7 @@ def test_named_taxi_parameters_each_reach_their_use() -> None:
     # the second request waits: open at 431 s, unserved just after (max_wait_s, not 677)
     for t_s in (431.0, 432.0):
         _dispatch_tick_py(kb.fleet_bundle(state), kb.leg_bundle(state), targets.time_s, dispatch,
-                       taxi, t_s)  # fmt: skip
+                       taxi, t_s, rows)  # fmt: skip
     assert requests.state.tolist()[1] == REQ_UNSERVED
     assert dispatch.counts.tolist() == [0, 1]
 

@@ -267,6 +267,7 @@ class DayBundle(NamedTuple):
     charge: ChargeParams
     arrived: np.ndarray  # int8[n_vehicles], written by the movement kernel
     bev_rows: np.ndarray  # int64, the battery-electric rows (charging decisions visit)
+    taxi_rows: np.ndarray  # int64, the dispatchable rows, ascending (dispatch visits)
 
 
 # --------------------------------------------------------------------------------------

@@ -35,12 +35,12 @@ def _run_ticks(n_ticks: int, t0_s: float, dt_s: float, day: DayBundle) -> tuple[
     vehicles, legs, net, specs = day.vehicles, day.legs, day.net, day.specs
     traffic, speed_factors, dispatch, taxi = day.traffic, day.speed_factors, day.dispatch, day.taxi
     tables, sites, log, charge = day.tables, day.sites, day.log, day.charge
-    arrived, bev_rows = day.arrived, day.bev_rows
+    arrived, bev_rows, taxi_rows = day.arrived, day.bev_rows, day.taxi_rows
     dispatch_counts, dispatch_totals = dispatch.counts, dispatch.totals
     for k in range(n_ticks):
         t = t0_s + k * dt_s
         hour = int(t // SECONDS_PER_HOUR) % 24
-        code = _dispatch_tick(vehicles, legs, net.target_time_s, dispatch, taxi, t)
+        code = _dispatch_tick(vehicles, legs, net.target_time_s, dispatch, taxi, t, taxi_rows)
         if code != KERNEL_OK:
             return code, k
         dispatch_totals[0] += dispatch_counts[0]

@@ -321,6 +321,7 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
     dispatch: DispatchBundle,
     taxi: TaxiParams,
     t_s: float,
+    rows: np.ndarray,
 ) -> int:
     """Release, expire and match taxi requests at tick start ``t_s`` (the compiled body).
 
@@ -378,6 +379,9 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
         ``[first unreleased request, oldest possibly open request]`` (mutated).
     t_s : float
         Tick start, s since midnight.
+    rows : int64[m]
+        Rows to look for idle taxis in, ascending: the dispatchable rows of the day (or
+        any ascending superset; only ``dispatchable`` rows are candidates).
     max_wait_s : float
         Longest a request waits for a taxi before it counts as unserved, s.
     max_pickup_s : float
@@ -444,7 +448,10 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
     # 3. idle taxis bucketed by zone (vehicle index order within a zone)
     zone_start = np.zeros(n_zones + 1, np.int64)
     n_idle = 0
-    for v in range(n):
+    for r in range(rows.shape[0]):
+        v = rows[r]
+        if v < 0 or v >= n:
+            return KERNEL_BAD_STATE
         if status[v] == STATUS_IDLE and dispatchable[v] and detour_target[v] < 0 and edge[v] < 0:
             u = node[v]
             if u < 0 or u >= n_nodes:
@@ -460,7 +467,8 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
         zone_start[z + 1] += zone_start[z]
     fill = zone_start[:n_zones].copy()
     bucket = np.empty(n_idle, np.int32)
-    for v in range(n):
+    for r in range(rows.shape[0]):
+        v = rows[r]
         if status[v] == STATUS_IDLE and dispatchable[v] and detour_target[v] < 0 and edge[v] < 0:
             z = node_zone[node[v]]
             bucket[fill[z]] = v
@@ -532,9 +540,10 @@ def _dispatch_tick_py(
     dispatch: DispatchBundle,
     taxi: TaxiParams,
     t_s: float,
+    rows: np.ndarray,
 ) -> int:
     """:func:`_dispatch_tick` callable from Python (the kernel has no CPython wrapper)."""
-    return _dispatch_tick(vehicles, legs, time_s, dispatch, taxi, t_s)
+    return _dispatch_tick(vehicles, legs, time_s, dispatch, taxi, t_s, rows)
 
 
 def dispatch_tick(
@@ -651,6 +660,7 @@ def dispatch_tick(
         dispatch,
         taxi,
         float(t_s),
+        np.flatnonzero(state.dispatchable).astype(np.int64),
     )
     if code != KERNEL_OK:
         msg = (

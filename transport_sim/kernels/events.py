@@ -613,7 +613,7 @@ def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
                          fut_f)
         # 2. dispatch (the kernel of the tick loop); assigned taxis move this tick
         c_open = req_cursor[CURSOR_OPEN]
-        code = _dispatch_tick(vehicles, legs, net.target_time_s, dispatch, taxi, t)
+        code = _dispatch_tick(vehicles, legs, net.target_time_s, dispatch, taxi, t, day.taxi_rows)
         if code != KERNEL_OK:
             _materialise_all(k, *mat)
             return code, k

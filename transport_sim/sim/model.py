@@ -346,6 +346,7 @@ class TransportModel(mesa.Model):
             ),
             arrived=self.arrived,
             bev_rows=np.ascontiguousarray(self.plan.bev_rows, np.int64),
+            taxi_rows=np.flatnonzero(self.state.dispatchable).astype(np.int64),
         )
 
     # ------------------------------------------------------------------ time
