@@ -36,8 +36,8 @@ only the vehicles whose next event falls in the tick:
   leaves its route for a charger), both of which are its events.  Payload-aware energy
   needs the leg's payload only, which changes only at an arrival.
 * **Dispatch** is the tick loop's own :func:`~transport_sim.kernels.dispatch._dispatch_tick`
-  (it reads only the idle taxis, which are materialised: standing vehicles are never
-  lazy); the taxis it assigns are woken.
+  over ``day.taxi_rows`` (it reads only the idle taxis, which are materialised: standing
+  vehicles are never lazy); the taxis it assigns are woken.
 * **Charging** joins the queues from the tick's arrivals at a detour, the vehicles the
   decisions queued and the background cars due (in vehicle order, as ``_charging_tick``
   does), then calls the same :func:`~transport_sim.kernels.charging._advance_sites`.
