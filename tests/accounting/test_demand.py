@@ -77,7 +77,11 @@ def test_sized_run_meets_its_wait_target_at_every_site():
 @pytest.mark.parametrize("day_type", ["weekday", "holiday"])
 def test_each_day_type_plans_its_road_tonnage_and_conserves_it(day_type):
     from transport_sim.accounting.demand import day_activity
-    from transport_sim.policy.turnover import road_tonnes_per_operating_day
+    from transport_sim.policy.turnover import (
+        freight_tonnage_t_per_year,
+        road_tonnes_per_operating_day,
+        tonnes_per_operating_day,
+    )
     from transport_sim.sim.prepare import day_seeds, prepare, simulate_day
 
     scen = small(PLAN, run__end_year=2024, run__day_types=[day_type],
@@ -89,11 +93,14 @@ def test_each_day_type_plans_its_road_tonnage_and_conserves_it(day_type):
     model.release()
     trucks = act[act["fleet"] == "truck"]
     road_t_day = road_tonnes_per_operating_day(2024, scen, prep.fleet_def)
+    # plus one drayage leg (rail yard <-> city) per rail tonne, carried by Shiyan's trucks
+    _, rail_t_year = freight_tonnage_t_per_year(2024, scen, prep.fleet_def)
+    drayage_t_day = tonnes_per_operating_day(rail_t_year, scen, prep.fleet_def)
     truck = prep.fleet_def.fleet("truck")
     factor = truck.holiday_activity_factor if day_type == "holiday" else 1.0
     # the legs unload the day's road tonnage (trips are drawn: within a few per cent)
     assert trucks["tonnes_planned"].sum() == pytest.approx(
-        road_t_day * factor * scen.run.vehicle_scale, rel=0.05)
+        (road_t_day + drayage_t_day) * factor * scen.run.vehicle_scale, rel=0.05)
     for fleet, cell in act.groupby("fleet"):
         assert cell["tonnes_delivered"].sum() + cell["tonnes_undelivered"].sum() == \
             pytest.approx(cell["tonnes_planned"].sum()), fleet

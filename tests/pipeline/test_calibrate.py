@@ -23,10 +23,12 @@ def test_calibration_reaches_its_targets_on_a_reduced_case(tmp_path: Path) -> No
                                       "official": 1.0}}
     scen = small(PLAN, run__end_year=2024, run__vehicle_scale=0.1,
                  calibration_overrides={"fitted": start})
-    cal, table, history = calibrate(scen, max_iterations=6, tolerance=0.03, progress=False)
+    # at 10 % of the fleets a class has few trucks, so one iteration's ratio carries a few
+    # per cent of noise: the fit must reach the issue's +-10 % within ten iterations
+    cal, table, history = calibrate(scen, max_iterations=10, tolerance=0.03, progress=False)
     first, last = history[0], history[-1]
     for key, ratio in last.items():
-        assert abs(ratio - 1.0) <= 0.05, f"{key}: {ratio:.3f} x target after the fit"
+        assert abs(ratio - 1.0) <= 0.10, f"{key}: {ratio:.3f} x target after the fit"
     # the starting values were off, so the fit did something
     assert max(abs(r - 1.0) for r in first.values()) > 0.1
     # deterministic: the same scenario gives the same fitted values
