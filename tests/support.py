@@ -29,3 +29,12 @@ def small(path: Path, **overrides: object) -> Scenario:
     }
     base.update({k.replace("__", "."): v for k, v in overrides.items()})
     return load_scenario(path).with_overrides(base)
+
+
+def shipped_calibration() -> tuple:
+    """Return ``(scenario, fleet definition, raw calibration TOML)`` of the shipped plan."""
+    from transport_sim.fleets.calibration import read_calibration_toml
+    from transport_sim.fleets.reader import load_fleets_for
+
+    scen = small(PLAN)
+    return scen, load_fleets_for(scen), read_calibration_toml(scen.calibration_path)

@@ -7,22 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import PLAN, small
+from support import PLAN, shipped_calibration, small
 
 from transport_sim.errors import FleetError
 from transport_sim.fleets.calibration import (
     load_calibration,
     parse_calibration,
-    read_calibration_toml,
 )
-from transport_sim.fleets.reader import load_fleets_for
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    scen = small(PLAN)
-    fdef = load_fleets_for(scen)
-    return scen, fdef, read_calibration_toml(scen.calibration_path)
+    return shipped_calibration()
 
 
 def test_shipped_file_loads_with_a_source_for_every_number(shipped) -> None:

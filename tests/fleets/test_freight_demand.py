@@ -5,22 +5,18 @@ from __future__ import annotations
 import copy
 
 import pytest
-from support import PLAN, small
+from support import shipped_calibration
 
 from transport_sim.errors import FleetError
 from transport_sim.fleets.calibration import (
     load_calibration,
     parse_calibration,
-    read_calibration_toml,
 )
-from transport_sim.fleets.reader import load_fleets_for
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    scen = small(PLAN)
-    fdef = load_fleets_for(scen)
-    return scen, fdef, read_calibration_toml(scen.calibration_path)
+    return shipped_calibration()
 
 
 def test_national_mix_is_data_and_interpolates_linearly(shipped) -> None:
