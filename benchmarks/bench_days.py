@@ -23,6 +23,7 @@ Usage::
     python benchmarks/bench_days.py [--years 2024:2027] [--vehicle-scale 0.25]
         [--workers 2] [--repeat 2]
     python benchmarks/bench_days.py --schedule
+    python benchmarks/bench_days.py --quick     (CI: checks the script works)
 """
 
 from __future__ import annotations
@@ -90,7 +91,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--schedule", action="store_true",
                         help="model the plan's schedule with stand-in days (no simulation)")
+    parser.add_argument("--quick", action="store_true",
+                        help="CI-sized case: 2024-2025 at 5 %% of the fleets, one repeat")
     args = parser.parse_args()
+    if args.quick:
+        args.years, args.vehicle_scale, args.repeat = "2024:2025", 0.05, 1
     if args.schedule:
         print_header("days of a run in parallel: the plan's schedule (bench_days.py)")
         schedule_model()
