@@ -40,21 +40,35 @@ def _model(prepared, movement: str) -> TransportModel:
     return model
 
 
+#: Largest relative difference allowed in a float array (km, energy, SOC, times): the
+#: event loop sums whole ticks on an edge in closed form, the tick loop tick by tick.
+RTOL = 1e-9
+
+
+def _same(x: np.ndarray, y: np.ndarray) -> bool:
+    """Integer, boolean and shape: identical; floats: within ``RTOL`` relative, same NaNs."""
+    if x.shape != y.shape or x.dtype != y.dtype:
+        return False
+    if x.dtype.kind != "f":
+        return bool(np.array_equal(x, y))
+    return bool(np.allclose(x, y, rtol=RTOL, atol=0.0, equal_nan=True))
+
+
 def _differences(a: TransportModel, b: TransportModel) -> list[str]:
     bad = []
     for f in dataclasses.fields(FleetState):
-        if not np.array_equal(getattr(a.state, f.name), getattr(b.state, f.name)):
+        if not _same(getattr(a.state, f.name), getattr(b.state, f.name)):
             bad.append(f"state.{f.name}")
     for f in dataclasses.fields(a.site_arrays):
         x, y = getattr(a.site_arrays, f.name), getattr(b.site_arrays, f.name)
-        if isinstance(x, np.ndarray) and not np.array_equal(x, y, equal_nan=True):
+        if isinstance(x, np.ndarray) and not _same(x, y):
             bad.append(f"site_arrays.{f.name}")
     for name in ("arrived", "dispatch_totals"):
-        if not np.array_equal(getattr(a, name), getattr(b, name)):
+        if not _same(getattr(a, name), getattr(b, name)):
             bad.append(name)
     for name in ("state", "taxi", "assign_s", "cursor"):
         x, y = getattr(a.dispatch, name), getattr(b.dispatch, name)
-        if not np.array_equal(x, y, equal_nan=True):
+        if not _same(x, y):
             bad.append(f"requests.{name}")
     return bad
 
@@ -74,7 +88,11 @@ def test_whole_day_is_bit_identical(day_pair) -> None:
     tick, event = day_pair
     assert _differences(tick, event) == []
     frames = [m.datacollector.get_model_vars_dataframe() for m in day_pair]
-    assert frames[0].equals(frames[1])  # what the DataCollector saw between calls
+    # what the DataCollector saw between calls
+    assert list(frames[0].columns) == list(frames[1].columns)
+    assert frames[0].index.equals(frames[1].index)
+    for col in frames[0].columns:
+        assert _same(frames[0][col].to_numpy(), frames[1][col].to_numpy()), col
 
 
 def test_day_exercises_events(day_pair) -> None:

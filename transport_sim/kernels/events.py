@@ -248,12 +248,71 @@ def _waiting_wake(
 # function with that many arguments), which is more than the work it saves.
 # --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True, _nrt=False)
+def _whole_ticks(
+    e: int,
+    p_m: float,
+    soc: float,
+    kk: int,
+    k_lim: int,
+    dt_s: float,
+    hours: np.ndarray,
+    bev: bool,
+    watch_truck: bool,
+    low_kwh: float,
+    sa_m: float,
+    reach_m: float,
+    sp: int,
+    payload_t: float,
+    vmax_mps: float,
+    edge_length_m: np.ndarray,
+    edge_speed_mps: np.ndarray,
+    edge_class: np.ndarray,
+    kwh_per_m: np.ndarray,
+    kwh_per_m_per_t: np.ndarray,
+    speed_factors: np.ndarray,
+) -> tuple[int, float, float]:
+    """Whole ticks from ``kk`` (before ``k_lim``, in ``kk``'s hour) that surely stay on ``e``.
+
+    A vehicle at ``p_m`` on edge ``e`` at the start of tick ``kk`` drives ``d_m = speed x
+    dt_s`` per tick at the edge's speed in that hour, drawing ``e_kwh`` per tick.  Returns
+    ``(m, d_m, e_kwh)`` with ``m`` the number of ticks from ``kk`` in each of which the
+    tick kernel's step surely neither reaches the edge's end (``d_m >= rest -
+    END_OF_EDGE_EPS_M``) nor empties the battery, and at whose starts a watched truck is
+    surely neither low nor within ``reach_m`` of a service area ``sa_m`` beyond the
+    edge's head: each bound is taken one tick short of its real value, so rounding in the
+    closed-form sums cannot move an event, and the tick at the boundary is left to the
+    tick kernel's own comparison.  ``m`` is 0 when the state is not one this applies to
+    (the step reports what is wrong with it).
+    """
+    length_m = edge_length_m[e]
+    c = edge_class[e]
+    if c < 0 or c >= speed_factors.shape[1] or not (0.0 <= p_m <= length_m):
+        return 0, 0.0, 0.0
+    speed_mps = min(edge_speed_mps[e] * speed_factors[hours[kk], c], vmax_mps)
+    if not speed_mps > 0.0:
+        return 0, 0.0, 0.0
+    d_m = speed_mps * dt_s
+    e_kwh = energy_for_distance_kwh(d_m, kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp])
+    bound = min((length_m - END_OF_EDGE_EPS_M - p_m) / d_m - 1.0, float(k_lim - kk))
+    if bev and e_kwh > 0.0:
+        bound = min(bound, soc / e_kwh - 1.0)
+        if watch_truck:
+            bound = min(bound, (soc - low_kwh) / e_kwh)
+    if watch_truck:
+        bound = min(bound, (length_m - p_m + sa_m - reach_m) / d_m)
+    if not bound >= 1.0:
+        return 0, d_m, e_kwh
+    return int(math.floor(bound)), d_m, e_kwh
+
+
+@njit(cache=True, nogil=True, _nrt=False)
 def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
     v: int,
     k_from: int,
     k_stop: int,
     dt_s: float,
     hours: np.ndarray,
+    hour_end: np.ndarray,
     watch_truck: bool,
     low_kwh: float,
     kt: int,
@@ -306,7 +365,8 @@ def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
     sa_from = -2  # node the service-area distance was measured from
     sa_m = np.inf
     j = k_stop
-    for kk in range(k_from, k_stop):
+    kk = k_from
+    while kk < k_stop:
         if watch_truck and soc < low_kwh:  # low: its decision may act at any tick
             j = kk
             break
@@ -320,6 +380,24 @@ def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
             if rest_m + sa_m <= reach_m + _REACH_SLACK_M:
                 j = kk
                 break
+        m = 0
+        if 0 <= e < n_edges:
+            m, d_m, e_kwh = _whole_ticks(
+                e, p_m, soc, kk, min(hour_end[kk], k_stop), dt_s, hours, bev, watch_truck,
+                low_kwh, sa_m, reach_m + _REACH_SLACK_M, sp, payload_t, vmax_mps,
+                edge_length_m, edge_speed_mps, edge_class, kwh_per_m, kwh_per_m_per_t,
+                speed_factors,
+            )
+        if m > 0:  # closed form over m whole ticks on edge e at one speed
+            ticks = float(m)
+            p_m += ticks * d_m
+            odo_m += ticks * d_m
+            drawn_kwh += ticks * e_kwh
+            if bev:
+                soc -= ticks * e_kwh
+            carried_tkm += ticks * (payload_t * d_m / M_PER_KM)
+            kk += m
+            continue
         sf = speed_factors[hours[kk]]
         budget_s = dt_s
         ne = e
@@ -391,6 +469,7 @@ def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
         drawn_kwh = n_drawn
         soc = n_soc
         carried_tkm = n_tkm
+        kk += 1
     fut_i[v, 0] = e
     fut_i[v, 1] = u
     fut_f[v, 0] = p_m
@@ -429,6 +508,7 @@ def _materialise_all(
     k_to: int,
     dt_s: float,
     hours: np.ndarray,
+    hour_end: np.ndarray,
     lazy_base: np.ndarray,
     fut_tick: np.ndarray,
     edge: np.ndarray,
@@ -476,7 +556,7 @@ def _materialise_all(
             kt = detour if detour >= 0 else leg_target[leg[v]]
             payload_t = leg_payload_t[leg[v]] if detour < 0 else 0.0
             j = _walk(
-                v, k0, k_to, dt_s, hours, False, 0.0, kt, sp, payload_t, is_bev[sp],
+                v, k0, k_to, dt_s, hours, hour_end, False, 0.0, kt, sp, payload_t, is_bev[sp],
                 max_speed_mps[v], edge, node, pos_m, odometer_m, energy_kwh, soc_kwh, tkm,
                 edge_head, edge_length_m, edge_speed_mps, edge_class, target_node, next_edge,
                 kwh_per_m, kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
@@ -536,6 +616,10 @@ def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
     hours = np.empty(n_ticks, np.int64)
     for k in range(n_ticks):
         hours[k] = int((t0_s + k * dt_s) // SECONDS_PER_HOUR) % 24
+    hour_end = np.empty(n_ticks, np.int64)  # first tick of the next hour (or n_ticks)
+    hour_end[n_ticks - 1] = n_ticks
+    for k in range(n_ticks - 2, -1, -1):
+        hour_end[k] = hour_end[k + 1] if hours[k + 1] == hours[k] else k + 1
     watch_trucks = bev_rows.shape[0] > 0
     # calendar and work lists (rebuilt every call from the materialised state)
     head = np.full(n_ticks, -1, np.int64)
@@ -549,7 +633,7 @@ def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
     fut_i = np.empty((n, 2), np.int64)
     fut_f = np.empty((n, 5), np.float64)
     mat = (
-        dt_s, hours, lazy_base, fut_tick, edge, node, pos_m, leg, detour_target, soc_kwh,
+        dt_s, hours, hour_end, lazy_base, fut_tick, edge, node, pos_m, leg, detour_target, soc_kwh,
         odometer_m, energy_kwh, tkm, powertrain_spec, max_speed_mps, leg_target, leg_payload_t,
         edge_head, edge_length_m, edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
         is_bev, kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
@@ -938,7 +1022,7 @@ def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
             low_kwh = charge.charge_below_soc * battery_kwh[v]  # as _charging_decisions
             payload_t = leg_payload_t[lv] if detour < 0 else 0.0
             j = _walk(
-                v, k1, n_ticks, dt_s, hours, watch, low_kwh, kt, sp,
+                v, k1, n_ticks, dt_s, hours, hour_end, watch, low_kwh, kt, sp,
                 payload_t, bev, max_speed_mps[v], edge, node,
                 pos_m, odometer_m, energy_kwh, soc_kwh, tkm, edge_head, edge_length_m,
                 edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
