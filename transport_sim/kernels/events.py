@@ -59,6 +59,7 @@ Units: metres, seconds, m/s, kWh, tonnes.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -80,7 +81,7 @@ from transport_sim.codes import (
     STATUS_QUEUED,
     STATUS_STRANDED,
 )
-from transport_sim.kernels.bundles import DayBundle
+from transport_sim.kernels.bundles import COMPILED_ONLY, DayBundle
 from transport_sim.kernels.charging import (
     _MAX_LOOKAHEAD_EDGES,
     ARRIVED_AT_DETOUR,
@@ -109,6 +110,39 @@ _KIND_SERVICE_AREA = SITE_KINDS.index("service_area")
 #: Slack (m) added to one tick's reach when waking a truck before a service area: waking
 #: early only costs a decision that says no; waking late would change the answer.
 _REACH_SLACK_M = 1.0
+
+
+#: Slots of ``EventWork.cnt``: the lengths of the work lists and the loop's cursors.
+_N_TOUCH, _N_RECENT, _N_AT_SITE, _I_BG, _N_JOIN, _CUR = 0, 1, 2, 3, 4, 5
+
+
+class EventWork(NamedTuple):
+    """The event loop's own arrays for one call (built by :func:`_run_events`).
+
+    The stages of a tick are separate compiled functions (LLVM's time grows faster than
+    the size of a function); they share the day's bundles and this one.
+    """
+
+    hours: np.ndarray  # int64[n_ticks], hour of day of each tick
+    hour_end: np.ndarray  # int64[n_ticks], first tick of the next hour (or n_ticks)
+    head: np.ndarray  # int64[n_ticks], calendar: first vehicle due in each tick, or -1
+    wake: np.ndarray  # int64[n], tick of each vehicle's pending event, or -1
+    nxt: np.ndarray  # int64[n], next vehicle in the same bucket
+    prv: np.ndarray  # int64[n], previous vehicle in the same bucket
+    lazy_base: np.ndarray  # int64[n], tick its arrays hold a moving vehicle's state at
+    fut_tick: np.ndarray  # int64[n], tick fut_i/fut_f hold its state at (its next event)
+    fut_i: np.ndarray  # int64[n, 2], (edge, node) at fut_tick
+    fut_f: np.ndarray  # float64[n, 5], (pos_m, odometer_m, energy_kwh, soc_kwh, tkm)
+    lists: np.ndarray  # int64[2, 2n], this tick's touched vehicles and last tick's
+    tmark: np.ndarray  # int64[n], last tick a vehicle was touched
+    cand: np.ndarray  # int64[n], decision candidates
+    cmark: np.ndarray  # int64[n], last tick a vehicle was a candidate
+    joiners: np.ndarray  # int64[n], vehicles joining a queue this tick
+    jmark: np.ndarray  # int64[n], last tick a vehicle joined
+    at_site: np.ndarray  # int64[n], vehicles queued or charging
+    bg: np.ndarray  # int64[n_bg], background cars due at a charger, by time
+    cnt: np.ndarray  # int64[8], see the _N_* slots
+
 
 
 # --------------------------------------------------------------------------------------
@@ -302,7 +336,7 @@ def _whole_ticks(
         bound = min(bound, (length_m - p_m + sa_m - reach_m) / d_m)
     if not bound >= 1.0:
         return 0, d_m, e_kwh
-    return int(math.floor(bound)), d_m, e_kwh
+    return math.floor(bound), d_m, e_kwh
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -381,7 +415,9 @@ def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
                 j = kk
                 break
         m = 0
-        if 0 <= e < n_edges:
+        # closed form only where at least two whole ticks surely remain on the edge (an
+        # edge of the default network is about two ticks long: most are crossed by steps)
+        if 0 <= e < n_edges and edge_length_m[e] - p_m > 3.0 * reach_m:
             m, d_m, e_kwh = _whole_ticks(
                 e, p_m, soc, kk, min(hour_end[kk], k_stop), dt_s, hours, bev, watch_truck,
                 low_kwh, sa_m, reach_m + _REACH_SLACK_M, sp, payload_t, vmax_mps,
@@ -503,47 +539,27 @@ def _take_future(
     tkm[v] = fut_f[v, 4]
 
 
-@njit(cache=True, nogil=True, _nrt=False)
-def _materialise_all(
-    k_to: int,
-    dt_s: float,
-    hours: np.ndarray,
-    hour_end: np.ndarray,
-    lazy_base: np.ndarray,
-    fut_tick: np.ndarray,
-    edge: np.ndarray,
-    node: np.ndarray,
-    pos_m: np.ndarray,
-    leg: np.ndarray,
-    detour_target: np.ndarray,
-    soc_kwh: np.ndarray,
-    odometer_m: np.ndarray,
-    energy_kwh: np.ndarray,
-    tkm: np.ndarray,
-    spec: np.ndarray,
-    max_speed_mps: np.ndarray,
-    leg_target: np.ndarray,
-    leg_payload_t: np.ndarray,
-    edge_head: np.ndarray,
-    edge_length_m: np.ndarray,
-    edge_speed_mps: np.ndarray,
-    edge_class: np.ndarray,
-    target_node: np.ndarray,
-    next_edge: NextHop,
-    kwh_per_m: np.ndarray,
-    is_bev: np.ndarray,
-    kwh_per_m_per_t: np.ndarray,
-    speed_factors: np.ndarray,
-    site_at_node: np.ndarray,
-    fut_i: np.ndarray,
-    fut_f: np.ndarray,
-) -> int:
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
+def _materialise_all(k_to: int, dt_s: float, day: DayBundle, w: EventWork) -> int:
     """Bring every moving vehicle not touched since to the start of tick ``k_to``.
 
     At a call's end their state was already driven ahead to it (:func:`_walk` stops at the
     call's end); after an early return it is driven again from where it was stored.
     Returns ``KERNEL_BAD_STATE`` if that drive meets an event before ``k_to`` (a bug).
     """
+    vehicles, legs, net, specs = day.vehicles, day.legs, day.net, day.specs
+    edge, node, pos_m, leg = vehicles.edge, vehicles.node, vehicles.pos_m, vehicles.leg
+    soc_kwh, odometer_m, energy_kwh = vehicles.soc_kwh, vehicles.odometer_m, vehicles.energy_kwh
+    tkm, spec, detour_target = vehicles.tkm, vehicles.spec, vehicles.detour_target
+    max_speed_mps = vehicles.max_speed_mps
+    leg_target, leg_payload_t = legs.leg_target, legs.leg_payload_t
+    edge_head, edge_length_m = net.edge_head, net.edge_length_m
+    edge_speed_mps, edge_class = net.edge_speed_mps, net.edge_class
+    target_node, next_edge = net.target_node, net.next_edge
+    kwh_per_m, is_bev, kwh_per_m_per_t = specs.kwh_per_m, specs.is_bev, specs.kwh_per_m_per_t
+    speed_factors, site_at_node = day.speed_factors, day.tables.site_at_node
+    hours, hour_end, lazy_base, fut_tick = w.hours, w.hour_end, w.lazy_base, w.fut_tick
+    fut_i, fut_f = w.fut_i, w.fut_f
     code = KERNEL_OK
     for v in range(lazy_base.shape[0]):
         k0 = lazy_base[v]
@@ -567,8 +583,468 @@ def _materialise_all(
     return code
 
 
+@njit(cache=True, nogil=True, **COMPILED_ONLY)
+def _wake_dispatch_decide(  # noqa: PLR0912
+    k: int, t: float, dt_s: float, day: DayBundle, w: EventWork
+) -> tuple[int, int]:
+    """Stages 1-3 of tick ``k``: wake the vehicles due, dispatch, charging decisions.
+
+    Returns ``(code, k_to)``: on a non-OK code the caller brings every vehicle to the
+    start of tick ``k_to`` (none when -1) and returns.
+    """
+    vehicles, legs, net = day.vehicles, day.legs, day.net
+    specs, dispatch = day.specs, day.dispatch
+    taxi, tables, sites = day.taxi, day.tables, day.sites
+    charge, bev_rows, fleet = day.charge, day.bev_rows, vehicles.fleet
+    powertrain_spec, status, node = vehicles.spec, vehicles.status, vehicles.node
+    edge, pos_m, detour_target = vehicles.edge, vehicles.pos_m, vehicles.detour_target
+    soc_kwh, odometer_m, energy_kwh = vehicles.soc_kwh, vehicles.odometer_m, vehicles.energy_kwh
+    tkm, charge_site, is_bev = vehicles.tkm, vehicles.charge_site, specs.is_bev
+    req_state, req_taxi = dispatch.req_state, dispatch.req_taxi
+    req_assign_s, req_cursor = dispatch.req_assign_s, dispatch.cursor
+    dispatch_counts, dispatch_totals = dispatch.counts, dispatch.totals
+    head, wake, nxt = w.head, w.wake, w.nxt
+    prv, lazy_base, fut_tick = w.prv, w.lazy_base, w.fut_tick
+    fut_i, fut_f, tmark = w.fut_i, w.fut_f, w.tmark
+    cand, cmark, joiners = w.cand, w.cmark, w.joiners
+    jmark, cnt = w.jmark, w.cnt
+    touch, recent, n_touch = w.lists[cnt[_CUR]], w.lists[1 - cnt[_CUR]], cnt[_N_TOUCH]
+    n_recent, n_join = cnt[_N_RECENT], cnt[_N_JOIN]
+    # 1. the vehicles whose event falls in this tick, brought to the tick's start
+    n_touch = 0
+    while head[k] >= 0:
+        v = head[k]
+        _unlink(v, wake, head, nxt, prv)
+        touch[n_touch] = v
+        n_touch += 1
+        tmark[v] = k
+        if lazy_base[v] < 0:
+            continue
+        lazy_base[v] = -1
+        if fut_tick[v] != k:
+            cnt[_N_TOUCH] = n_touch
+            return KERNEL_BAD_STATE, -1
+        _take_future(v, edge, node, pos_m, odometer_m, energy_kwh, soc_kwh, tkm, fut_i,
+                     fut_f)
+    # 2. dispatch (the kernel of the tick loop); assigned taxis move this tick
+    c_open = req_cursor[CURSOR_OPEN]
+    code = _dispatch_tick(vehicles, legs, net.target_time_s, dispatch, taxi, t, day.taxi_rows)
+    if code != KERNEL_OK:
+        cnt[_N_TOUCH] = n_touch
+        return code, k
+    dispatch_totals[0] += dispatch_counts[0]
+    dispatch_totals[1] += dispatch_counts[1]
+    if dispatch_counts[0] > 0:
+        for i in range(c_open, req_cursor[CURSOR_RELEASE]):
+            if req_state[i] == REQ_ASSIGNED and req_assign_s[i] == t:
+                v = req_taxi[i]
+                if tmark[v] != k:
+                    _unlink(v, wake, head, nxt, prv)
+                    touch[n_touch] = v
+                    n_touch += 1
+                    tmark[v] = k
+    # 3. charging decisions of the vehicles whose state may have changed
+    n_join = 0
+    if bev_rows.shape[0] > 0:
+        n_cand = 0
+        if k == 0:
+            for r in range(bev_rows.shape[0]):
+                v = bev_rows[r]
+                if cmark[v] != k and charge_site[v] < 0 and detour_target[v] < 0:
+                    cmark[v] = k
+                    cand[n_cand] = v
+                    n_cand += 1
+        else:
+            for i in range(n_recent + n_touch):
+                v = recent[i] if i < n_recent else touch[i - n_recent]
+                if (
+                    cmark[v] != k
+                    and fleet[v] <= _FLEET_SHIP
+                    and is_bev[powertrain_spec[v]]
+                    and charge_site[v] < 0
+                    and detour_target[v] < 0
+                ):
+                    cmark[v] = k
+                    cand[n_cand] = v
+                    n_cand += 1
+        if n_cand > 0:
+            code = _charging_decisions(
+                t, dt_s, vehicles, legs, net, specs, tables, sites, charge, cand[:n_cand]
+            )
+            if code != KERNEL_OK:
+                cnt[_N_TOUCH] = n_touch
+                return code, k
+            for i in range(n_cand):
+                v = cand[i]
+                if charge_site[v] < 0:
+                    continue
+                if status[v] == STATUS_QUEUED and jmark[v] != k:
+                    jmark[v] = k
+                    joiners[n_join] = v
+                    n_join += 1
+                if tmark[v] != k:
+                    _unlink(v, wake, head, nxt, prv)
+                    touch[n_touch] = v
+                    n_touch += 1
+                    tmark[v] = k
+    cnt[_N_TOUCH] = n_touch
+    cnt[_N_JOIN] = n_join
+    return KERNEL_OK, -1
+
+
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
+def _move_touched(  # noqa: PLR0912
+    k: int, t: float, dt_s: float, day: DayBundle, w: EventWork
+) -> int:
+    """Stage 4 of tick ``k``: the movement step of the touched vehicles.
+
+    The body of ``movement._advance_tick`` (congestion off); after a non-OK code
+    ``arrived`` marks the vehicle at fault.
+    """
+    vehicles, legs, net = day.vehicles, day.legs, day.net
+    specs, speed_factors, arrived = day.specs, day.speed_factors, day.arrived
+    powertrain_spec, status = vehicles.spec, vehicles.status
+    node, edge, pos_m = vehicles.node, vehicles.edge, vehicles.pos_m
+    leg, leg_end, wait_until_s = vehicles.leg, vehicles.leg_end, vehicles.wait_until_s
+    detour_target, soc_kwh = vehicles.detour_target, vehicles.soc_kwh
+    max_speed_mps, dispatchable = vehicles.max_speed_mps, vehicles.dispatchable
+    odometer_m, energy_kwh, tkm = vehicles.odometer_m, vehicles.energy_kwh, vehicles.tkm
+    trips, leg_target, leg_depart_s = vehicles.trips, legs.leg_target, legs.leg_depart_s
+    leg_dwell_s, leg_payload_t, leg_flags = legs.leg_dwell_s, legs.leg_payload_t, legs.leg_flags
+    edge_head, edge_length_m, edge_speed_mps = net.edge_head, net.edge_length_m, net.edge_speed_mps
+    edge_class, target_node, next_edge = net.edge_class, net.target_node, net.next_edge
+    kwh_per_m, is_bev, kwh_per_m_per_t = specs.kwh_per_m, specs.is_bev, specs.kwh_per_m_per_t
+    n_legs, n_targets, n_specs = leg_target.shape[0], target_node.shape[0], kwh_per_m.shape[0]
+    n_classes, n_edges = speed_factors.shape[1], edge_head.shape[0]
+    n_nodes = next_edge.slot.shape[1]
+    hours, lazy_base, cnt = w.hours, w.lazy_base, w.cnt
+    touch, recent, n_touch = w.lists[cnt[_CUR]], w.lists[1 - cnt[_CUR]], cnt[_N_TOUCH]
+    n_recent, sf = cnt[_N_RECENT], speed_factors[hours[k]]
+    # 4. movement of the touched vehicles: the body of movement._advance_tick
+    for i in range(n_recent):
+        arrived[recent[i]] = ARRIVED_NONE
+    for i in range(n_touch):
+        v = touch[i]
+        code = KERNEL_OK
+        k0 = lazy_base[v]
+        if k0 >= 0:  # woken early: only last tick's vehicles are, and they are at t
+            lazy_base[v] = -1
+            if k0 != k:
+                code = KERNEL_BAD_STATE
+        arrived[v] = ARRIVED_NONE
+        st = status[v]
+        drive = code == KERNEL_OK
+        if drive and st != STATUS_MOVING:
+            drive = False
+            lv = leg[v]
+            if (
+                st not in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF)
+                or detour_target[v] >= 0
+                or wait_until_s[v] > t
+            ):
+                pass  # queued, charging, stranded, done, at a detour, or dwelling
+            elif lv >= leg_end[v]:
+                status[v] = STATUS_IDLE if dispatchable[v] else STATUS_DONE
+            elif lv < 0 or lv >= n_legs:
+                code = KERNEL_BAD_STATE
+            elif leg_depart_s[lv] > t:
+                pass
+            else:
+                status[v] = STATUS_MOVING
+                drive = True
+        if drive:
+            budget_s = dt_s
+            detour = detour_target[v]
+            lv = leg[v]
+            sp = powertrain_spec[v]
+            if (detour < 0 and (lv < 0 or lv >= n_legs)) or sp < 0 or sp >= n_specs:
+                code = KERNEL_BAD_STATE
+                drive = False
+        if drive:
+            payload_t = leg_payload_t[lv] if detour < 0 else 0.0
+            bev = is_bev[sp]
+            vmax_mps = max_speed_mps[v]
+            e = edge[v]
+            u = node[v]
+            p_m = pos_m[v]
+            odo_m = odometer_m[v]
+            drawn_kwh = energy_kwh[v]
+            soc = soc_kwh[v]
+            carried_tkm = tkm[v]
+            new_status = STATUS_MOVING
+            kt = -1
+            goal = -1
+            while True:
+                if e < 0:
+                    if kt < 0:
+                        if detour >= 0:
+                            kt = detour
+                        elif lv < leg_end[v]:
+                            kt = leg_target[lv]
+                        if kt < 0 or kt >= n_targets:
+                            code = KERNEL_BAD_STATE
+                            break
+                        goal = target_node[kt]
+                    if u < 0 or u >= n_nodes:
+                        code = KERNEL_BAD_STATE
+                        break
+                    if u == goal:
+                        t_arr_s = t + (dt_s - budget_s)
+                        new_status = STATUS_DWELL
+                        if detour >= 0:
+                            arrived[v] = ARRIVED_DETOUR
+                            wait_until_s[v] = t_arr_s
+                        else:
+                            arrived[v] = ARRIVED_LEG
+                            if leg_flags[lv] & LEG_TRIP_END:
+                                trips[v] += 1
+                            wait_until_s[v] = t_arr_s + leg_dwell_s[lv]
+                            leg[v] = lv + 1
+                        break
+                    if budget_s <= 0.0:
+                        break
+                    e = next_hop(next_edge, kt, u)
+                    if e < 0:
+                        code = KERNEL_NO_ROUTE
+                        break
+                    if e >= n_edges:
+                        code = KERNEL_BAD_STATE
+                        break
+                    p_m = 0.0
+                elif e >= n_edges:
+                    code = KERNEL_BAD_STATE
+                    break
+                length_m = edge_length_m[e]
+                c = edge_class[e]
+                if (
+                    not (p_m >= 0.0 and p_m <= length_m + END_OF_EDGE_EPS_M)
+                    or c < 0
+                    or c >= n_classes
+                ):
+                    code = KERNEL_BAD_STATE
+                    break
+                speed_mps = edge_speed_mps[e] * sf[c]
+                speed_mps = min(speed_mps, vmax_mps)
+                if not speed_mps > 0.0:
+                    code = KERNEL_BAD_STATE
+                    break
+                rem_m = max(length_m - p_m, 0.0)
+                d_m = speed_mps * budget_s
+                reached = d_m >= rem_m - END_OF_EDGE_EPS_M
+                if reached:
+                    d_m = rem_m
+                k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
+                e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
+                if bev and e_kwh > soc:
+                    e_kwh = soc
+                    d_m = battery_limited_distance_m(e_kwh, k_kwh_per_m)
+                    p_m = min(p_m + d_m, length_m)
+                    odo_m += d_m
+                    drawn_kwh += e_kwh
+                    soc = 0.0
+                    carried_tkm += payload_t * d_m / M_PER_KM
+                    new_status = STATUS_STRANDED
+                    break
+                odo_m += d_m
+                drawn_kwh += e_kwh
+                if bev:
+                    soc -= e_kwh
+                carried_tkm += payload_t * d_m / M_PER_KM
+                if not reached:
+                    p_m = p_m + d_m
+                    break
+                budget_s = max(budget_s - d_m / speed_mps, 0.0)
+                u = edge_head[e]
+                e = -1
+                p_m = 0.0
+            status[v] = new_status
+            edge[v] = e
+            node[v] = u
+            pos_m[v] = p_m
+            odometer_m[v] = odo_m
+            energy_kwh[v] = drawn_kwh
+            soc_kwh[v] = soc
+            tkm[v] = carried_tkm
+        if code != KERNEL_OK:
+            arrived[v] = ARRIVED_FAULT
+            return code
+    return KERNEL_OK
+
+
+@njit(cache=True, nogil=True, **COMPILED_ONLY)
+def _charge_schedule(  # noqa: PLR0912
+    k: int, t: float, n_ticks: int, t0_s: float, dt_s: float, day: DayBundle, w: EventWork
+) -> tuple[int, int]:
+    """Stages 5-6 of tick ``k``: join the queues and run the sites, then the calendar.
+
+    The vehicles that changed this tick go on the calendar (the moving ones driven
+    ahead to their next event).
+
+    Returns ``(code, k_to)`` as :func:`_wake_dispatch_decide`.
+    """
+    vehicles, legs, net = day.vehicles, day.legs, day.net
+    specs, speed_factors, tables = day.specs, day.speed_factors, day.tables
+    sites, log, charge = day.sites, day.log, day.charge
+    arrived, fleet = day.arrived, vehicles.fleet
+    powertrain_spec, status, node = vehicles.spec, vehicles.status, vehicles.node
+    edge, pos_m, leg = vehicles.edge, vehicles.pos_m, vehicles.leg
+    leg_begin, leg_end, wait_until_s = vehicles.leg_begin, vehicles.leg_end, vehicles.wait_until_s
+    detour_target, soc_kwh = vehicles.detour_target, vehicles.soc_kwh
+    battery_kwh, max_speed_mps = vehicles.battery_kwh, vehicles.max_speed_mps
+    dispatchable, odometer_m = vehicles.dispatchable, vehicles.odometer_m
+    energy_kwh, tkm, charge_site = vehicles.energy_kwh, vehicles.tkm, vehicles.charge_site
+    queue_enter_s, leg_target = vehicles.queue_enter_s, legs.leg_target
+    leg_depart_s, leg_payload_t, edge_head = legs.leg_depart_s, legs.leg_payload_t, net.edge_head
+    edge_length_m, edge_speed_mps = net.edge_length_m, net.edge_speed_mps
+    edge_class, target_node, next_edge = net.edge_class, net.target_node, net.next_edge
+    kwh_per_m, is_bev, kwh_per_m_per_t = specs.kwh_per_m, specs.is_bev, specs.kwh_per_m_per_t
+    site_at_node, site_power_kw = tables.site_at_node, sites.site_power_kw
+    session_row, log_site, log_count = sites.session_row, log.log_site, log.log_count
+    n, n_legs, n_sites = status.shape[0], leg_target.shape[0], site_power_kw.shape[0]
+    n_targets, n_specs = target_node.shape[0], kwh_per_m.shape[0]
+    hours, hour_end, head = w.hours, w.hour_end, w.head
+    wake, nxt, prv = w.wake, w.nxt, w.prv
+    lazy_base, fut_tick, fut_i = w.lazy_base, w.fut_tick, w.fut_i
+    fut_f, joiners, jmark = w.fut_f, w.joiners, w.jmark
+    at_site, bg, cnt = w.at_site, w.bg, w.cnt
+    touch, recent, n_touch = w.lists[cnt[_CUR]], w.lists[1 - cnt[_CUR]], cnt[_N_TOUCH]
+    n_recent, n_at_site, i_bg = cnt[_N_RECENT], cnt[_N_AT_SITE], cnt[_I_BG]
+    n_join, n_bg, t_end = cnt[_N_JOIN], bg.shape[0], t + dt_s
+    watch_trucks = day.bev_rows.shape[0] > 0
+    # 5. charging: join the queues in vehicle order, then run the sites
+    if k == 0:  # the first tick of a call: the tick loop's full scan
+        n_join = 0
+        for v in range(n):
+            s = charge_site[v]
+            if s < 0 or session_row[v] >= 0:
+                continue
+            if (
+                arrived[v] == ARRIVED_AT_DETOUR
+                or status[v] == STATUS_QUEUED
+                or (fleet[v] == BACKGROUND_FLEET_CODE
+                    and status[v] in (STATUS_OFF, STATUS_DONE)
+                    and wait_until_s[v] < t_end)
+            ):
+                jmark[v] = k
+                joiners[n_join] = v
+                n_join += 1
+    else:
+        for i in range(n_touch):
+            v = touch[i]
+            if (
+                arrived[v] == ARRIVED_AT_DETOUR
+                and charge_site[v] >= 0
+                and session_row[v] < 0
+                and jmark[v] != k
+            ):
+                jmark[v] = k
+                joiners[n_join] = v
+                n_join += 1
+    while i_bg < n_bg and wait_until_s[bg[i_bg]] < t_end:
+        v = bg[i_bg]
+        i_bg += 1
+        if (
+            jmark[v] != k
+            and charge_site[v] >= 0
+            and session_row[v] < 0
+            and status[v] in (STATUS_OFF, STATUS_DONE)
+        ):
+            jmark[v] = k
+            joiners[n_join] = v
+            n_join += 1
+    if n_join > 0:
+        joiners[:n_join].sort()
+        for i in range(n_join):
+            if charge_site[joiners[i]] >= n_sites:
+                return KERNEL_BAD_STATE, -1
+        if log_count[0] + n_join > log_site.shape[0]:
+            return KERNEL_QUEUE_OVERFLOW, k + 1
+        for i in range(n_join):
+            v = joiners[i]
+            if arrived[v] == ARRIVED_AT_DETOUR:
+                arrive = wait_until_s[v]
+            elif status[v] == STATUS_QUEUED:
+                arrive = queue_enter_s[v]
+            else:
+                arrive = wait_until_s[v]
+            _enqueue(v, charge_site[v], arrive, vehicles, sites, log)
+            at_site[n_at_site] = v
+            n_at_site += 1
+    code = _advance_sites(t, dt_s, vehicles, sites, log, charge)
+    if code != KERNEL_OK:
+        return code, k + 1
+    # 6. what changed this tick (moved, or a charge ended) is next tick's decision
+    # candidates; put each on the calendar from the next tick
+    recent, touch = touch, recent
+    cnt[_CUR] = 1 - cnt[_CUR]
+    n_recent = n_touch
+    i = 0
+    while i < n_at_site:
+        v = at_site[i]
+        if status[v] in (STATUS_QUEUED, STATUS_CHARGING):
+            i += 1
+            continue
+        n_at_site -= 1
+        at_site[i] = at_site[n_at_site]
+        recent[n_recent] = v
+        n_recent += 1
+    k1 = k + 1
+    for i in range(n_recent):
+        v = recent[i]
+        st = status[v]
+        if st in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF):
+            if detour_target[v] < 0:
+                j = _waiting_wake(st, leg[v], leg_end[v], dispatchable[v], n_legs,
+                                  wait_until_s[v], leg_depart_s, k1, n_ticks, t0_s, dt_s)
+                if j < n_ticks:
+                    _link(v, j, wake, head, nxt, prv)
+            continue
+        if st != STATUS_MOVING:
+            continue
+        # moving: drive it ahead, tick by tick, to its next event (reaching its
+        # target, an empty battery, or, for a BEV truck on a leg that may still
+        # decide to charge, a service area within one tick's drive)
+        detour = detour_target[v]
+        lv = leg[v]
+        kt = detour
+        if detour < 0 and 0 <= lv < leg_end[v] and lv < n_legs:
+            kt = leg_target[lv]
+        sp = powertrain_spec[v]
+        if kt < 0 or kt >= n_targets or sp < 0 or sp >= n_specs:
+            if k1 < n_ticks:  # the movement step reports it
+                _link(v, k1, wake, head, nxt, prv)
+            continue
+        bev = is_bev[sp]
+        watch = (
+            watch_trucks
+            and fleet[v] == _FLEET_TRUCK
+            and bev
+            and detour < 0
+            and charge_site[v] < 0
+            and battery_kwh[v] > 0.0
+            and lv >= leg_begin[v]
+        )
+        low_kwh = charge.charge_below_soc * battery_kwh[v]  # as _charging_decisions
+        payload_t = leg_payload_t[lv] if detour < 0 else 0.0
+        j = _walk(
+            v, k1, n_ticks, dt_s, hours, hour_end, watch, low_kwh, kt, sp,
+            payload_t, bev, max_speed_mps[v], edge, node,
+            pos_m, odometer_m, energy_kwh, soc_kwh, tkm, edge_head, edge_length_m,
+            edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
+            kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
+        )
+        lazy_base[v] = k1
+        fut_tick[v] = j
+        if j < n_ticks:
+            _link(v, j, wake, head, nxt, prv)
+    cnt[_N_RECENT] = n_recent
+    cnt[_N_AT_SITE] = n_at_site
+    cnt[_I_BG] = i_bg
+    return KERNEL_OK, -1
+
+
 @njit(cache=True, nogil=True)
-def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
+def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
     n_ticks: int, t0_s: float, dt_s: float, day: DayBundle
 ) -> tuple[int, int]:
     """Run ``n_ticks`` ticks from ``t0_s``, event-driven; return ``(status, ticks completed)``.
@@ -578,39 +1054,13 @@ def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
     work differs).  The bundles' fields are unpacked at the top under the names used
     here; ``day.traffic`` is not used (congestion is off in the fused loop).
     """
-    vehicles, legs, net, specs = day.vehicles, day.legs, day.net, day.specs
-    speed_factors, dispatch, taxi = day.speed_factors, day.dispatch, day.taxi
-    tables, sites, log, charge = day.tables, day.sites, day.log, day.charge
-    arrived, bev_rows = day.arrived, day.bev_rows
-    fleet, powertrain_spec, status = vehicles.fleet, vehicles.spec, vehicles.status
-    node, edge, pos_m, leg = vehicles.node, vehicles.edge, vehicles.pos_m, vehicles.leg
-    leg_begin, leg_end = vehicles.leg_begin, vehicles.leg_end
+    vehicles, legs, sites = day.vehicles, day.legs, day.sites
+    arrived, fleet = day.arrived, vehicles.fleet
+    status, leg, leg_end = vehicles.status, vehicles.leg, vehicles.leg_end
     wait_until_s, detour_target = vehicles.wait_until_s, vehicles.detour_target
-    soc_kwh, battery_kwh = vehicles.soc_kwh, vehicles.battery_kwh
-    max_speed_mps, dispatchable = vehicles.max_speed_mps, vehicles.dispatchable
-    odometer_m, energy_kwh, tkm = vehicles.odometer_m, vehicles.energy_kwh, vehicles.tkm
-    trips, charge_site = vehicles.trips, vehicles.charge_site
-    queue_enter_s = vehicles.queue_enter_s
-    leg_target, leg_depart_s, leg_dwell_s = legs.leg_target, legs.leg_depart_s, legs.leg_dwell_s
-    leg_payload_t, leg_flags = legs.leg_payload_t, legs.leg_flags
-    edge_head, edge_length_m = net.edge_head, net.edge_length_m
-    edge_speed_mps, edge_class = net.edge_speed_mps, net.edge_class
-    target_node, next_edge = net.target_node, net.next_edge
-    kwh_per_m, is_bev, kwh_per_m_per_t = specs.kwh_per_m, specs.is_bev, specs.kwh_per_m_per_t
-    req_state, req_taxi, req_assign_s = dispatch.req_state, dispatch.req_taxi, dispatch.req_assign_s
-    req_cursor, dispatch_counts = dispatch.cursor, dispatch.counts
-    dispatch_totals = dispatch.totals
-    site_at_node = tables.site_at_node
-    site_power_kw, session_row = sites.site_power_kw, sites.session_row
-    log_site, log_count = log.log_site, log.log_count
-    n = status.shape[0]
-    n_legs = leg_target.shape[0]
-    n_sites = site_power_kw.shape[0]
-    n_targets = target_node.shape[0]
-    n_specs = kwh_per_m.shape[0]
-    n_classes = speed_factors.shape[1]
-    n_edges = edge_head.shape[0]
-    n_nodes = next_edge.slot.shape[1]
+    dispatchable, charge_site = vehicles.dispatchable, vehicles.charge_site
+    leg_target, leg_depart_s, session_row = legs.leg_target, legs.leg_depart_s, sites.session_row
+    n, n_legs = status.shape[0], leg_target.shape[0]
     if n_ticks <= 0:
         return KERNEL_OK, 0
     hours = np.empty(n_ticks, np.int64)
@@ -620,7 +1070,6 @@ def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
     hour_end[n_ticks - 1] = n_ticks
     for k in range(n_ticks - 2, -1, -1):
         hour_end[k] = hour_end[k + 1] if hours[k + 1] == hours[k] else k + 1
-    watch_trucks = bev_rows.shape[0] > 0
     # calendar and work lists (rebuilt every call from the materialised state)
     head = np.full(n_ticks, -1, np.int64)
     wake = np.full(n, -1, np.int64)
@@ -632,14 +1081,8 @@ def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
     fut_tick = np.full(n, -1, np.int64)
     fut_i = np.empty((n, 2), np.int64)
     fut_f = np.empty((n, 5), np.float64)
-    mat = (
-        dt_s, hours, hour_end, lazy_base, fut_tick, edge, node, pos_m, leg, detour_target, soc_kwh,
-        odometer_m, energy_kwh, tkm, powertrain_spec, max_speed_mps, leg_target, leg_payload_t,
-        edge_head, edge_length_m, edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
-        is_bev, kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
-    )
-    touch = np.empty(2 * n, np.int64)  # this tick's vehicles (unique)
-    recent = np.empty(2 * n, np.int64)  # last tick's, plus charges that ended (may repeat)
+    # this tick's vehicles (unique) and last tick's, plus charges that ended (may repeat)
+    lists = np.empty((2, 2 * n), np.int64)
     tmark = np.full(n, -1, np.int64)
     cand = np.empty(n, np.int64)
     cmark = np.full(n, -1, np.int64)
@@ -647,7 +1090,6 @@ def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
     jmark = np.full(n, -1, np.int64)
     at_site = np.empty(n, np.int64)
     n_at_site = 0
-    n_recent = 0
     n_bg = 0
     for v in range(n):
         arrived[v] = ARRIVED_NONE
@@ -662,7 +1104,6 @@ def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
             bg_wait[i_bg] = wait_until_s[v]
             i_bg += 1
     bg = bg[np.argsort(bg_wait, kind="mergesort")]
-    i_bg = 0
     # every moving vehicle is touched in the first tick; waiting ones when they act
     for v in range(n):
         if session_row[v] >= 0:
@@ -676,361 +1117,21 @@ def _run_events(  # noqa: PLR0911, PLR0912 - one fused loop, as _run_ticks
                               wait_until_s[v], leg_depart_s, 0, n_ticks, t0_s, dt_s)
             if j < n_ticks:
                 _link(v, j, wake, head, nxt, prv)
+    cnt = np.zeros(8, np.int64)
+    cnt[_N_AT_SITE] = n_at_site
+    w = EventWork(hours, hour_end, head, wake, nxt, prv, lazy_base, fut_tick, fut_i, fut_f,
+                  lists, tmark, cand, cmark, joiners, jmark, at_site, bg, cnt)
     for k in range(n_ticks):
         t = t0_s + k * dt_s
-        t_end = t + dt_s
-        sf = speed_factors[hours[k]]
-        # 1. the vehicles whose event falls in this tick, brought to the tick's start
-        n_touch = 0
-        while head[k] >= 0:
-            v = head[k]
-            _unlink(v, wake, head, nxt, prv)
-            touch[n_touch] = v
-            n_touch += 1
-            tmark[v] = k
-            if lazy_base[v] < 0:
-                continue
-            lazy_base[v] = -1
-            if fut_tick[v] != k:
-                return KERNEL_BAD_STATE, k
-            _take_future(v, edge, node, pos_m, odometer_m, energy_kwh, soc_kwh, tkm, fut_i,
-                         fut_f)
-        # 2. dispatch (the kernel of the tick loop); assigned taxis move this tick
-        c_open = req_cursor[CURSOR_OPEN]
-        code = _dispatch_tick(vehicles, legs, net.target_time_s, dispatch, taxi, t, day.taxi_rows)
+        code, k_to = _wake_dispatch_decide(k, t, dt_s, day, w)
+        if code == KERNEL_OK:
+            code = _move_touched(k, t, dt_s, day, w)
+            k_to = k + 1
+        if code == KERNEL_OK:
+            code, k_to = _charge_schedule(k, t, n_ticks, t0_s, dt_s, day, w)
         if code != KERNEL_OK:
-            _materialise_all(k, *mat)
+            if k_to >= 0:
+                _materialise_all(k_to, dt_s, day, w)
             return code, k
-        dispatch_totals[0] += dispatch_counts[0]
-        dispatch_totals[1] += dispatch_counts[1]
-        if dispatch_counts[0] > 0:
-            for i in range(c_open, req_cursor[CURSOR_RELEASE]):
-                if req_state[i] == REQ_ASSIGNED and req_assign_s[i] == t:
-                    v = req_taxi[i]
-                    if tmark[v] != k:
-                        _unlink(v, wake, head, nxt, prv)
-                        touch[n_touch] = v
-                        n_touch += 1
-                        tmark[v] = k
-        # 3. charging decisions of the vehicles whose state may have changed
-        n_join = 0
-        if bev_rows.shape[0] > 0:
-            n_cand = 0
-            if k == 0:
-                for r in range(bev_rows.shape[0]):
-                    v = bev_rows[r]
-                    if cmark[v] != k and charge_site[v] < 0 and detour_target[v] < 0:
-                        cmark[v] = k
-                        cand[n_cand] = v
-                        n_cand += 1
-            else:
-                for i in range(n_recent + n_touch):
-                    v = recent[i] if i < n_recent else touch[i - n_recent]
-                    if (
-                        cmark[v] != k
-                        and fleet[v] <= _FLEET_SHIP
-                        and is_bev[powertrain_spec[v]]
-                        and charge_site[v] < 0
-                        and detour_target[v] < 0
-                    ):
-                        cmark[v] = k
-                        cand[n_cand] = v
-                        n_cand += 1
-            if n_cand > 0:
-                code = _charging_decisions(
-                    t, dt_s, vehicles, legs, net, specs, tables, sites, charge, cand[:n_cand]
-                )
-                if code != KERNEL_OK:
-                    _materialise_all(k, *mat)
-                    return code, k
-                for i in range(n_cand):
-                    v = cand[i]
-                    if charge_site[v] < 0:
-                        continue
-                    if status[v] == STATUS_QUEUED and jmark[v] != k:
-                        jmark[v] = k
-                        joiners[n_join] = v
-                        n_join += 1
-                    if tmark[v] != k:
-                        _unlink(v, wake, head, nxt, prv)
-                        touch[n_touch] = v
-                        n_touch += 1
-                        tmark[v] = k
-        # 4. movement of the touched vehicles: the body of movement._advance_tick
-        for i in range(n_recent):
-            arrived[recent[i]] = ARRIVED_NONE
-        for i in range(n_touch):
-            v = touch[i]
-            code = KERNEL_OK
-            k0 = lazy_base[v]
-            if k0 >= 0:  # woken early: only last tick's vehicles are, and they are at t
-                lazy_base[v] = -1
-                if k0 != k:
-                    code = KERNEL_BAD_STATE
-            arrived[v] = ARRIVED_NONE
-            st = status[v]
-            drive = code == KERNEL_OK
-            if drive and st != STATUS_MOVING:
-                drive = False
-                lv = leg[v]
-                if (
-                    st not in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF)
-                    or detour_target[v] >= 0
-                    or wait_until_s[v] > t
-                ):
-                    pass  # queued, charging, stranded, done, at a detour, or dwelling
-                elif lv >= leg_end[v]:
-                    status[v] = STATUS_IDLE if dispatchable[v] else STATUS_DONE
-                elif lv < 0 or lv >= n_legs:
-                    code = KERNEL_BAD_STATE
-                elif leg_depart_s[lv] > t:
-                    pass
-                else:
-                    status[v] = STATUS_MOVING
-                    drive = True
-            if drive:
-                budget_s = dt_s
-                detour = detour_target[v]
-                lv = leg[v]
-                sp = powertrain_spec[v]
-                if (detour < 0 and (lv < 0 or lv >= n_legs)) or sp < 0 or sp >= n_specs:
-                    code = KERNEL_BAD_STATE
-                    drive = False
-            if drive:
-                payload_t = leg_payload_t[lv] if detour < 0 else 0.0
-                bev = is_bev[sp]
-                vmax_mps = max_speed_mps[v]
-                e = edge[v]
-                u = node[v]
-                p_m = pos_m[v]
-                odo_m = odometer_m[v]
-                drawn_kwh = energy_kwh[v]
-                soc = soc_kwh[v]
-                carried_tkm = tkm[v]
-                new_status = STATUS_MOVING
-                kt = -1
-                goal = -1
-                while True:
-                    if e < 0:
-                        if kt < 0:
-                            if detour >= 0:
-                                kt = detour
-                            elif lv < leg_end[v]:
-                                kt = leg_target[lv]
-                            if kt < 0 or kt >= n_targets:
-                                code = KERNEL_BAD_STATE
-                                break
-                            goal = target_node[kt]
-                        if u < 0 or u >= n_nodes:
-                            code = KERNEL_BAD_STATE
-                            break
-                        if u == goal:
-                            t_arr_s = t + (dt_s - budget_s)
-                            new_status = STATUS_DWELL
-                            if detour >= 0:
-                                arrived[v] = ARRIVED_DETOUR
-                                wait_until_s[v] = t_arr_s
-                            else:
-                                arrived[v] = ARRIVED_LEG
-                                if leg_flags[lv] & LEG_TRIP_END:
-                                    trips[v] += 1
-                                wait_until_s[v] = t_arr_s + leg_dwell_s[lv]
-                                leg[v] = lv + 1
-                            break
-                        if budget_s <= 0.0:
-                            break
-                        e = next_hop(next_edge, kt, u)
-                        if e < 0:
-                            code = KERNEL_NO_ROUTE
-                            break
-                        if e >= n_edges:
-                            code = KERNEL_BAD_STATE
-                            break
-                        p_m = 0.0
-                    elif e >= n_edges:
-                        code = KERNEL_BAD_STATE
-                        break
-                    length_m = edge_length_m[e]
-                    c = edge_class[e]
-                    if (
-                        not (p_m >= 0.0 and p_m <= length_m + END_OF_EDGE_EPS_M)
-                        or c < 0
-                        or c >= n_classes
-                    ):
-                        code = KERNEL_BAD_STATE
-                        break
-                    speed_mps = edge_speed_mps[e] * sf[c]
-                    speed_mps = min(speed_mps, vmax_mps)
-                    if not speed_mps > 0.0:
-                        code = KERNEL_BAD_STATE
-                        break
-                    rem_m = max(length_m - p_m, 0.0)
-                    d_m = speed_mps * budget_s
-                    reached = d_m >= rem_m - END_OF_EDGE_EPS_M
-                    if reached:
-                        d_m = rem_m
-                    k_kwh_per_m = kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp]
-                    e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
-                    if bev and e_kwh > soc:
-                        e_kwh = soc
-                        d_m = battery_limited_distance_m(e_kwh, k_kwh_per_m)
-                        p_m = min(p_m + d_m, length_m)
-                        odo_m += d_m
-                        drawn_kwh += e_kwh
-                        soc = 0.0
-                        carried_tkm += payload_t * d_m / M_PER_KM
-                        new_status = STATUS_STRANDED
-                        break
-                    odo_m += d_m
-                    drawn_kwh += e_kwh
-                    if bev:
-                        soc -= e_kwh
-                    carried_tkm += payload_t * d_m / M_PER_KM
-                    if not reached:
-                        p_m = p_m + d_m
-                        break
-                    budget_s = max(budget_s - d_m / speed_mps, 0.0)
-                    u = edge_head[e]
-                    e = -1
-                    p_m = 0.0
-                status[v] = new_status
-                edge[v] = e
-                node[v] = u
-                pos_m[v] = p_m
-                odometer_m[v] = odo_m
-                energy_kwh[v] = drawn_kwh
-                soc_kwh[v] = soc
-                tkm[v] = carried_tkm
-            if code != KERNEL_OK:
-                arrived[v] = ARRIVED_FAULT
-                _materialise_all(k + 1, *mat)
-                return code, k
-        # 5. charging: join the queues in vehicle order, then run the sites
-        if k == 0:  # the first tick of a call: the tick loop's full scan
-            n_join = 0
-            for v in range(n):
-                s = charge_site[v]
-                if s < 0 or session_row[v] >= 0:
-                    continue
-                if (
-                    arrived[v] == ARRIVED_AT_DETOUR
-                    or status[v] == STATUS_QUEUED
-                    or (fleet[v] == BACKGROUND_FLEET_CODE
-                        and status[v] in (STATUS_OFF, STATUS_DONE)
-                        and wait_until_s[v] < t_end)
-                ):
-                    jmark[v] = k
-                    joiners[n_join] = v
-                    n_join += 1
-        else:
-            for i in range(n_touch):
-                v = touch[i]
-                if (
-                    arrived[v] == ARRIVED_AT_DETOUR
-                    and charge_site[v] >= 0
-                    and session_row[v] < 0
-                    and jmark[v] != k
-                ):
-                    jmark[v] = k
-                    joiners[n_join] = v
-                    n_join += 1
-        while i_bg < n_bg and wait_until_s[bg[i_bg]] < t_end:
-            v = bg[i_bg]
-            i_bg += 1
-            if (
-                jmark[v] != k
-                and charge_site[v] >= 0
-                and session_row[v] < 0
-                and status[v] in (STATUS_OFF, STATUS_DONE)
-            ):
-                jmark[v] = k
-                joiners[n_join] = v
-                n_join += 1
-        if n_join > 0:
-            joiners[:n_join].sort()
-            for i in range(n_join):
-                if charge_site[joiners[i]] >= n_sites:
-                    return KERNEL_BAD_STATE, k
-            if log_count[0] + n_join > log_site.shape[0]:
-                _materialise_all(k + 1, *mat)
-                return KERNEL_QUEUE_OVERFLOW, k
-            for i in range(n_join):
-                v = joiners[i]
-                if arrived[v] == ARRIVED_AT_DETOUR:
-                    arrive = wait_until_s[v]
-                elif status[v] == STATUS_QUEUED:
-                    arrive = queue_enter_s[v]
-                else:
-                    arrive = wait_until_s[v]
-                _enqueue(v, charge_site[v], arrive, vehicles, sites, log)
-                at_site[n_at_site] = v
-                n_at_site += 1
-        code = _advance_sites(t, dt_s, vehicles, sites, log, charge)
-        if code != KERNEL_OK:
-            _materialise_all(k + 1, *mat)
-            return code, k
-        # 6. what changed this tick (moved, or a charge ended) is next tick's decision
-        # candidates; put each on the calendar from the next tick
-        recent, touch = touch, recent
-        n_recent = n_touch
-        i = 0
-        while i < n_at_site:
-            v = at_site[i]
-            if status[v] in (STATUS_QUEUED, STATUS_CHARGING):
-                i += 1
-                continue
-            n_at_site -= 1
-            at_site[i] = at_site[n_at_site]
-            recent[n_recent] = v
-            n_recent += 1
-        k1 = k + 1
-        for i in range(n_recent):
-            v = recent[i]
-            st = status[v]
-            if st in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF):
-                if detour_target[v] < 0:
-                    j = _waiting_wake(st, leg[v], leg_end[v], dispatchable[v], n_legs,
-                                      wait_until_s[v], leg_depart_s, k1, n_ticks, t0_s, dt_s)
-                    if j < n_ticks:
-                        _link(v, j, wake, head, nxt, prv)
-                continue
-            if st != STATUS_MOVING:
-                continue
-            # moving: drive it ahead, tick by tick, to its next event (reaching its
-            # target, an empty battery, or, for a BEV truck on a leg that may still
-            # decide to charge, a service area within one tick's drive)
-            detour = detour_target[v]
-            lv = leg[v]
-            kt = detour
-            if detour < 0 and 0 <= lv < leg_end[v] and lv < n_legs:
-                kt = leg_target[lv]
-            sp = powertrain_spec[v]
-            if kt < 0 or kt >= n_targets or sp < 0 or sp >= n_specs:
-                if k1 < n_ticks:  # the movement step reports it
-                    _link(v, k1, wake, head, nxt, prv)
-                continue
-            bev = is_bev[sp]
-            watch = (
-                watch_trucks
-                and fleet[v] == _FLEET_TRUCK
-                and bev
-                and detour < 0
-                and charge_site[v] < 0
-                and battery_kwh[v] > 0.0
-                and lv >= leg_begin[v]
-            )
-            low_kwh = charge.charge_below_soc * battery_kwh[v]  # as _charging_decisions
-            payload_t = leg_payload_t[lv] if detour < 0 else 0.0
-            j = _walk(
-                v, k1, n_ticks, dt_s, hours, hour_end, watch, low_kwh, kt, sp,
-                payload_t, bev, max_speed_mps[v], edge, node,
-                pos_m, odometer_m, energy_kwh, soc_kwh, tkm, edge_head, edge_length_m,
-                edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
-                kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
-            )
-            lazy_base[v] = k1
-            fut_tick[v] = j
-            if j < n_ticks:
-                _link(v, j, wake, head, nxt, prv)
-    code = _materialise_all(n_ticks, *mat)
+    code = _materialise_all(n_ticks, dt_s, day, w)
     return code, n_ticks
