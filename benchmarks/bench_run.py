@@ -24,8 +24,9 @@ JIT cache already in use, no cold compile), no figures.
 The warm child also times the two movement engines of the day loop (``run.movement``:
 ``tick``, every vehicle every tick, and ``event``, a vehicle touched only at its events)
 on the same day plan, the first simulated day, in one process, checks that they end
-bit-identical and prints the ratio.  ``--engines`` runs only that comparison (on the
-full-scale 2024 weekday, or the quick case with ``--quick``).
+the same (integers exact, floats within 1e-9 relative) and prints the ratio.
+``--engines`` runs only that comparison (on the full-scale 2024 weekday, or the quick
+case with ``--quick``).
 """
 
 from __future__ import annotations
