@@ -194,6 +194,18 @@ def _link(
     wake[v] = j
 
 
+@njit(cache=True, nogil=True, _nrt=False)
+def _insertion_sort(a: np.ndarray, n: int) -> None:
+    """Sort ``a[:n]`` ascending in place (a few rows a tick; ``ndarray.sort`` needs NRT)."""
+    for i in range(1, n):
+        x = a[i]
+        j = i
+        while j > 0 and a[j - 1] > x:
+            a[j] = a[j - 1]
+            j -= 1
+        a[j] = x
+
+
 # --------------------------------------------------------------------------------------
 # motion between events
 # --------------------------------------------------------------------------------------
@@ -596,7 +608,7 @@ def _materialise_all(k_to: int, dt_s: float, day: DayBundle, w: EventWork) -> in
     return code
 
 
-@njit(cache=True, nogil=True, **COMPILED_ONLY)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _wake_dispatch_decide(  # noqa: PLR0912
     k: int, t: float, dt_s: float, day: DayBundle, w: EventWork
 ) -> tuple[int, int]:
@@ -884,7 +896,7 @@ def _move_touched(  # noqa: PLR0912
     return KERNEL_OK
 
 
-@njit(cache=True, nogil=True, **COMPILED_ONLY)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _charge_schedule(  # noqa: PLR0912
     k: int, t: float, n_ticks: int, t0_s: float, dt_s: float, day: DayBundle, w: EventWork
 ) -> tuple[int, int]:
@@ -966,7 +978,7 @@ def _charge_schedule(  # noqa: PLR0912
             joiners[n_join] = v
             n_join += 1
     if n_join > 0:
-        joiners[:n_join].sort()
+        _insertion_sort(joiners, n_join)
         for i in range(n_join):
             if charge_site[joiners[i]] >= n_sites:
                 return KERNEL_BAD_STATE, -1
