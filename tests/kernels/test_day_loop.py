@@ -4,9 +4,12 @@
 the public wrappers of the dispatch, charging and movement kernels build their own
 bundles from the dataclasses (``FleetState``, ``ChargingState``, ``Targets``, ...) and
 named keyword parameters.  Two copies of a real representative day are run
-for three morning-peak hours, one through the fused loop (the production path,
-``TransportModel._advance``), one through the wrappers tick by tick in the loop's order
-(dispatch -> charging decisions -> movement -> charging), and every array must end equal.
+for three morning-peak hours, one through the fused loop (``TransportModel._advance``
+with ``run.movement = "tick"``), one through the wrappers tick by tick in the loop's
+order (dispatch -> charging decisions -> movement -> charging), and every array must end
+equal, bit for bit.  The event loop (the default engine) sums whole ticks on an edge in
+closed form and is compared with the tick loop in ``test_events.py`` (integers exact,
+floats to 1e-9).
 
 The state is made asymmetric first so that two swapped arguments of the same type
 change the result: the day has already run for hours (odometers, energies, states of
@@ -49,6 +52,7 @@ def _asymmetric_model(prepared) -> TransportModel:
     # distinct values for every named scalar of the loop's TaxiParams / ChargeParams
     model.settings = dataclasses.replace(
         model.settings,
+        movement="tick",  # this file tests _run_ticks; test_events.py compares the event loop
         taxi_max_wait_s=431.0,
         taxi_max_pickup_s=677.0,
         taxi_pickup_dwell_s=23.0,
