@@ -609,32 +609,16 @@ def _materialise_all(k_to: int, dt_s: float, day: DayBundle, w: EventWork) -> in
 
 
 @njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
-def _wake_dispatch_decide(  # noqa: PLR0912
-    k: int, t: float, dt_s: float, day: DayBundle, w: EventWork
-) -> tuple[int, int]:
-    """Stages 1-3 of tick ``k``: wake the vehicles due, dispatch, charging decisions.
-
-    Returns ``(code, k_to)``: on a non-OK code the caller brings every vehicle to the
-    start of tick ``k_to`` (none when -1) and returns.
-    """
-    vehicles, legs, net = day.vehicles, day.legs, day.net
-    specs, dispatch = day.specs, day.dispatch
-    taxi, tables, sites = day.taxi, day.tables, day.sites
-    charge, bev_rows, fleet = day.charge, day.bev_rows, vehicles.fleet
-    powertrain_spec, status, node = vehicles.spec, vehicles.status, vehicles.node
-    edge, pos_m, detour_target = vehicles.edge, vehicles.pos_m, vehicles.detour_target
+def _wake_due(k: int, day: DayBundle, w: EventWork) -> int:
+    """Stage 1 of tick ``k``: the vehicles whose event falls in it, brought to its start."""
+    vehicles = day.vehicles
+    node, edge, pos_m = vehicles.node, vehicles.edge, vehicles.pos_m
     soc_kwh, odometer_m, energy_kwh = vehicles.soc_kwh, vehicles.odometer_m, vehicles.energy_kwh
-    tkm, charge_site, is_bev = vehicles.tkm, vehicles.charge_site, specs.is_bev
-    req_state, req_taxi = dispatch.req_state, dispatch.req_taxi
-    req_assign_s, req_cursor = dispatch.req_assign_s, dispatch.cursor
-    dispatch_counts, dispatch_totals = dispatch.counts, dispatch.totals
-    head, wake, nxt = w.head, w.wake, w.nxt
-    prv, lazy_base, fut_tick = w.prv, w.lazy_base, w.fut_tick
-    fut_i, fut_f, tmark = w.fut_i, w.fut_f, w.tmark
-    cand, cmark, joiners = w.cand, w.cmark, w.joiners
-    jmark, cnt = w.jmark, w.cnt
-    touch, recent, n_touch = w.lists[cnt[_CUR]], w.lists[1 - cnt[_CUR]], cnt[_N_TOUCH]
-    n_recent, n_join = cnt[_N_RECENT], cnt[_N_JOIN]
+    tkm, head, wake = vehicles.tkm, w.head, w.wake
+    nxt, prv, lazy_base = w.nxt, w.prv, w.lazy_base
+    fut_tick, fut_i, fut_f = w.fut_tick, w.fut_i, w.fut_f
+    tmark, cnt = w.tmark, w.cnt
+    touch, n_touch = w.lists[cnt[_CUR]], cnt[_N_TOUCH]
     # 1. the vehicles whose event falls in this tick, brought to the tick's start
     n_touch = 0
     while head[k] >= 0:
@@ -648,15 +632,39 @@ def _wake_dispatch_decide(  # noqa: PLR0912
         lazy_base[v] = -1
         if fut_tick[v] != k:
             cnt[_N_TOUCH] = n_touch
-            return KERNEL_BAD_STATE, -1
+            return KERNEL_BAD_STATE
         _take_future(v, edge, node, pos_m, odometer_m, energy_kwh, soc_kwh, tkm, fut_i,
                      fut_f)
-    # 2. dispatch (the kernel of the tick loop); assigned taxis move this tick
-    c_open = req_cursor[CURSOR_OPEN]
-    code = _dispatch_tick(vehicles, legs, net.target_time_s, dispatch, taxi, t, day.taxi_rows)
-    if code != KERNEL_OK:
-        cnt[_N_TOUCH] = n_touch
-        return code, k
+    cnt[_N_TOUCH] = n_touch
+    return KERNEL_OK
+
+
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
+def _decide(  # noqa: PLR0912
+    k: int, t: float, dt_s: float, c_open: int, day: DayBundle, w: EventWork
+) -> tuple[int, int]:
+    """Stages 2-3 of tick ``k`` after ``_dispatch_tick``: its taxis woken, then decisions.
+
+    The taxis it assigned (requests from ``c_open`` on) move this tick; the charging
+    decisions then run for the vehicles whose state may have changed.
+
+    Returns ``(code, k_to)``: on a non-OK code the caller brings every vehicle to the
+    start of tick ``k_to`` and returns.
+    """
+    vehicles, legs, net = day.vehicles, day.legs, day.net
+    specs, dispatch, tables = day.specs, day.dispatch, day.tables
+    sites, charge, bev_rows = day.sites, day.charge, day.bev_rows
+    fleet, powertrain_spec, status = vehicles.fleet, vehicles.spec, vehicles.status
+    detour_target, charge_site, is_bev = vehicles.detour_target, vehicles.charge_site, specs.is_bev
+    req_state, req_taxi = dispatch.req_state, dispatch.req_taxi
+    req_assign_s, req_cursor = dispatch.req_assign_s, dispatch.cursor
+    dispatch_counts, dispatch_totals, head = dispatch.counts, dispatch.totals, w.head
+    wake, nxt, prv = w.wake, w.nxt, w.prv
+    tmark, cand, cmark = w.tmark, w.cand, w.cmark
+    joiners, jmark, cnt = w.joiners, w.jmark, w.cnt
+    touch, recent, n_touch = w.lists[cnt[_CUR]], w.lists[1 - cnt[_CUR]], cnt[_N_TOUCH]
+    n_recent, n_join = cnt[_N_RECENT], cnt[_N_JOIN]
+    # 2. dispatch (called by _run_events): the assigned taxis move this tick
     dispatch_totals[0] += dispatch_counts[0]
     dispatch_totals[1] += dispatch_counts[1]
     if dispatch_counts[0] > 0:
@@ -905,7 +913,7 @@ def _charge_schedule(  # noqa: PLR0912
     The vehicles that changed this tick go on the calendar (the moving ones driven
     ahead to their next event).
 
-    Returns ``(code, k_to)`` as :func:`_wake_dispatch_decide`.
+    Returns ``(code, k_to)`` as :func:`_decide`.
     """
     vehicles, legs, net = day.vehicles, day.legs, day.net
     specs, speed_factors, tables = day.specs, day.speed_factors, day.tables
@@ -1148,7 +1156,18 @@ def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
                   lists, tmark, cand, cmark, joiners, jmark, at_site, bg, cnt)
     for k in range(n_ticks):
         t = t0_s + k * dt_s
-        code, k_to = _wake_dispatch_decide(k, t, dt_s, day, w)
+        code = _wake_due(k, day, w)
+        k_to = -1
+        c_open = 0
+        if code == KERNEL_OK:  # the tick loop's dispatch (it allocates: called from here)
+            c_open = day.dispatch.cursor[CURSOR_OPEN]
+            code = _dispatch_tick(
+                day.vehicles, day.legs, day.net.target_time_s, day.dispatch, day.taxi, t,
+                day.taxi_rows,
+            )
+            k_to = k
+        if code == KERNEL_OK:
+            code, k_to = _decide(k, t, dt_s, c_open, day, w)
         if code == KERNEL_OK:
             code = _move_touched(k, t, dt_s, day, w)
             k_to = k + 1
