@@ -56,14 +56,17 @@ ticks), so nothing but the fleet arrays carries over between calls; at the end o
 (and before returning a non-OK code) every vehicle's state is brought to the end of the
 last tick run.  Congestion is off, as in ``_run_ticks``.
 
-A tick's stages are three compiled functions over the day's bundles and the loop's own
-:class:`EventWork` (:func:`_wake_dispatch_decide`, :func:`_move_touched`,
-:func:`_charge_schedule`): LLVM's time grows faster than a function's size, and the one
-fused function took 31 s of CPU to compile against about 10 s for the three stages and
-their driver.  Inside a stage the per-vehicle work is still written out in its loop (a
-compiled call passing some thirty arrays costs about a microsecond, more than the work
-an event saves), and the helpers that allocate nothing are compiled with ``_nrt=False``
-(no reference counting per call).
+A tick's stages are separate compiled functions over the day's bundles and the loop's
+own :class:`EventWork` (:func:`_wake_due`, then ``_dispatch_tick`` called by the
+driver, :func:`_decide`, :func:`_move_touched`, :func:`_charge_schedule`): LLVM's time
+grows faster than a function's size, and the one fused function took 31 s of CPU to
+compile against about 14 s for this whole module now.  Inside a stage the per-vehicle
+work is still written out in its loop (a compiled call passing some thirty arrays costs
+about a microsecond, more than the work an event saves).  The stages and the helpers
+allocate nothing and are compiled with ``_nrt=False`` (reference counting of the
+bundles' arrays at every per-tick call cost 0.26 s a day); ``_dispatch_tick``
+allocates, and a callee is compiled with its caller's flags, so the driver (with NRT)
+calls it.  A kernel called from a stage must not allocate either.
 
 Units: metres, seconds, m/s, kWh, tonnes.
 """
