@@ -130,6 +130,14 @@ DONE_EPS_KWH: Final = 1e-9
 ARRIVED_AT_DETOUR: Final = 2
 #: Trucks look at most this many edges ahead for a service area (loop guard).
 _MAX_LOOKAHEAD_EDGES: Final = 256
+#: Per fleet code (bus, taxi, truck, ship): the leg flags that end the look-ahead of
+#: :func:`_need_to_next_stop_kwh` (buses: the next layover or charging terminal; trucks:
+#: every leg; ships: the next port with chargers).  Indexed with the vehicle's fleet code
+#: at run time, so that the helper compiles once (a literal argument compiles a copy).
+_STOP_FLAGS_BY_FLEET: Final = tuple(
+    {FLEET_BUS: LEG_LAYOVER | LEG_CHARGE_OK, FLEET_SHIP: LEG_CHARGE_OK}.get(f, 0xFF)
+    for f in range(len(FLEETS))
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -385,7 +393,7 @@ class SiteTables:
 # --------------------------------------------------------------------------------------
 # small compiled helpers
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _charge_interval(  # noqa: PLR0911
     soc_kwh: float,
     target_kwh: float,
@@ -440,7 +448,7 @@ def _charge_interval(  # noqa: PLR0911
     return min(x0 + (1.0 - f_end) / k, target_kwh), duration_s, False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _add_hourly(hourly_s: np.ndarray, site: int, a_s: float, b_s: float) -> None:
     """Add the interval ``[a_s, b_s)`` to the hour-of-day bins of ``hourly_s[site]``."""
     t = a_s
@@ -453,7 +461,7 @@ def _add_hourly(hourly_s: np.ndarray, site: int, a_s: float, b_s: float) -> None
         h += 1
 
 
-@njit(cache=True, nogil=True, **COMPILED_ONLY)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _enqueue(
     v: int,
     site: int,
@@ -506,7 +514,7 @@ def _enqueue(
     log_energy_kwh[row] = 0.0
 
 
-@njit(cache=True, nogil=True, **COMPILED_ONLY)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _advance_sites(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
@@ -646,7 +654,7 @@ def _advance_sites(  # noqa: PLR0912
     return KERNEL_OK
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _finish(
     v: int,
     end_s: float,
@@ -670,7 +678,7 @@ def _finish(
         status[v] = STATUS_DWELL
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _waiting_car(st: int) -> bool:
     """Return True for the statuses of a background car that has not queued yet.
 
@@ -684,7 +692,7 @@ def _waiting_car(st: int) -> bool:
 # --------------------------------------------------------------------------------------
 # kernel A: one charging tick
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, **COMPILED_ONLY)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _charging_tick(
     t_s: float,
     dt_s: float,
@@ -806,7 +814,7 @@ def _queue_run(
 # --------------------------------------------------------------------------------------
 # kernel B: charging decisions
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _join_or_detour(
     v: int,
     site: int,
@@ -828,7 +836,7 @@ def _join_or_detour(
         status[v] = STATUS_MOVING
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _truck_site_ahead(
     v: int,
     dt_s: float,
@@ -870,7 +878,7 @@ def _truck_site_ahead(
     return -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _max_kwh_per_m(spec_kwh_per_m: np.ndarray, sp: int) -> float:
     """Highest energy per metre of spec ``sp`` over the road classes, kWh/m."""
     best = 0.0
@@ -879,7 +887,7 @@ def _max_kwh_per_m(spec_kwh_per_m: np.ndarray, sp: int) -> float:
     return best
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _best_reachable_site(
     u: int,
     with_service_areas: bool,
@@ -937,7 +945,7 @@ def _best_reachable_site(
     return best
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _need_to_next_stop_kwh(
     v: int,
     u: int,
@@ -974,7 +982,7 @@ def _need_to_next_stop_kwh(
     return total_kwh * plan_margin
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _next_stop_node(
     v: int,
     leg: np.ndarray,
@@ -993,7 +1001,7 @@ def _next_stop_node(
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _nearest_charger_m(
     x: int,
     site_kind: np.ndarray,
@@ -1009,7 +1017,7 @@ def _nearest_charger_m(
     return best
 
 
-@njit(cache=True, nogil=True, **COMPILED_ONLY)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _charging_decisions(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
@@ -1129,7 +1137,7 @@ def _charging_decisions(  # noqa: PLR0912
                     continue  # nothing worth charging (avoids a recharge loop)
                 need = _need_to_next_stop_kwh(
                     v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_LAYOVER | LEG_CHARGE_OK,
+                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), _STOP_FLAGS_BY_FLEET[f],
                     leg_payload_t, spec_kwh_per_m_per_t[spec[v]], plan_margin,
                 )
                 if soc - need >= truck_reserve_soc * battery:
@@ -1143,7 +1151,7 @@ def _charging_decisions(  # noqa: PLR0912
                 continue
             u = node[v]
             best = _best_reachable_site(
-                u, False, soc, _max_kwh_per_m(spec_kwh_per_m, spec[v]), site_kind,
+                u, f == FLEET_TRUCK, soc, _max_kwh_per_m(spec_kwh_per_m, spec[v]), site_kind,
                 site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
                 target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
             )
@@ -1165,14 +1173,17 @@ def _charging_decisions(  # noqa: PLR0912
             empty_kwh_per_m = _max_kwh_per_m(spec_kwh_per_m, spec[v])
             need = _need_to_next_stop_kwh(
                 v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                empty_kwh_per_m, 0xFF, leg_payload_t, spec_kwh_per_m_per_t[spec[v]], plan_margin,
+                empty_kwh_per_m, _STOP_FLAGS_BY_FLEET[f], leg_payload_t,
+                spec_kwh_per_m_per_t[spec[v]], plan_margin,
             )
             worth = soc < (charge_to_soc - truck_min_gain_soc) * battery
             short = soc - need < truck_reserve_soc * battery and worth
             leaves = leg_flags[leg[v]] & LEG_OFF_NETWORK  # charged outside after this leg
             if not (low or short or leaves) and worth and soc - need < charge_below_soc * battery:
                 # arriving low: the next stop AND the nearest charger after it in reach?
-                x = _next_stop_node(v, leg, leg_end, leg_target, leg_flags, target_node, 0xFF)
+                x = _next_stop_node(
+                    v, leg, leg_end, leg_target, leg_flags, target_node, _STOP_FLAGS_BY_FLEET[f]
+                )
                 after = _nearest_charger_m(x, site_kind, site_target, target_dist_m) * (
                     empty_kwh_per_m * plan_margin
                 )
@@ -1181,7 +1192,7 @@ def _charging_decisions(  # noqa: PLR0912
                 continue
             loaded = empty_kwh_per_m + spec_kwh_per_m_per_t[spec[v]] * leg_payload_t[leg[v]]
             best = _best_reachable_site(
-                u, True, soc, loaded, site_kind,
+                u, f == FLEET_TRUCK, soc, loaded, site_kind,
                 site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
                 target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
             )
@@ -1219,8 +1230,8 @@ def _charging_decisions(  # noqa: PLR0912
                 if low and short:  # no service area ahead: leave the route for a charger
                     kwh_per_m = _max_kwh_per_m(spec_kwh_per_m, spec[v]) + on_board
                     best = _best_reachable_site(
-                        u, True, soc - rest_m * kwh_per_m, kwh_per_m, site_kind, site_target,
-                        site_mcs_site, site_at_node, target_node, target_dist_m,
+                        u, f == FLEET_TRUCK, soc - rest_m * kwh_per_m, kwh_per_m, site_kind,
+                        site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
                         target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
                     )
                     if best >= 0:
@@ -1255,7 +1266,7 @@ def _charging_decisions(  # noqa: PLR0912
                     continue  # nothing worth charging (avoids a recharge loop)
                 need = _need_to_next_stop_kwh(
                     v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_CHARGE_OK,
+                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), _STOP_FLAGS_BY_FLEET[f],
                     leg_payload_t, spec_kwh_per_m_per_t[spec[v]], plan_margin,
                 )
                 if soc - need >= truck_reserve_soc * battery:
