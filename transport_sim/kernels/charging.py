@@ -515,6 +515,55 @@ def _enqueue(
 
 
 @njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
+def _charge_on_plug(
+    v: int,
+    s: int,
+    p: int,
+    start_s: float,
+    duration_s: float,
+    power_kw: float,
+    vehicles: FleetBundle,
+    sites: SiteBundle,
+    log: ChargeLogBundle,
+    charge: ChargeParams,
+) -> None:
+    """Charge ``v`` on plug ``p`` of site ``s`` from ``start_s`` for at most ``duration_s``.
+
+    Books the energy (vehicle, site, session log) and the busy plug-seconds.  When the
+    vehicle reaches ``charge_to_soc`` its session ends (:func:`_finish`) and the plug is
+    free from that moment (``plug_free_s``); otherwise the plug stays taken (``inf``).
+    """
+    battery_kwh, soc_kwh = vehicles.battery_kwh, vehicles.soc_kwh
+    charged_kwh, grid_kwh = vehicles.charged_kwh, vehicles.grid_kwh
+    session_row, plug_vehicle = sites.session_row, sites.plug_vehicle
+    plug_free_s = sites.plug_free_s
+    charger_efficiency = charge.charger_efficiency
+    target = charge.charge_to_soc * battery_kwh[v]
+    new_soc, used, done = _charge_interval(
+        soc_kwh[v], target, battery_kwh[v], power_kw, charger_efficiency,
+        charge.taper_start_soc, charge.taper_floor, duration_s,
+    )
+    gain = max(new_soc - soc_kwh[v], 0.0)
+    grid = gain / charger_efficiency
+    soc_kwh[v] += gain
+    charged_kwh[v] += gain
+    grid_kwh[v] += grid
+    sites.site_energy_kwh[s] += grid
+    log.log_energy_kwh[session_row[v]] += grid
+    sites.site_busy_s[s] += used
+    _add_hourly(sites.site_hourly_busy_s, s, start_s, start_s + used)
+    if done:
+        e = start_s + used
+        _finish(v, e, vehicles.fleet, vehicles.status, vehicles.wait_until_s,
+                vehicles.detour_target, vehicles.charge_site, session_row, log.log_end_s)
+        plug_vehicle[p] = -1
+        sites.site_busy[s] -= 1
+        plug_free_s[p] = e
+    else:
+        plug_free_s[p] = np.inf
+
+
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _advance_sites(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
@@ -528,23 +577,16 @@ def _advance_sites(  # noqa: PLR0912
     Event-exact inside the tick: a plug freed at ``e`` is taken at ``max(e, arrival)``
     by the head of the queue (the plug that frees first; ties: lowest plug index).
     """
-    fleet, status, battery_kwh = vehicles.fleet, vehicles.status, vehicles.battery_kwh
-    max_charge_kw, soc_kwh = vehicles.max_charge_kw, vehicles.soc_kwh
-    wait_until_s, detour_target = vehicles.wait_until_s, vehicles.detour_target
-    charge_site, queue_next = vehicles.charge_site, vehicles.queue_next
-    queue_enter_s, charged_kwh = vehicles.queue_enter_s, vehicles.charged_kwh
-    grid_kwh, wait_s = vehicles.grid_kwh, vehicles.wait_s
+    status, battery_kwh = vehicles.status, vehicles.battery_kwh
+    max_charge_kw, queue_next = vehicles.max_charge_kw, vehicles.queue_next
+    queue_enter_s, wait_s = vehicles.queue_enter_s, vehicles.wait_s
     site_power_kw, site_plug_begin = sites.site_power_kw, sites.site_plug_begin
     plug_vehicle, plug_free_s, site_busy = sites.plug_vehicle, sites.plug_free_s, sites.site_busy
     site_queue_head, site_queue_tail = sites.site_queue_head, sites.site_queue_tail
     site_queue_len, site_sessions = sites.site_queue_len, sites.site_sessions
-    site_energy_kwh, site_wait_s = sites.site_energy_kwh, sites.site_wait_s
-    site_busy_s, site_max_queue = sites.site_busy_s, sites.site_max_queue
-    site_hourly_queue_s, site_hourly_busy_s = sites.site_hourly_queue_s, sites.site_hourly_busy_s
-    session_row = sites.session_row
-    log_start_s, log_end_s, log_energy_kwh = log.log_start_s, log.log_end_s, log.log_energy_kwh
-    charge_to_soc, taper_start_soc = charge.charge_to_soc, charge.taper_start_soc
-    taper_floor, charger_efficiency = charge.taper_floor, charge.charger_efficiency
+    site_wait_s, site_max_queue = sites.site_wait_s, sites.site_max_queue
+    site_hourly_queue_s, session_row = sites.site_hourly_queue_s, sites.session_row
+    log_start_s = log.log_start_s
     t_end = t_s + dt_s
     n_sites = site_power_kw.shape[0]
     for s in range(n_sites):
@@ -559,29 +601,7 @@ def _advance_sites(  # noqa: PLR0912
                 plug_free_s[p] = t_s
                 continue
             power = min(site_power_kw[s], max_charge_kw[v])
-            target = charge_to_soc * battery_kwh[v]
-            new_soc, used, done = _charge_interval(
-                soc_kwh[v], target, battery_kwh[v], power, charger_efficiency,
-                taper_start_soc, taper_floor, dt_s,
-            )
-            gain = max(new_soc - soc_kwh[v], 0.0)
-            grid = gain / charger_efficiency
-            soc_kwh[v] += gain
-            charged_kwh[v] += gain
-            grid_kwh[v] += grid
-            site_energy_kwh[s] += grid
-            log_energy_kwh[session_row[v]] += grid
-            site_busy_s[s] += used
-            _add_hourly(site_hourly_busy_s, s, t_s, t_s + used)
-            if done:
-                e = t_s + used
-                _finish(v, e, fleet, status, wait_until_s, detour_target, charge_site,
-                        session_row, log_end_s)
-                plug_vehicle[p] = -1
-                site_busy[s] -= 1
-                plug_free_s[p] = e
-            else:
-                plug_free_s[p] = np.inf
+            _charge_on_plug(v, s, p, t_s, dt_s, power, vehicles, sites, log, charge)
         # 2. serve the queue, in time order
         while site_queue_head[s] >= 0:
             best = -1
@@ -622,29 +642,7 @@ def _advance_sites(  # noqa: PLR0912
             power = min(site_power_kw[s], max_charge_kw[v])
             if not (power > 0.0) or not (battery_kwh[v] > 0.0):
                 return KERNEL_BAD_STATE
-            target = charge_to_soc * battery_kwh[v]
-            new_soc, used, done = _charge_interval(
-                soc_kwh[v], target, battery_kwh[v], power, charger_efficiency,
-                taper_start_soc, taper_floor, t_end - start,
-            )
-            gain = max(new_soc - soc_kwh[v], 0.0)
-            grid = gain / charger_efficiency
-            soc_kwh[v] += gain
-            charged_kwh[v] += gain
-            grid_kwh[v] += grid
-            site_energy_kwh[s] += grid
-            log_energy_kwh[session_row[v]] += grid
-            site_busy_s[s] += used
-            _add_hourly(site_hourly_busy_s, s, start, start + used)
-            if done:
-                e = start + used
-                _finish(v, e, fleet, status, wait_until_s, detour_target, charge_site,
-                        session_row, log_end_s)
-                plug_vehicle[best] = -1
-                site_busy[s] -= 1
-                plug_free_s[best] = e
-            else:
-                plug_free_s[best] = np.inf
+            _charge_on_plug(v, s, best, start, t_end - start, power, vehicles, sites, log, charge)
         # 3. whoever still waits: queue integral to the end of the tick, max queue
         u = site_queue_head[s]
         while u >= 0:
@@ -760,7 +758,7 @@ def _charging_tick(
     return _advance_sites(t_s, dt_s, vehicles, sites, log, charge)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _queue_run(
     t0_s: float,
     dt_s: float,
