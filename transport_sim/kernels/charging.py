@@ -541,8 +541,14 @@ def _charge_on_plug(
     charger_efficiency = charge.charger_efficiency
     target = charge.charge_to_soc * battery_kwh[v]
     new_soc, used, done = _charge_interval(
-        soc_kwh[v], target, battery_kwh[v], power_kw, charger_efficiency,
-        charge.taper_start_soc, charge.taper_floor, duration_s,
+        soc_kwh[v],
+        target,
+        battery_kwh[v],
+        power_kw,
+        charger_efficiency,
+        charge.taper_start_soc,
+        charge.taper_floor,
+        duration_s,
     )
     gain = max(new_soc - soc_kwh[v], 0.0)
     grid = gain / charger_efficiency
@@ -555,8 +561,17 @@ def _charge_on_plug(
     _add_hourly(sites.site_hourly_busy_s, s, start_s, start_s + used)
     if done:
         e = start_s + used
-        _finish(v, e, vehicles.fleet, vehicles.status, vehicles.wait_until_s,
-                vehicles.detour_target, vehicles.charge_site, session_row, log.log_end_s)
+        _finish(
+            v,
+            e,
+            vehicles.fleet,
+            vehicles.status,
+            vehicles.wait_until_s,
+            vehicles.detour_target,
+            vehicles.charge_site,
+            session_row,
+            log.log_end_s,
+        )
         plug_vehicle[p] = -1
         sites.site_busy[s] -= 1
         plug_free_s[p] = e
@@ -732,8 +747,11 @@ def _charging_tick(
         if (
             arrived[v] == ARRIVED_AT_DETOUR
             or status[v] == STATUS_QUEUED
-            or (fleet[v] == BACKGROUND_FLEET_CODE and _waiting_car(status[v])
-                and wait_until_s[v] < t_end)
+            or (
+                fleet[v] == BACKGROUND_FLEET_CODE
+                and _waiting_car(status[v])
+                and wait_until_s[v] < t_end
+            )
         ):
             if s >= n_sites:
                 return KERNEL_BAD_STATE
@@ -750,8 +768,11 @@ def _charging_tick(
                 arrive = wait_until_s[v]
             elif status[v] == STATUS_QUEUED:
                 arrive = queue_enter_s[v]
-            elif (fleet[v] == BACKGROUND_FLEET_CODE and _waiting_car(status[v])
-                  and wait_until_s[v] < t_end):
+            elif (
+                fleet[v] == BACKGROUND_FLEET_CODE
+                and _waiting_car(status[v])
+                and wait_until_s[v] < t_end
+            ):
                 arrive = wait_until_s[v]
             else:
                 continue
@@ -1135,14 +1156,33 @@ def _charging_decisions(  # noqa: PLR0912
                 if soc >= (charge_to_soc - truck_min_gain_soc) * battery:
                     continue  # nothing worth charging (avoids a recharge loop)
                 need = _need_to_next_stop_kwh(
-                    v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), _STOP_FLAGS_BY_FLEET[f],
-                    leg_payload_t, spec_kwh_per_m_per_t[spec[v]], plan_margin,
+                    v,
+                    u,
+                    leg,
+                    leg_end,
+                    leg_target,
+                    leg_flags,
+                    target_node,
+                    target_dist_m,
+                    _max_kwh_per_m(spec_kwh_per_m, spec[v]),
+                    _STOP_FLAGS_BY_FLEET[f],
+                    leg_payload_t,
+                    spec_kwh_per_m_per_t[spec[v]],
+                    plan_margin,
                 )
                 if soc - need >= truck_reserve_soc * battery:
                     continue
-            _join_or_detour(v, s, target_at_node[u], True, t_s, status,
-                            detour_target, charge_site, queue_enter_s)
+            _join_or_detour(
+                v,
+                s,
+                target_at_node[u],
+                True,
+                t_s,
+                status,
+                detour_target,
+                charge_site,
+                queue_enter_s,
+            )
         elif f == FLEET_TAXI:
             if not low or edge[v] >= 0:
                 continue
@@ -1150,14 +1190,35 @@ def _charging_decisions(  # noqa: PLR0912
                 continue
             u = node[v]
             best = _best_reachable_site(
-                u, f == FLEET_TRUCK, soc, _max_kwh_per_m(spec_kwh_per_m, spec[v]), site_kind,
-                site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
-                target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
+                u,
+                f == FLEET_TRUCK,
+                soc,
+                _max_kwh_per_m(spec_kwh_per_m, spec[v]),
+                site_kind,
+                site_target,
+                site_mcs_site,
+                site_at_node,
+                target_node,
+                target_dist_m,
+                target_time_s,
+                site_plug_begin,
+                site_busy,
+                site_queue_len,
+                plan_margin,
             )
             if best >= 0:
                 at_site = site_at_node[KIND_URBAN, u] == best
-                _join_or_detour(v, best, site_target[best], at_site, t_s, status,
-                                detour_target, charge_site, queue_enter_s)
+                _join_or_detour(
+                    v,
+                    best,
+                    site_target[best],
+                    at_site,
+                    t_s,
+                    status,
+                    detour_target,
+                    charge_site,
+                    queue_enter_s,
+                )
         elif f == FLEET_TRUCK and st == STATUS_DWELL:
             # between legs (unloading, delivery stop, back at the hub): when the next leg
             # is out of reach, charge at the nearest urban hub first
@@ -1171,9 +1232,19 @@ def _charging_decisions(  # noqa: PLR0912
             u = node[v]
             empty_kwh_per_m = _max_kwh_per_m(spec_kwh_per_m, spec[v])
             need = _need_to_next_stop_kwh(
-                v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                empty_kwh_per_m, _STOP_FLAGS_BY_FLEET[f], leg_payload_t,
-                spec_kwh_per_m_per_t[spec[v]], plan_margin,
+                v,
+                u,
+                leg,
+                leg_end,
+                leg_target,
+                leg_flags,
+                target_node,
+                target_dist_m,
+                empty_kwh_per_m,
+                _STOP_FLAGS_BY_FLEET[f],
+                leg_payload_t,
+                spec_kwh_per_m_per_t[spec[v]],
+                plan_margin,
             )
             worth = soc < (charge_to_soc - truck_min_gain_soc) * battery
             short = soc - need < truck_reserve_soc * battery and worth
@@ -1191,15 +1262,28 @@ def _charging_decisions(  # noqa: PLR0912
                 continue
             loaded = empty_kwh_per_m + spec_kwh_per_m_per_t[spec[v]] * leg_payload_t[leg[v]]
             best = _best_reachable_site(
-                u, f == FLEET_TRUCK, soc, loaded, site_kind,
-                site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
-                target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
+                u,
+                f == FLEET_TRUCK,
+                soc,
+                loaded,
+                site_kind,
+                site_target,
+                site_mcs_site,
+                site_at_node,
+                target_node,
+                target_dist_m,
+                target_time_s,
+                site_plug_begin,
+                site_busy,
+                site_queue_len,
+                plan_margin,
             )
             if best >= 0:
                 goal = site_target[best]
                 at_site = target_node[goal] == u
-                _join_or_detour(v, best, goal, at_site, t_s, status,
-                                detour_target, charge_site, queue_enter_s)
+                _join_or_detour(
+                    v, best, goal, at_site, t_s, status, detour_target, charge_site, queue_enter_s
+                )
         elif f == FLEET_TRUCK:
             if st != STATUS_MOVING or leg[v] < leg_begin[v] or leg[v] >= leg_end[v]:
                 continue
@@ -1223,21 +1307,53 @@ def _charging_decisions(  # noqa: PLR0912
                 worth = True
             if not (go or worth):
                 continue
-            h = _truck_site_ahead(v, dt_s, node, edge, pos_m, max_speed_mps, k, edge_head,
-                                  edge_length_m, next_edge, site_at_node)
+            h = _truck_site_ahead(
+                v,
+                dt_s,
+                node,
+                edge,
+                pos_m,
+                max_speed_mps,
+                k,
+                edge_head,
+                edge_length_m,
+                next_edge,
+                site_at_node,
+            )
             if h < 0:
                 if low and short:  # no service area ahead: leave the route for a charger
                     kwh_per_m = _max_kwh_per_m(spec_kwh_per_m, spec[v]) + on_board
                     best = _best_reachable_site(
-                        u, f == FLEET_TRUCK, soc - rest_m * kwh_per_m, kwh_per_m, site_kind,
-                        site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
-                        target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
+                        u,
+                        f == FLEET_TRUCK,
+                        soc - rest_m * kwh_per_m,
+                        kwh_per_m,
+                        site_kind,
+                        site_target,
+                        site_mcs_site,
+                        site_at_node,
+                        target_node,
+                        target_dist_m,
+                        target_time_s,
+                        site_plug_begin,
+                        site_busy,
+                        site_queue_len,
+                        plan_margin,
                     )
                     if best >= 0:
                         goal = site_target[best]
                         at_site = e < 0 and target_node[goal] == u
-                        _join_or_detour(v, best, goal, at_site, t_s, status,
-                                        detour_target, charge_site, queue_enter_s)
+                        _join_or_detour(
+                            v,
+                            best,
+                            goal,
+                            at_site,
+                            t_s,
+                            status,
+                            detour_target,
+                            charge_site,
+                            queue_enter_s,
+                        )
                 continue
             if not go and leg_flags[leg[v]] & LEG_OFF_NETWORK:
                 continue  # it leaves the region at its target and charges outside
@@ -1251,8 +1367,17 @@ def _charging_decisions(  # noqa: PLR0912
                 if site_mcs_site[s] >= 0:
                     s = site_mcs_site[s]
                 at_site = edge[v] < 0 and node[v] == h
-                _join_or_detour(v, s, target_at_node[h], at_site, t_s, status, detour_target,
-                                charge_site, queue_enter_s)
+                _join_or_detour(
+                    v,
+                    s,
+                    target_at_node[h],
+                    at_site,
+                    t_s,
+                    status,
+                    detour_target,
+                    charge_site,
+                    queue_enter_s,
+                )
         elif f == FLEET_SHIP:
             if st != STATUS_DWELL or edge[v] >= 0:
                 continue
@@ -1264,14 +1389,33 @@ def _charging_decisions(  # noqa: PLR0912
                 if soc >= (charge_to_soc - truck_min_gain_soc) * battery:
                     continue  # nothing worth charging (avoids a recharge loop)
                 need = _need_to_next_stop_kwh(
-                    v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), _STOP_FLAGS_BY_FLEET[f],
-                    leg_payload_t, spec_kwh_per_m_per_t[spec[v]], plan_margin,
+                    v,
+                    u,
+                    leg,
+                    leg_end,
+                    leg_target,
+                    leg_flags,
+                    target_node,
+                    target_dist_m,
+                    _max_kwh_per_m(spec_kwh_per_m, spec[v]),
+                    _STOP_FLAGS_BY_FLEET[f],
+                    leg_payload_t,
+                    spec_kwh_per_m_per_t[spec[v]],
+                    plan_margin,
                 )
                 if soc - need >= truck_reserve_soc * battery:
                     continue
-            _join_or_detour(v, s, target_at_node[u], True, t_s, status,
-                            detour_target, charge_site, queue_enter_s)
+            _join_or_detour(
+                v,
+                s,
+                target_at_node[u],
+                True,
+                t_s,
+                status,
+                detour_target,
+                charge_site,
+                queue_enter_s,
+            )
     return KERNEL_OK
 
 
@@ -1309,10 +1453,15 @@ def _charging_decisions_py(
 # --------------------------------------------------------------------------------------
 # Python wrappers
 # --------------------------------------------------------------------------------------
-def _check_params(charge_to_soc: float, taper_start_soc: float, taper_floor: float,
-                  charger_efficiency: float) -> None:
-    for name, value in (("charge_to_soc", charge_to_soc), ("taper_start_soc", taper_start_soc),
-                        ("taper_floor", taper_floor), ("charger_efficiency", charger_efficiency)):
+def _check_params(
+    charge_to_soc: float, taper_start_soc: float, taper_floor: float, charger_efficiency: float
+) -> None:
+    for name, value in (
+        ("charge_to_soc", charge_to_soc),
+        ("taper_start_soc", taper_start_soc),
+        ("taper_floor", taper_floor),
+        ("charger_efficiency", charger_efficiency),
+    ):
         if not 0.0 < value <= 1.0:
             msg = f"{name} = {value!r}: must be in (0, 1]"
             raise ValueError(msg)
@@ -1460,9 +1609,15 @@ def charging_decisions(
         msg = f"plan_margin = {plan_margin!r}: must be >= 1"
         raise ValueError(msg)
     # without the live charger state every site looks free (one plug, no queue)
-    busy_state = cs if cs is not None else ChargingState.allocate(
-        np.ones(tables.site_kind.shape[0], np.int64),
-        np.ones(tables.site_kind.shape[0]), state.n_vehicles, 1,
+    busy_state = (
+        cs
+        if cs is not None
+        else ChargingState.allocate(
+            np.ones(tables.site_kind.shape[0], np.int64),
+            np.ones(tables.site_kind.shape[0]),
+            state.n_vehicles,
+            1,
+        )
     )
     # taper and efficiency play no part in the decisions (NaN: not given)
     params = charge_params(

@@ -543,8 +543,7 @@ def _match_idle_taxis(  # noqa: PLR0911, PLR0912 - flat arrays by design
                     continue  # assigned earlier this tick
                 tt_s = np.float64(time_s[k, node[w]])
                 if tt_s <= max_pickup_s and (
-                    tt_s < best_s
-                    or (tt_s == best_s and dispatch_rank[w] < dispatch_rank[best_v])
+                    tt_s < best_s or (tt_s == best_s and dispatch_rank[w] < dispatch_rank[best_v])
                 ):
                     best_s = tt_s
                     best_v = w
