@@ -22,6 +22,11 @@ dispatch
     :func:`dispatch_tick` (``_dispatch_tick``): taxi-request matching with exact zone
     pruning.
 
+sorting
+    :func:`~transport_sim.kernels.sorting.sort_by_key` and
+    :func:`~transport_sim.kernels.sorting.sort_ints`: allocation-free sorts for kernels
+    (Numba's generic sorts are slow to compile).
+
 bundles
     The typed ``NamedTuple`` bundles the kernels take, and the one place that builds them.
 cache

@@ -130,6 +130,14 @@ DONE_EPS_KWH: Final = 1e-9
 ARRIVED_AT_DETOUR: Final = 2
 #: Trucks look at most this many edges ahead for a service area (loop guard).
 _MAX_LOOKAHEAD_EDGES: Final = 256
+#: Per fleet code (bus, taxi, truck, ship): the leg flags that end the look-ahead of
+#: :func:`_need_to_next_stop_kwh` (buses: the next layover or charging terminal; trucks:
+#: every leg; ships: the next port with chargers).  Indexed with the vehicle's fleet code
+#: at run time, so that the helper compiles once (a literal argument compiles a copy).
+_STOP_FLAGS_BY_FLEET: Final = tuple(
+    {FLEET_BUS: LEG_LAYOVER | LEG_CHARGE_OK, FLEET_SHIP: LEG_CHARGE_OK}.get(f, 0xFF)
+    for f in range(len(FLEETS))
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -385,7 +393,7 @@ class SiteTables:
 # --------------------------------------------------------------------------------------
 # small compiled helpers
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _charge_interval(  # noqa: PLR0911
     soc_kwh: float,
     target_kwh: float,
@@ -440,7 +448,7 @@ def _charge_interval(  # noqa: PLR0911
     return min(x0 + (1.0 - f_end) / k, target_kwh), duration_s, False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _add_hourly(hourly_s: np.ndarray, site: int, a_s: float, b_s: float) -> None:
     """Add the interval ``[a_s, b_s)`` to the hour-of-day bins of ``hourly_s[site]``."""
     t = a_s
@@ -453,7 +461,7 @@ def _add_hourly(hourly_s: np.ndarray, site: int, a_s: float, b_s: float) -> None
         h += 1
 
 
-@njit(cache=True, nogil=True, **COMPILED_ONLY)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _enqueue(
     v: int,
     site: int,
@@ -506,7 +514,72 @@ def _enqueue(
     log_energy_kwh[row] = 0.0
 
 
-@njit(cache=True, nogil=True, **COMPILED_ONLY)
+@njit(cache=True, nogil=True, inline="always")
+def _charge_on_plug(
+    v: int,
+    s: int,
+    p: int,
+    start_s: float,
+    duration_s: float,
+    power_kw: float,
+    vehicles: FleetBundle,
+    sites: SiteBundle,
+    log: ChargeLogBundle,
+    charge: ChargeParams,
+) -> None:
+    """Charge ``v`` on plug ``p`` of site ``s`` from ``start_s`` for at most ``duration_s``.
+
+    Books the energy (vehicle, site, session log) and the busy plug-seconds.  When the
+    vehicle reaches ``charge_to_soc`` its session ends (:func:`_finish`) and the plug is
+    free from that moment (``plug_free_s``); otherwise the plug stays taken (``inf``).
+    Inlined into its two call sites (a separate function compiled slower).
+    """
+    battery_kwh, soc_kwh = vehicles.battery_kwh, vehicles.soc_kwh
+    charged_kwh, grid_kwh = vehicles.charged_kwh, vehicles.grid_kwh
+    session_row, plug_vehicle = sites.session_row, sites.plug_vehicle
+    plug_free_s = sites.plug_free_s
+    charger_efficiency = charge.charger_efficiency
+    target = charge.charge_to_soc * battery_kwh[v]
+    new_soc, used, done = _charge_interval(
+        soc_kwh[v],
+        target,
+        battery_kwh[v],
+        power_kw,
+        charger_efficiency,
+        charge.taper_start_soc,
+        charge.taper_floor,
+        duration_s,
+    )
+    gain = max(new_soc - soc_kwh[v], 0.0)
+    grid = gain / charger_efficiency
+    soc_kwh[v] += gain
+    charged_kwh[v] += gain
+    grid_kwh[v] += grid
+    sites.site_energy_kwh[s] += grid
+    log.log_energy_kwh[session_row[v]] += grid
+    sites.site_busy_s[s] += used
+    _add_hourly(sites.site_hourly_busy_s, s, start_s, start_s + used)
+    if done:
+        e = start_s + used
+        _finish(
+            v,
+            e,
+            vehicles.fleet,
+            vehicles.status,
+            vehicles.wait_until_s,
+            vehicles.detour_target,
+            vehicles.charge_site,
+            session_row,
+            log.log_end_s,
+        )
+        plug_vehicle[p] = -1
+        sites.site_busy[s] -= 1
+        plug_free_s[p] = e
+    else:
+        plug_free_s[p] = np.inf
+
+
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _advance_sites(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
@@ -520,23 +593,16 @@ def _advance_sites(  # noqa: PLR0912
     Event-exact inside the tick: a plug freed at ``e`` is taken at ``max(e, arrival)``
     by the head of the queue (the plug that frees first; ties: lowest plug index).
     """
-    fleet, status, battery_kwh = vehicles.fleet, vehicles.status, vehicles.battery_kwh
-    max_charge_kw, soc_kwh = vehicles.max_charge_kw, vehicles.soc_kwh
-    wait_until_s, detour_target = vehicles.wait_until_s, vehicles.detour_target
-    charge_site, queue_next = vehicles.charge_site, vehicles.queue_next
-    queue_enter_s, charged_kwh = vehicles.queue_enter_s, vehicles.charged_kwh
-    grid_kwh, wait_s = vehicles.grid_kwh, vehicles.wait_s
+    status, battery_kwh = vehicles.status, vehicles.battery_kwh
+    max_charge_kw, queue_next = vehicles.max_charge_kw, vehicles.queue_next
+    queue_enter_s, wait_s = vehicles.queue_enter_s, vehicles.wait_s
     site_power_kw, site_plug_begin = sites.site_power_kw, sites.site_plug_begin
     plug_vehicle, plug_free_s, site_busy = sites.plug_vehicle, sites.plug_free_s, sites.site_busy
     site_queue_head, site_queue_tail = sites.site_queue_head, sites.site_queue_tail
     site_queue_len, site_sessions = sites.site_queue_len, sites.site_sessions
-    site_energy_kwh, site_wait_s = sites.site_energy_kwh, sites.site_wait_s
-    site_busy_s, site_max_queue = sites.site_busy_s, sites.site_max_queue
-    site_hourly_queue_s, site_hourly_busy_s = sites.site_hourly_queue_s, sites.site_hourly_busy_s
-    session_row = sites.session_row
-    log_start_s, log_end_s, log_energy_kwh = log.log_start_s, log.log_end_s, log.log_energy_kwh
-    charge_to_soc, taper_start_soc = charge.charge_to_soc, charge.taper_start_soc
-    taper_floor, charger_efficiency = charge.taper_floor, charge.charger_efficiency
+    site_wait_s, site_max_queue = sites.site_wait_s, sites.site_max_queue
+    site_hourly_queue_s, session_row = sites.site_hourly_queue_s, sites.session_row
+    log_start_s = log.log_start_s
     t_end = t_s + dt_s
     n_sites = site_power_kw.shape[0]
     for s in range(n_sites):
@@ -551,29 +617,7 @@ def _advance_sites(  # noqa: PLR0912
                 plug_free_s[p] = t_s
                 continue
             power = min(site_power_kw[s], max_charge_kw[v])
-            target = charge_to_soc * battery_kwh[v]
-            new_soc, used, done = _charge_interval(
-                soc_kwh[v], target, battery_kwh[v], power, charger_efficiency,
-                taper_start_soc, taper_floor, dt_s,
-            )
-            gain = max(new_soc - soc_kwh[v], 0.0)
-            grid = gain / charger_efficiency
-            soc_kwh[v] += gain
-            charged_kwh[v] += gain
-            grid_kwh[v] += grid
-            site_energy_kwh[s] += grid
-            log_energy_kwh[session_row[v]] += grid
-            site_busy_s[s] += used
-            _add_hourly(site_hourly_busy_s, s, t_s, t_s + used)
-            if done:
-                e = t_s + used
-                _finish(v, e, fleet, status, wait_until_s, detour_target, charge_site,
-                        session_row, log_end_s)
-                plug_vehicle[p] = -1
-                site_busy[s] -= 1
-                plug_free_s[p] = e
-            else:
-                plug_free_s[p] = np.inf
+            _charge_on_plug(v, s, p, t_s, dt_s, power, vehicles, sites, log, charge)
         # 2. serve the queue, in time order
         while site_queue_head[s] >= 0:
             best = -1
@@ -614,29 +658,7 @@ def _advance_sites(  # noqa: PLR0912
             power = min(site_power_kw[s], max_charge_kw[v])
             if not (power > 0.0) or not (battery_kwh[v] > 0.0):
                 return KERNEL_BAD_STATE
-            target = charge_to_soc * battery_kwh[v]
-            new_soc, used, done = _charge_interval(
-                soc_kwh[v], target, battery_kwh[v], power, charger_efficiency,
-                taper_start_soc, taper_floor, t_end - start,
-            )
-            gain = max(new_soc - soc_kwh[v], 0.0)
-            grid = gain / charger_efficiency
-            soc_kwh[v] += gain
-            charged_kwh[v] += gain
-            grid_kwh[v] += grid
-            site_energy_kwh[s] += grid
-            log_energy_kwh[session_row[v]] += grid
-            site_busy_s[s] += used
-            _add_hourly(site_hourly_busy_s, s, start, start + used)
-            if done:
-                e = start + used
-                _finish(v, e, fleet, status, wait_until_s, detour_target, charge_site,
-                        session_row, log_end_s)
-                plug_vehicle[best] = -1
-                site_busy[s] -= 1
-                plug_free_s[best] = e
-            else:
-                plug_free_s[best] = np.inf
+            _charge_on_plug(v, s, best, start, t_end - start, power, vehicles, sites, log, charge)
         # 3. whoever still waits: queue integral to the end of the tick, max queue
         u = site_queue_head[s]
         while u >= 0:
@@ -646,7 +668,7 @@ def _advance_sites(  # noqa: PLR0912
     return KERNEL_OK
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _finish(
     v: int,
     end_s: float,
@@ -670,7 +692,7 @@ def _finish(
         status[v] = STATUS_DWELL
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _waiting_car(st: int) -> bool:
     """Return True for the statuses of a background car that has not queued yet.
 
@@ -684,7 +706,7 @@ def _waiting_car(st: int) -> bool:
 # --------------------------------------------------------------------------------------
 # kernel A: one charging tick
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, **COMPILED_ONLY)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _charging_tick(
     t_s: float,
     dt_s: float,
@@ -725,8 +747,11 @@ def _charging_tick(
         if (
             arrived[v] == ARRIVED_AT_DETOUR
             or status[v] == STATUS_QUEUED
-            or (fleet[v] == BACKGROUND_FLEET_CODE and _waiting_car(status[v])
-                and wait_until_s[v] < t_end)
+            or (
+                fleet[v] == BACKGROUND_FLEET_CODE
+                and _waiting_car(status[v])
+                and wait_until_s[v] < t_end
+            )
         ):
             if s >= n_sites:
                 return KERNEL_BAD_STATE
@@ -743,8 +768,11 @@ def _charging_tick(
                 arrive = wait_until_s[v]
             elif status[v] == STATUS_QUEUED:
                 arrive = queue_enter_s[v]
-            elif (fleet[v] == BACKGROUND_FLEET_CODE and _waiting_car(status[v])
-                  and wait_until_s[v] < t_end):
+            elif (
+                fleet[v] == BACKGROUND_FLEET_CODE
+                and _waiting_car(status[v])
+                and wait_until_s[v] < t_end
+            ):
                 arrive = wait_until_s[v]
             else:
                 continue
@@ -752,7 +780,7 @@ def _charging_tick(
     return _advance_sites(t_s, dt_s, vehicles, sites, log, charge)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _queue_run(
     t0_s: float,
     dt_s: float,
@@ -806,7 +834,7 @@ def _queue_run(
 # --------------------------------------------------------------------------------------
 # kernel B: charging decisions
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _join_or_detour(
     v: int,
     site: int,
@@ -828,7 +856,7 @@ def _join_or_detour(
         status[v] = STATUS_MOVING
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _truck_site_ahead(
     v: int,
     dt_s: float,
@@ -870,7 +898,7 @@ def _truck_site_ahead(
     return -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _max_kwh_per_m(spec_kwh_per_m: np.ndarray, sp: int) -> float:
     """Highest energy per metre of spec ``sp`` over the road classes, kWh/m."""
     best = 0.0
@@ -879,7 +907,7 @@ def _max_kwh_per_m(spec_kwh_per_m: np.ndarray, sp: int) -> float:
     return best
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _best_reachable_site(
     u: int,
     with_service_areas: bool,
@@ -937,7 +965,7 @@ def _best_reachable_site(
     return best
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _need_to_next_stop_kwh(
     v: int,
     u: int,
@@ -974,7 +1002,7 @@ def _need_to_next_stop_kwh(
     return total_kwh * plan_margin
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _next_stop_node(
     v: int,
     leg: np.ndarray,
@@ -993,7 +1021,7 @@ def _next_stop_node(
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _nearest_charger_m(
     x: int,
     site_kind: np.ndarray,
@@ -1009,7 +1037,7 @@ def _nearest_charger_m(
     return best
 
 
-@njit(cache=True, nogil=True, **COMPILED_ONLY)
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _charging_decisions(  # noqa: PLR0912
     t_s: float,
     dt_s: float,
@@ -1128,14 +1156,33 @@ def _charging_decisions(  # noqa: PLR0912
                 if soc >= (charge_to_soc - truck_min_gain_soc) * battery:
                     continue  # nothing worth charging (avoids a recharge loop)
                 need = _need_to_next_stop_kwh(
-                    v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_LAYOVER | LEG_CHARGE_OK,
-                    leg_payload_t, spec_kwh_per_m_per_t[spec[v]], plan_margin,
+                    v,
+                    u,
+                    leg,
+                    leg_end,
+                    leg_target,
+                    leg_flags,
+                    target_node,
+                    target_dist_m,
+                    _max_kwh_per_m(spec_kwh_per_m, spec[v]),
+                    _STOP_FLAGS_BY_FLEET[f],
+                    leg_payload_t,
+                    spec_kwh_per_m_per_t[spec[v]],
+                    plan_margin,
                 )
                 if soc - need >= truck_reserve_soc * battery:
                     continue
-            _join_or_detour(v, s, target_at_node[u], True, t_s, status,
-                            detour_target, charge_site, queue_enter_s)
+            _join_or_detour(
+                v,
+                s,
+                target_at_node[u],
+                True,
+                t_s,
+                status,
+                detour_target,
+                charge_site,
+                queue_enter_s,
+            )
         elif f == FLEET_TAXI:
             if not low or edge[v] >= 0:
                 continue
@@ -1143,14 +1190,35 @@ def _charging_decisions(  # noqa: PLR0912
                 continue
             u = node[v]
             best = _best_reachable_site(
-                u, False, soc, _max_kwh_per_m(spec_kwh_per_m, spec[v]), site_kind,
-                site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
-                target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
+                u,
+                f == FLEET_TRUCK,
+                soc,
+                _max_kwh_per_m(spec_kwh_per_m, spec[v]),
+                site_kind,
+                site_target,
+                site_mcs_site,
+                site_at_node,
+                target_node,
+                target_dist_m,
+                target_time_s,
+                site_plug_begin,
+                site_busy,
+                site_queue_len,
+                plan_margin,
             )
             if best >= 0:
                 at_site = site_at_node[KIND_URBAN, u] == best
-                _join_or_detour(v, best, site_target[best], at_site, t_s, status,
-                                detour_target, charge_site, queue_enter_s)
+                _join_or_detour(
+                    v,
+                    best,
+                    site_target[best],
+                    at_site,
+                    t_s,
+                    status,
+                    detour_target,
+                    charge_site,
+                    queue_enter_s,
+                )
         elif f == FLEET_TRUCK and st == STATUS_DWELL:
             # between legs (unloading, delivery stop, back at the hub): when the next leg
             # is out of reach, charge at the nearest urban hub first
@@ -1164,15 +1232,28 @@ def _charging_decisions(  # noqa: PLR0912
             u = node[v]
             empty_kwh_per_m = _max_kwh_per_m(spec_kwh_per_m, spec[v])
             need = _need_to_next_stop_kwh(
-                v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                empty_kwh_per_m, 0xFF, leg_payload_t, spec_kwh_per_m_per_t[spec[v]], plan_margin,
+                v,
+                u,
+                leg,
+                leg_end,
+                leg_target,
+                leg_flags,
+                target_node,
+                target_dist_m,
+                empty_kwh_per_m,
+                _STOP_FLAGS_BY_FLEET[f],
+                leg_payload_t,
+                spec_kwh_per_m_per_t[spec[v]],
+                plan_margin,
             )
             worth = soc < (charge_to_soc - truck_min_gain_soc) * battery
             short = soc - need < truck_reserve_soc * battery and worth
             leaves = leg_flags[leg[v]] & LEG_OFF_NETWORK  # charged outside after this leg
             if not (low or short or leaves) and worth and soc - need < charge_below_soc * battery:
                 # arriving low: the next stop AND the nearest charger after it in reach?
-                x = _next_stop_node(v, leg, leg_end, leg_target, leg_flags, target_node, 0xFF)
+                x = _next_stop_node(
+                    v, leg, leg_end, leg_target, leg_flags, target_node, _STOP_FLAGS_BY_FLEET[f]
+                )
                 after = _nearest_charger_m(x, site_kind, site_target, target_dist_m) * (
                     empty_kwh_per_m * plan_margin
                 )
@@ -1181,15 +1262,28 @@ def _charging_decisions(  # noqa: PLR0912
                 continue
             loaded = empty_kwh_per_m + spec_kwh_per_m_per_t[spec[v]] * leg_payload_t[leg[v]]
             best = _best_reachable_site(
-                u, True, soc, loaded, site_kind,
-                site_target, site_mcs_site, site_at_node, target_node, target_dist_m,
-                target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
+                u,
+                f == FLEET_TRUCK,
+                soc,
+                loaded,
+                site_kind,
+                site_target,
+                site_mcs_site,
+                site_at_node,
+                target_node,
+                target_dist_m,
+                target_time_s,
+                site_plug_begin,
+                site_busy,
+                site_queue_len,
+                plan_margin,
             )
             if best >= 0:
                 goal = site_target[best]
                 at_site = target_node[goal] == u
-                _join_or_detour(v, best, goal, at_site, t_s, status,
-                                detour_target, charge_site, queue_enter_s)
+                _join_or_detour(
+                    v, best, goal, at_site, t_s, status, detour_target, charge_site, queue_enter_s
+                )
         elif f == FLEET_TRUCK:
             if st != STATUS_MOVING or leg[v] < leg_begin[v] or leg[v] >= leg_end[v]:
                 continue
@@ -1213,21 +1307,53 @@ def _charging_decisions(  # noqa: PLR0912
                 worth = True
             if not (go or worth):
                 continue
-            h = _truck_site_ahead(v, dt_s, node, edge, pos_m, max_speed_mps, k, edge_head,
-                                  edge_length_m, next_edge, site_at_node)
+            h = _truck_site_ahead(
+                v,
+                dt_s,
+                node,
+                edge,
+                pos_m,
+                max_speed_mps,
+                k,
+                edge_head,
+                edge_length_m,
+                next_edge,
+                site_at_node,
+            )
             if h < 0:
                 if low and short:  # no service area ahead: leave the route for a charger
                     kwh_per_m = _max_kwh_per_m(spec_kwh_per_m, spec[v]) + on_board
                     best = _best_reachable_site(
-                        u, True, soc - rest_m * kwh_per_m, kwh_per_m, site_kind, site_target,
-                        site_mcs_site, site_at_node, target_node, target_dist_m,
-                        target_time_s, site_plug_begin, site_busy, site_queue_len, plan_margin,
+                        u,
+                        f == FLEET_TRUCK,
+                        soc - rest_m * kwh_per_m,
+                        kwh_per_m,
+                        site_kind,
+                        site_target,
+                        site_mcs_site,
+                        site_at_node,
+                        target_node,
+                        target_dist_m,
+                        target_time_s,
+                        site_plug_begin,
+                        site_busy,
+                        site_queue_len,
+                        plan_margin,
                     )
                     if best >= 0:
                         goal = site_target[best]
                         at_site = e < 0 and target_node[goal] == u
-                        _join_or_detour(v, best, goal, at_site, t_s, status,
-                                        detour_target, charge_site, queue_enter_s)
+                        _join_or_detour(
+                            v,
+                            best,
+                            goal,
+                            at_site,
+                            t_s,
+                            status,
+                            detour_target,
+                            charge_site,
+                            queue_enter_s,
+                        )
                 continue
             if not go and leg_flags[leg[v]] & LEG_OFF_NETWORK:
                 continue  # it leaves the region at its target and charges outside
@@ -1241,8 +1367,17 @@ def _charging_decisions(  # noqa: PLR0912
                 if site_mcs_site[s] >= 0:
                     s = site_mcs_site[s]
                 at_site = edge[v] < 0 and node[v] == h
-                _join_or_detour(v, s, target_at_node[h], at_site, t_s, status, detour_target,
-                                charge_site, queue_enter_s)
+                _join_or_detour(
+                    v,
+                    s,
+                    target_at_node[h],
+                    at_site,
+                    t_s,
+                    status,
+                    detour_target,
+                    charge_site,
+                    queue_enter_s,
+                )
         elif f == FLEET_SHIP:
             if st != STATUS_DWELL or edge[v] >= 0:
                 continue
@@ -1254,14 +1389,33 @@ def _charging_decisions(  # noqa: PLR0912
                 if soc >= (charge_to_soc - truck_min_gain_soc) * battery:
                     continue  # nothing worth charging (avoids a recharge loop)
                 need = _need_to_next_stop_kwh(
-                    v, u, leg, leg_end, leg_target, leg_flags, target_node, target_dist_m,
-                    _max_kwh_per_m(spec_kwh_per_m, spec[v]), LEG_CHARGE_OK,
-                    leg_payload_t, spec_kwh_per_m_per_t[spec[v]], plan_margin,
+                    v,
+                    u,
+                    leg,
+                    leg_end,
+                    leg_target,
+                    leg_flags,
+                    target_node,
+                    target_dist_m,
+                    _max_kwh_per_m(spec_kwh_per_m, spec[v]),
+                    _STOP_FLAGS_BY_FLEET[f],
+                    leg_payload_t,
+                    spec_kwh_per_m_per_t[spec[v]],
+                    plan_margin,
                 )
                 if soc - need >= truck_reserve_soc * battery:
                     continue
-            _join_or_detour(v, s, target_at_node[u], True, t_s, status,
-                            detour_target, charge_site, queue_enter_s)
+            _join_or_detour(
+                v,
+                s,
+                target_at_node[u],
+                True,
+                t_s,
+                status,
+                detour_target,
+                charge_site,
+                queue_enter_s,
+            )
     return KERNEL_OK
 
 
@@ -1299,10 +1453,15 @@ def _charging_decisions_py(
 # --------------------------------------------------------------------------------------
 # Python wrappers
 # --------------------------------------------------------------------------------------
-def _check_params(charge_to_soc: float, taper_start_soc: float, taper_floor: float,
-                  charger_efficiency: float) -> None:
-    for name, value in (("charge_to_soc", charge_to_soc), ("taper_start_soc", taper_start_soc),
-                        ("taper_floor", taper_floor), ("charger_efficiency", charger_efficiency)):
+def _check_params(
+    charge_to_soc: float, taper_start_soc: float, taper_floor: float, charger_efficiency: float
+) -> None:
+    for name, value in (
+        ("charge_to_soc", charge_to_soc),
+        ("taper_start_soc", taper_start_soc),
+        ("taper_floor", taper_floor),
+        ("charger_efficiency", charger_efficiency),
+    ):
         if not 0.0 < value <= 1.0:
             msg = f"{name} = {value!r}: must be in (0, 1]"
             raise ValueError(msg)
@@ -1450,9 +1609,15 @@ def charging_decisions(
         msg = f"plan_margin = {plan_margin!r}: must be >= 1"
         raise ValueError(msg)
     # without the live charger state every site looks free (one plug, no queue)
-    busy_state = cs if cs is not None else ChargingState.allocate(
-        np.ones(tables.site_kind.shape[0], np.int64),
-        np.ones(tables.site_kind.shape[0]), state.n_vehicles, 1,
+    busy_state = (
+        cs
+        if cs is not None
+        else ChargingState.allocate(
+            np.ones(tables.site_kind.shape[0], np.int64),
+            np.ones(tables.site_kind.shape[0]),
+            state.n_vehicles,
+            1,
+        )
     )
     # taper and efficiency play no part in the decisions (NaN: not given)
     params = charge_params(

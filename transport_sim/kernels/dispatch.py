@@ -314,7 +314,7 @@ def zones_by_nearest_target(targets: Targets, zone_targets: np.ndarray) -> np.nd
 
 
 @njit(cache=True, nogil=True, **COMPILED_ONLY)
-def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
+def _dispatch_tick(
     vehicles: FleetBundle,
     legs: LegBundle,
     time_s: np.ndarray,
@@ -324,6 +324,9 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
     rows: np.ndarray,
 ) -> int:
     """Release, expire and match taxi requests at tick start ``t_s`` (the compiled body).
+
+    Runs :func:`_release_and_expire`; when a request is open it allocates the scratch of
+    :func:`_match_idle_taxis` and runs it (both parts are free of reference counting).
 
     Parameters
     ----------
@@ -400,23 +403,28 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
         times, or an out-of-range node, zone, target or leg slot (the state is then
         partially updated and must be discarded).
     """
-    status, node, edge = vehicles.status, vehicles.node, vehicles.edge
-    detour_target = vehicles.detour_target
-    dispatchable, dispatch_rank, leg = vehicles.dispatchable, vehicles.dispatch_rank, vehicles.leg
-    leg_begin, leg_end, wait_until_s = vehicles.leg_begin, vehicles.leg_end, vehicles.wait_until_s
-    leg_target, leg_depart_s, leg_dwell_s = legs.leg_target, legs.leg_depart_s, legs.leg_dwell_s
-    leg_payload_t, leg_flags = legs.leg_payload_t, legs.leg_flags
-    node_zone, zone_lb_s, zone_order = dispatch.node_zone, dispatch.zone_lb_s, dispatch.zone_order
-    req_time_s, req_origin, req_dest = dispatch.req_time_s, dispatch.req_origin, dispatch.req_dest
-    req_state, req_taxi, req_assign_s = dispatch.req_state, dispatch.req_taxi, dispatch.req_assign_s
+    code = _release_and_expire(dispatch, taxi.max_wait_s, t_s)
+    if code != KERNEL_OK or dispatch.cursor[CURSOR_OPEN] == dispatch.cursor[CURSOR_RELEASE]:
+        return code
+    n_zones = dispatch.zone_lb_s.shape[1]
+    zone_start = np.zeros(n_zones + 1, np.int64)
+    zone_fill = np.empty(n_zones, np.int64)
+    bucket = np.empty(rows.shape[0], np.int32)
+    return _match_idle_taxis(
+        vehicles, legs, time_s, dispatch, taxi, t_s, rows, zone_start, zone_fill, bucket
+    )
+
+
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
+def _release_and_expire(dispatch: DispatchBundle, max_wait_s: float, t_s: float) -> int:
+    """Release due requests and expire old open ones (steps 1-2 of :func:`_dispatch_tick`).
+
+    Zeroes ``dispatch.counts`` and counts the expired requests in ``counts[1]``; moves
+    both cursors.  Returns ``KERNEL_OK`` or ``KERNEL_BAD_STATE`` (inconsistent cursors,
+    unsorted request times).
+    """
+    req_time_s, req_state = dispatch.req_time_s, dispatch.req_state
     cursor, counts = dispatch.cursor, dispatch.counts
-    max_wait_s, max_pickup_s = taxi.max_wait_s, taxi.max_pickup_s
-    pickup_dwell_s, dropoff_dwell_s = taxi.pickup_dwell_s, taxi.dropoff_dwell_s
-    dropoff_payload_t = taxi.dropoff_payload_t
-    n = status.shape[0]
-    n_legs = leg_target.shape[0]
-    n_targets, n_nodes = time_s.shape
-    n_zones = zone_lb_s.shape[1]
     n_req = req_time_s.shape[0]
     counts[0] = 0
     counts[1] = 0
@@ -424,7 +432,6 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
     c_open = cursor[CURSOR_OPEN]
     if c_open < 0 or c_open > c_rel or c_rel > n_req:
         return KERNEL_BAD_STATE
-
     # 1. release
     while c_rel < n_req and req_time_s[c_rel] <= t_s:
         if c_rel > 0 and req_time_s[c_rel] < req_time_s[c_rel - 1]:
@@ -442,11 +449,50 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
         c_open += 1
     cursor[CURSOR_RELEASE] = c_rel
     cursor[CURSOR_OPEN] = c_open
-    if c_open == c_rel:
-        return KERNEL_OK
+    return KERNEL_OK
+
+
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
+def _match_idle_taxis(  # noqa: PLR0911, PLR0912 - flat arrays by design
+    vehicles: FleetBundle,
+    legs: LegBundle,
+    time_s: np.ndarray,
+    dispatch: DispatchBundle,
+    taxi: TaxiParams,
+    t_s: float,
+    rows: np.ndarray,
+    zone_start: np.ndarray,
+    zone_fill: np.ndarray,
+    bucket: np.ndarray,
+) -> int:
+    """Bucket the idle taxis by zone, match requests (steps 3-4 of :func:`_dispatch_tick`).
+
+    ``zone_start`` (``int64[n_zones + 1]``, zeroed), ``zone_fill`` (``int64[n_zones]``)
+    and ``bucket`` (``int32[rows.shape[0]]``) are scratch; the caller allocates them so
+    that this part runs without Numba's reference counting (``_nrt=False``), which
+    keeps its compile short.  Returns ``KERNEL_OK`` or ``KERNEL_BAD_STATE``.
+    """
+    status, node, edge = vehicles.status, vehicles.node, vehicles.edge
+    detour_target = vehicles.detour_target
+    dispatchable, dispatch_rank, leg = vehicles.dispatchable, vehicles.dispatch_rank, vehicles.leg
+    leg_begin, leg_end, wait_until_s = vehicles.leg_begin, vehicles.leg_end, vehicles.wait_until_s
+    leg_target, leg_depart_s, leg_dwell_s = legs.leg_target, legs.leg_depart_s, legs.leg_dwell_s
+    leg_payload_t, leg_flags = legs.leg_payload_t, legs.leg_flags
+    node_zone, zone_lb_s, zone_order = dispatch.node_zone, dispatch.zone_lb_s, dispatch.zone_order
+    req_origin, req_dest = dispatch.req_origin, dispatch.req_dest
+    req_state, req_taxi, req_assign_s = dispatch.req_state, dispatch.req_taxi, dispatch.req_assign_s
+    cursor, counts = dispatch.cursor, dispatch.counts
+    max_pickup_s = taxi.max_pickup_s
+    pickup_dwell_s, dropoff_dwell_s = taxi.pickup_dwell_s, taxi.dropoff_dwell_s
+    dropoff_payload_t = taxi.dropoff_payload_t
+    n = status.shape[0]
+    n_legs = leg_target.shape[0]
+    n_targets, n_nodes = time_s.shape
+    n_zones = zone_lb_s.shape[1]
+    c_rel = cursor[CURSOR_RELEASE]
+    c_open = cursor[CURSOR_OPEN]
 
     # 3. idle taxis bucketed by zone (vehicle index order within a zone)
-    zone_start = np.zeros(n_zones + 1, np.int64)
     n_idle = 0
     for r in range(rows.shape[0]):
         v = rows[r]
@@ -465,14 +511,14 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
         return KERNEL_OK
     for z in range(n_zones):
         zone_start[z + 1] += zone_start[z]
-    fill = zone_start[:n_zones].copy()
-    bucket = np.empty(n_idle, np.int32)
+    for z in range(n_zones):
+        zone_fill[z] = zone_start[z]
     for r in range(rows.shape[0]):
         v = rows[r]
         if status[v] == STATUS_IDLE and dispatchable[v] and detour_target[v] < 0 and edge[v] < 0:
             z = node_zone[node[v]]
-            bucket[fill[z]] = v
-            fill[z] += 1
+            bucket[zone_fill[z]] = v
+            zone_fill[z] += 1
 
     # 4. match open requests in time order
     for i in range(c_open, c_rel):
@@ -497,8 +543,7 @@ def _dispatch_tick(  # noqa: PLR0911, PLR0912 - flat arrays by design
                     continue  # assigned earlier this tick
                 tt_s = np.float64(time_s[k, node[w]])
                 if tt_s <= max_pickup_s and (
-                    tt_s < best_s
-                    or (tt_s == best_s and dispatch_rank[w] < dispatch_rank[best_v])
+                    tt_s < best_s or (tt_s == best_s and dispatch_rank[w] < dispatch_rank[best_v])
                 ):
                     best_s = tt_s
                     best_v = w

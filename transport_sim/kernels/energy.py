@@ -19,7 +19,7 @@ from transport_sim.errors import KernelError
 __all__ = ["battery_limited_distance_m", "energy_for_distance_kwh", "totals_by_group"]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def energy_for_distance_kwh(distance_m: float, kwh_per_m: float) -> float:
     """Return the energy (kWh) drawn over ``distance_m`` metres at ``kwh_per_m`` kWh/m.
 
@@ -38,7 +38,7 @@ def energy_for_distance_kwh(distance_m: float, kwh_per_m: float) -> float:
     return distance_m * kwh_per_m
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def battery_limited_distance_m(soc_kwh: float, kwh_per_m: float) -> float:
     """Return the distance (m) a battery holding ``soc_kwh`` kWh lasts at ``kwh_per_m``.
 
