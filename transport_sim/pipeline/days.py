@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Generator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from transport_sim.errors import ScenarioError, describe
 from transport_sim.pipeline.day_jobs import Cancelled, DayJob, DayOutcome, execute_day, frozen_plugs
-from transport_sim.pipeline.year_sizing import size_year
+from transport_sim.pipeline.year_sizing import first_estimate, size_year
 from transport_sim.sim.prepare import day_seeds, log_progress
 
 if TYPE_CHECKING:
@@ -102,8 +101,8 @@ def day_program(prep: Prepared, grown: Callable[[int], dict[str, int]]) -> RunPr
     """
     scenario = prep.scenario
     ch = scenario.charging
-    draws: Counter[tuple[int, str]] = Counter()
     built: dict[str, int] = {}  # plugs after the previous year's sizing (stay built)
+    built_year = 0  # the year ``built`` was sized in
     sizing_runs: dict[int, int] = {}
     days: list[tuple[int, str, DayOutcome]] = []
     for year in scenario.years:
@@ -115,10 +114,11 @@ def day_program(prep: Prepared, grown: Callable[[int], dict[str, int]]) -> RunPr
         base_year = year == scenario.run.start_year
         target = ch.base_year_p95_wait_min if base_year else ch.size_for_p95_wait_min
         if target > 0:
+            floor = first_estimate(grown(year), grown(built_year), built) if built else {}
             plugs, sized, sizing_runs[year] = yield from size_year(
-                prep, year, grown(year), built, draws, target
+                prep, year, grown(year), floor, target
             )
-            built = plugs
+            built, built_year = plugs, year
         elif built:  # plugs built in the base year (or sized before) stay built
             plugs = {sid: max(int(p), int(built.get(sid, 0))) for sid, p in grown(year).items()}
         for day_type in scenario.run.day_types:
@@ -126,8 +126,7 @@ def day_program(prep: Prepared, grown: Callable[[int], dict[str, int]]) -> RunPr
                 outcome = sized[day_type]  # the last verification run is this day's result
                 seconds = outcome.frames_s
             else:
-                job = DayJob(year, day_type, draws[(year, day_type)], frozen_plugs(plugs))
-                draws[(year, day_type)] += 1
+                job = DayJob(year, day_type, frozen_plugs(plugs))
                 outcome = yield job
                 assert outcome is not None  # the driver's protocol
                 seconds = outcome.sim_s + outcome.frames_s
