@@ -22,8 +22,8 @@ from support import small
 from transport_sim.errors import ScenarioError
 from transport_sim.pipeline import days as days_mod
 from transport_sim.pipeline.day_jobs import Cancelled, DayJob, DayOutcome, fresh_sequence
-from transport_sim.pipeline.year_sizing import first_estimate
 from transport_sim.pipeline.run import run_tables
+from transport_sim.pipeline.year_sizing import first_estimate
 from transport_sim.sim.model import DAY_STREAMS
 from transport_sim.sim.prepare import day_seeds
 
@@ -99,7 +99,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch):
     def use(fail: DayJob | None = None) -> list[DayJob]:
         started: list[DayJob] = []
 
-        def day(prep, job, seq, cancel=None):
+        def day(prep, job, seq, cancel=None, plans=None):
             started.append(job)
             return fake_day(prep, job, seq, cancel, fail=fail)
 

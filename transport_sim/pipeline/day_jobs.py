@@ -21,7 +21,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from transport_sim.sim.model import TransportModel
+    from transport_sim.sim.model import DayPlans, TransportModel
     from transport_sim.sim.prepare import Prepared
 
 
@@ -148,9 +148,11 @@ def day_frames(model: TransportModel, prep: Prepared) -> DayFrames:
         "charging": model.count_status(STATUS_CHARGING),
         "vehicles": int(model.plan.n_vehicles),
     }
-    totals = model.fleet_totals().merge(
-        day_activity(model), on=["fleet", "size_class", "powertrain"], how="left"
-    ).fillna(dict.fromkeys(ACTIVITY_COLUMNS, 0.0))
+    totals = (
+        model.fleet_totals()
+        .merge(day_activity(model), on=["fleet", "size_class", "powertrain"], how="left")
+        .fillna(dict.fromkeys(ACTIVITY_COLUMNS, 0.0))
+    )
     totals.insert(0, "day_type", day_type)
     totals.insert(0, "year", year)
     totals = totals.astype({c: float for c in totals.columns[5:]})
@@ -204,7 +206,10 @@ def _sizing_result(
     log = session_log_frame(model.site_arrays, model.sites, model.state.fleet)
     log = log[log["site_id"].isin(set(late["site_id"]))]
     estimate = size_sites(
-        log, target, site_info=model.sites.to_frame(), tick_s=prep.scenario.run.tick_s,
+        log,
+        target,
+        site_info=model.sites.to_frame(),
+        tick_s=prep.scenario.run.tick_s,
         max_plugs=max(500, 4 * max(plugs.values(), default=1)),
     )
     proposed = dict(zip(estimate.sites["site_id"], estimate.sites["plugs_verified"], strict=True))
@@ -218,6 +223,7 @@ def execute_day(
     job: DayJob,
     seq: np.random.SeedSequence,
     cancel: threading.Event | None = None,
+    plans: DayPlans | None = None,
 ) -> DayOutcome:
     """Simulate ``job`` and return what the run keeps of it; never raises.
 
@@ -232,6 +238,9 @@ def execute_day(
     cancel
         When set, the simulation stops at the next reporting interval and the outcome's
         ``error`` is :class:`Cancelled`.
+    plans
+        Day plans shared by the run's days (the sizing runs of a (year, day type) build
+        the same plan; see :class:`~transport_sim.sim.model.DayPlans`).
     """
     from transport_sim.sim.model import TransportModel
 
@@ -243,7 +252,12 @@ def execute_day(
     try:
         plugs = None if job.plugs is None else dict(job.plugs)
         model = TransportModel.for_day(
-            prep, job.year, job.day_type, fresh_sequence(seq), plug_overrides=plugs
+            prep,
+            job.year,
+            job.day_type,
+            fresh_sequence(seq),
+            plug_overrides=plugs,
+            plans=plans,
         )
         t_built = time.perf_counter()
         try:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from transport_sim.errors import ScenarioError, describe
 from transport_sim.pipeline.day_jobs import Cancelled, DayJob, DayOutcome, execute_day, frozen_plugs
 from transport_sim.pipeline.year_sizing import first_estimate, size_year
+from transport_sim.sim.model import DayPlans
 from transport_sim.sim.prepare import day_seeds, log_progress
 
 if TYPE_CHECKING:
@@ -211,6 +212,7 @@ def _submit(
     seeds: _Seeds,
     running: dict[DayJob, tuple[Future[DayOutcome], threading.Event]],
     workers: int,
+    plans: DayPlans,
 ) -> None:
     """Run the ``wanted`` days not running yet; stop running days no longer wanted."""
     for job, (_, cancel) in running.items():
@@ -221,7 +223,9 @@ def _submit(
         if job in running or active >= workers:
             continue
         cancel = threading.Event()
-        future = pool.submit(execute_day, prep, job, seeds(job.year, job.day_type), cancel)
+        future = pool.submit(
+            execute_day, prep, job, seeds(job.year, job.day_type), cancel, plans=plans
+        )
         running[job] = (future, cancel)
         active += 1
 
@@ -248,6 +252,7 @@ def run_days(prep: Prepared, *, workers: int = 1, progress: bool = False) -> Run
     check_workers(workers)
     t0 = time.perf_counter()
     seeds, grown = _Seeds(prep), _Grown(prep)
+    plans = DayPlans(capacity=workers + 1)  # the sizing runs of a day reuse its plan
     done: dict[DayJob, DayOutcome] = {}
     running: dict[DayJob, tuple[Future[DayOutcome], threading.Event]] = {}
     counts = {"simulated": 0, "discarded": 0}
@@ -281,10 +286,12 @@ def run_days(prep: Prepared, *, workers: int = 1, progress: bool = False) -> Run
                     raise outcome.error
                 item = program.send(outcome)
             if pool is None:  # one worker: the day the program waits for, here
-                done[item] = execute_day(prep, item, seeds(item.year, item.day_type))
+                seq = seeds(item.year, item.day_type)
+                done[item] = execute_day(prep, item, seq, plans=plans)
                 counts["simulated"] += 1
                 continue
-            _submit(pool, prep, _guess(prep, grown, done, workers), seeds, running, workers)
+            wanted = _guess(prep, grown, done, workers)
+            _submit(pool, prep, wanted, seeds, running, workers, plans)
             finished, _ = wait([f for f, _ in running.values()], return_when=FIRST_COMPLETED)
             collect(finished)
     except StopIteration as stop:

@@ -126,8 +126,13 @@ def _size_day(
     while True:
         rounds += 1
         job = DayJob(
-            year, day_type, frozen_plugs(plugs), sizing=True, round=rounds,
-            last_round=rounds >= ch.size_max_rounds, target_min=target_min,
+            year,
+            day_type,
+            frozen_plugs(plugs),
+            sizing=True,
+            round=rounds,
+            last_round=rounds >= ch.size_max_rounds,
+            target_min=target_min,
         )
         outcome = yield job
         assert outcome is not None  # the driver's protocol
