@@ -8,6 +8,7 @@ sizing on 1 and 2 workers.
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 import time
@@ -135,6 +136,25 @@ def test_any_worker_count_gives_the_serial_days(stand_in, capsys, size_day_types
     for workers in (2, 3, 5, 2, 3):  # repeated: days finish in another order each time
         got = trace(prep, workers, capsys)
         assert got[:3] == serial[:3]
+
+
+def test_inputs_are_frozen_while_days_run_and_released_after(
+    stand_in, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int] = []
+    stand_in()
+
+    def day(prep, job, seq, cancel=None, plans=None):
+        seen.append(gc.get_freeze_count())
+        return fake_day(prep, job, seq, cancel)
+
+    monkeypatch.setattr(days_mod, "execute_day", day)
+    prep = prep_for()
+    for workers in (1, 2):
+        trace(prep, workers, capsys)
+        assert gc.get_freeze_count() == 0  # the collector sees everything again
+    assert seen
+    assert min(seen) > 0  # the run's inputs were frozen while days ran
 
 
 def test_base_year_and_unsized_years_run_side_by_side(stand_in, capsys) -> None:
