@@ -9,16 +9,21 @@ so the run's tables -- is the serial result whatever ran where and when.
 Dependencies: without sizing, and in the base year, every day is independent.  With
 sizing, each run of a year's loop needs the previous run's outcome (the plugs it
 proposes), the other day type's verification needs the first's final plugs, and year
-Y + 1 starts from year Y's final plugs (built plugs stay built).  So the sizing chain is
+Y + 1 starts from year Y's final plugs (built plugs stay built; see
+:func:`~transport_sim.pipeline.year_sizing.first_estimate`).  So the sizing chain is
 serial; :func:`run_days` keeps the other cores busy by *speculating*: it replays the
 program assuming every day still running or not yet run comes back meeting the target,
-and runs the first days that replay asks for (typically the other day type's
-verification and the next year's first run).  A day is a pure function of its job, so a
-correct guess is the day the program asks for next, bit for bit; a wrong guess is
-stopped (at its next reporting interval) and thrown away.
+and runs the days that replay asks for -- the next years' first sized day type (the
+chain) before the other day types' days, which need only their own year
+(:func:`_by_priority`).  A day is a pure function of its job, so a correct guess is the
+day the program asks for next, bit for bit; a wrong guess is stopped (at its next
+reporting interval) and thrown away.
 
 Days run on threads: the day loop is compiled ``nogil`` code, building a day and its
-tables is Python (measured in ``benchmarks/RESULTS.md``).
+tables is Python (measured in ``benchmarks/RESULTS.md``).  The sizing runs of a (year,
+day type) draw the same demand, so they share one day plan
+(:class:`~transport_sim.sim.model.DayPlans`), and the run's inputs are kept out of the
+garbage collector's scans while days run.
 """
 
 from __future__ import annotations
