@@ -212,20 +212,6 @@ def _guess(
     return wanted
 
 
-def _by_priority(wanted: list[DayJob], chain_day_type: str | None) -> list[DayJob]:
-    """Order the ``wanted`` days for the free workers: the critical path first.
-
-    The first day is the one the run waits for.  Then come the days that open a year's
-    sizing (``chain_day_type``, the first of ``charging.size_day_types``): each later
-    year starts from their plugs, so they are the serial chain; the other day types'
-    days only need their own year and fill the cores in between.  Only the order in
-    which days are started changes; what the run uses is the serial program's.
-    """
-    head, rest = wanted[:1], wanted[1:]
-    chain = [j for j in rest if j.day_type == chain_day_type]
-    return head + chain + [j for j in rest if j.day_type != chain_day_type]
-
-
 def _submit(
     pool: ThreadPoolExecutor,
     prep: Prepared,
@@ -235,7 +221,7 @@ def _submit(
     workers: int,
     plans: DayPlans,
 ) -> None:
-    """Run the ``wanted`` days (in that order) not running yet; stop days no longer wanted."""
+    """Run the ``wanted`` days not running yet; stop running days no longer wanted."""
     for job, (_, cancel) in running.items():
         if job not in wanted:
             cancel.set()  # a wrong guess: it stops at its next reporting interval
@@ -290,10 +276,6 @@ def run_days(prep: Prepared, *, workers: int = 1, progress: bool = False) -> Run
     t0 = time.perf_counter()
     seeds, grown = _Seeds(prep), _Grown(prep)
     plans = DayPlans(capacity=workers + 1)  # the sizing runs of a day reuse its plan
-    # days guessed ahead: enough to find the next sizing chain day past the others
-    horizon = workers + len(prep.scenario.run.day_types)
-    sized = prep.scenario.charging.size_day_types
-    chain = sized[0] if sized else None
     done: dict[DayJob, DayOutcome] = {}
     running: dict[DayJob, tuple[Future[DayOutcome], threading.Event]] = {}
     counts = {"simulated": 0, "discarded": 0}
@@ -332,7 +314,7 @@ def run_days(prep: Prepared, *, workers: int = 1, progress: bool = False) -> Run
                     done[item] = execute_day(prep, item, seq, plans=plans)
                     counts["simulated"] += 1
                     continue
-                wanted = _by_priority(_guess(prep, grown, done, horizon), chain)
+                wanted = _guess(prep, grown, done, workers)
                 _submit(pool, prep, wanted, seeds, running, workers, plans)
                 finished, _ = wait([f for f, _ in running.values()], return_when=FIRST_COMPLETED)
                 collect(finished)
