@@ -13,11 +13,12 @@ Y + 1 starts from year Y's final plugs (built plugs stay built; see
 :func:`~transport_sim.pipeline.year_sizing.first_estimate`).  So the sizing chain is
 serial; :func:`run_days` keeps the other cores busy by *speculating*: it replays the
 program assuming every day still running or not yet run comes back meeting the target,
-and runs the days that replay asks for -- the next years' first sized day type (the
-chain) before the other day types' days, which need only their own year
-(:func:`_by_priority`).  A day is a pure function of its job, so a correct guess is the
-day the program asks for next, bit for bit; a wrong guess is stopped (at its next
-reporting interval) and thrown away.
+and runs the first days that replay asks for (typically the other day type's
+verification and the next year's first run).  A day is a pure function of its job, so a
+correct guess is the day the program asks for next, bit for bit; a wrong guess is
+stopped (at its next reporting interval) and thrown away.  (Starting the next years'
+sizing runs before the other day types' days was tried: 1-3 % on the plan's schedule,
+within the noise of ``bench_days.py --schedule``, so the simpler serial order stays.)
 
 Days run on threads: the day loop is compiled ``nogil`` code, building a day and its
 tables is Python (measured in ``benchmarks/RESULTS.md``).  The sizing runs of a (year,
