@@ -42,8 +42,7 @@ def test_every_simulation_of_a_day_draws_the_same_streams() -> None:
         got = [s.generate_state(4) for s in copy.spawn(DAY_STREAMS)]
         assert all(np.array_equal(a, b) for a, b in zip(first, got, strict=True))
     other = day_seeds(7, range(2024, 2026), ("weekday", "holiday"))[(2025, "weekday")]
-    assert not np.array_equal(fresh_sequence(other).spawn(1)[0].generate_state(4),
-                              first[0])
+    assert not np.array_equal(fresh_sequence(other).spawn(1)[0].generate_state(4), first[0])
 
 
 def test_first_estimate_keeps_what_sizing_added_above_growth() -> None:
@@ -69,8 +68,9 @@ def need(job: DayJob) -> dict[str, int]:
     return {"port:2": 5 + k * (job.year % 2)}
 
 
-def fake_day(prep, job: DayJob, seq, cancel: threading.Event | None = None,
-             *, fail: DayJob | None = None) -> DayOutcome:
+def fake_day(
+    prep, job: DayJob, seq, cancel: threading.Event | None = None, *, fail: DayJob | None = None
+) -> DayOutcome:
     """A day that takes a random time and is late where its plugs fall short of ``need``."""
     for _ in range(5):
         time.sleep(random.uniform(0.0, 0.004))
@@ -97,6 +97,7 @@ def fake_grown(year: int) -> dict[str, int]:
 @pytest.fixture
 def stand_in(monkeypatch: pytest.MonkeyPatch):
     """Swap in the stand-in day; return the list of jobs started (in start order)."""
+
     def use(fail: DayJob | None = None) -> list[DayJob]:
         started: list[DayJob] = []
 
@@ -107,12 +108,17 @@ def stand_in(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setattr(days_mod, "execute_day", day)
         monkeypatch.setattr(days_mod._Grown, "__call__", lambda self, year: fake_grown(year))
         return started
+
     return use
 
 
 def prep_for(**overrides: object) -> object:
-    settings = {"run__end_year": 2028, "run__day_types": ["weekday", "holiday"],
-                "charging__size_for_p95_wait_min": 30.0, **overrides}
+    settings = {
+        "run__end_year": 2028,
+        "run__day_types": ["weekday", "holiday"],
+        "charging__size_for_p95_wait_min": 30.0,
+        **overrides,
+    }
     scenario = small(PLAN, **settings)
     return types.SimpleNamespace(scenario=scenario)
 
@@ -185,8 +191,7 @@ def test_a_failing_guess_the_run_does_not_need_is_ignored(stand_in, capsys) -> N
     # year 2025's first weekday verification with the first run's plugs: guessed with 2
     # workers (if that holiday run met the target), never asked for (it did not)
     plugs = days_mod.frozen_plugs(fake_grown(2025))
-    wrong = DayJob(2025, "weekday", plugs, sizing=True, round=1, last_round=False,
-                   target_min=30.0)
+    wrong = DayJob(2025, "weekday", plugs, sizing=True, round=1, last_round=False, target_min=30.0)
     started = stand_in(fail=wrong)
     got = trace(prep, 2, capsys)
     assert wrong in started  # it was guessed ...
@@ -205,8 +210,13 @@ def test_workers_must_be_a_positive_integer(bad: object) -> None:
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::transport_sim.errors.TransportSimWarning")  # tiny on purpose
 def test_real_run_with_sizing_same_tables_on_one_and_two_workers() -> None:
-    scenario = small(PLAN, run__day_types=["weekday", "holiday"], run__vehicle_scale=0.03,
-                     run__tick_s=30.0, charging__size_for_p95_wait_min=10.0)
+    scenario = small(
+        PLAN,
+        run__day_types=["weekday", "holiday"],
+        run__vehicle_scale=0.03,
+        run__tick_s=30.0,
+        charging__size_for_p95_wait_min=10.0,
+    )
     one = run_tables(scenario, workers=1)
     two = run_tables(scenario, workers=2)
     assert one.meta["sizing_runs_by_year"][2025] >= 2  # the sizing loop iterated
