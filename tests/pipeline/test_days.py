@@ -8,6 +8,7 @@ sizing on 1 and 2 workers.
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 import time
@@ -21,8 +22,9 @@ from support import small
 
 from transport_sim.errors import ScenarioError
 from transport_sim.pipeline import days as days_mod
-from transport_sim.pipeline.day_jobs import Cancelled, DayJob, DayOutcome, nth_draw
+from transport_sim.pipeline.day_jobs import Cancelled, DayJob, DayOutcome, fresh_sequence
 from transport_sim.pipeline.run import run_tables
+from transport_sim.pipeline.year_sizing import first_estimate
 from transport_sim.sim.model import DAY_STREAMS
 from transport_sim.sim.prepare import day_seeds
 
@@ -30,15 +32,27 @@ REPO = Path(__file__).resolve().parents[2]
 PLAN = REPO / "experiments" / "shiyan_plan.toml"
 
 
-def test_nth_draw_is_the_sequence_after_that_many_days() -> None:
-    # the serial runner re-simulated a day from the same, advancing SeedSequence
-    advancing = day_seeds(7, range(2024, 2026), ("weekday", "holiday"))[(2025, "holiday")]
-    fresh = day_seeds(7, range(2024, 2026), ("weekday", "holiday"))[(2025, "holiday")]
-    for draw in range(4):
-        want = [s.generate_state(4) for s in advancing.spawn(DAY_STREAMS)]
-        got = [s.generate_state(4) for s in nth_draw(fresh, draw).spawn(DAY_STREAMS)]
-        assert all(np.array_equal(a, b) for a, b in zip(want, got, strict=True))
-    assert fresh.n_children_spawned == 0  # the fresh sequence is left untouched
+def test_every_simulation_of_a_day_draws_the_same_streams() -> None:
+    # common random numbers: the sizing runs of a (year, day type) and its result share
+    # their demand, whatever ran before on the same sequence
+    seq = day_seeds(7, range(2024, 2026), ("weekday", "holiday"))[(2025, "holiday")]
+    first = [s.generate_state(4) for s in seq.spawn(DAY_STREAMS)]  # advances ``seq``
+    for _ in range(3):
+        copy = fresh_sequence(seq)
+        got = [s.generate_state(4) for s in copy.spawn(DAY_STREAMS)]
+        assert all(np.array_equal(a, b) for a, b in zip(first, got, strict=True))
+    other = day_seeds(7, range(2024, 2026), ("weekday", "holiday"))[(2025, "weekday")]
+    assert not np.array_equal(fresh_sequence(other).spawn(1)[0].generate_state(4), first[0])
+
+
+def test_first_estimate_keeps_what_sizing_added_above_growth() -> None:
+    grown_before = {"a": 10, "b": 4, "c": 7}
+    built = {"a": 13, "b": 4, "c": 7}  # sizing added 3 at "a"
+    grown = {"a": 12, "b": 6, "c": 5, "d": 2}  # "c" shrinks, "d" is new
+    got = first_estimate(grown, grown_before, built)
+    assert got == {"a": 15, "b": 6, "c": 7, "d": 2}
+    # a site sized in another year than it is grown in keeps at least its plugs
+    assert first_estimate({"a": 1}, {}, {"a": 9}) == {"a": 9}
 
 
 # ------------------------------------------------------------------ stand-in days
@@ -46,15 +60,17 @@ SITES = ("depot:1", "port:2", "sa:3")
 
 
 def need(job: DayJob) -> dict[str, int]:
-    """Plugs each site needs on this day (depends on the draw, like a real day's noise)."""
+    """Plugs each site needs on this day (the hub draws more vehicles as it grows)."""
     k = job.year - 2024
     if job.day_type == "holiday":
-        return {"depot:1": 4 + 2 * k + job.draw % 2, "sa:3": 3 + k}
+        plugs = dict(job.plugs or ())
+        return {"depot:1": 4 + 2 * k + plugs.get("depot:1", 0) % 2, "sa:3": 3 + k}
     return {"port:2": 5 + k * (job.year % 2)}
 
 
-def fake_day(prep, job: DayJob, seq, cancel: threading.Event | None = None,
-             *, fail: DayJob | None = None) -> DayOutcome:
+def fake_day(
+    prep, job: DayJob, seq, cancel: threading.Event | None = None, *, fail: DayJob | None = None
+) -> DayOutcome:
     """A day that takes a random time and is late where its plugs fall short of ``need``."""
     for _ in range(5):
         time.sleep(random.uniform(0.0, 0.004))
@@ -70,7 +86,7 @@ def fake_day(prep, job: DayJob, seq, cancel: threading.Event | None = None,
         worst_p95_min=float(state % 1000),
         total_plugs=sum(plugs.values()),
         raise_to={} if job.last_round else {s: max(n, plugs[s] + 1) for s, n in short.items()},
-        sim_s=float(job.draw),
+        sim_s=float(job.round),
     )
 
 
@@ -81,22 +97,28 @@ def fake_grown(year: int) -> dict[str, int]:
 @pytest.fixture
 def stand_in(monkeypatch: pytest.MonkeyPatch):
     """Swap in the stand-in day; return the list of jobs started (in start order)."""
+
     def use(fail: DayJob | None = None) -> list[DayJob]:
         started: list[DayJob] = []
 
-        def day(prep, job, seq, cancel=None):
+        def day(prep, job, seq, cancel=None, plans=None):
             started.append(job)
             return fake_day(prep, job, seq, cancel, fail=fail)
 
         monkeypatch.setattr(days_mod, "execute_day", day)
         monkeypatch.setattr(days_mod._Grown, "__call__", lambda self, year: fake_grown(year))
         return started
+
     return use
 
 
 def prep_for(**overrides: object) -> object:
-    settings = {"run__end_year": 2028, "run__day_types": ["weekday", "holiday"],
-                "charging__size_for_p95_wait_min": 30.0, **overrides}
+    settings = {
+        "run__end_year": 2028,
+        "run__day_types": ["weekday", "holiday"],
+        "charging__size_for_p95_wait_min": 30.0,
+        **overrides,
+    }
     scenario = small(PLAN, **settings)
     return types.SimpleNamespace(scenario=scenario)
 
@@ -120,6 +142,25 @@ def test_any_worker_count_gives_the_serial_days(stand_in, capsys, size_day_types
     for workers in (2, 3, 5, 2, 3):  # repeated: days finish in another order each time
         got = trace(prep, workers, capsys)
         assert got[:3] == serial[:3]
+
+
+def test_inputs_are_frozen_while_days_run_and_released_after(
+    stand_in, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int] = []
+    stand_in()
+
+    def day(prep, job, seq, cancel=None, plans=None):
+        seen.append(gc.get_freeze_count())
+        return fake_day(prep, job, seq, cancel)
+
+    monkeypatch.setattr(days_mod, "execute_day", day)
+    prep = prep_for()
+    for workers in (1, 2):
+        trace(prep, workers, capsys)
+        assert gc.get_freeze_count() == 0  # the collector sees everything again
+    assert seen
+    assert min(seen) > 0  # the run's inputs were frozen while days ran
 
 
 def test_base_year_and_unsized_years_run_side_by_side(stand_in, capsys) -> None:
@@ -150,8 +191,7 @@ def test_a_failing_guess_the_run_does_not_need_is_ignored(stand_in, capsys) -> N
     # year 2025's first weekday verification with the first run's plugs: guessed with 2
     # workers (if that holiday run met the target), never asked for (it did not)
     plugs = days_mod.frozen_plugs(fake_grown(2025))
-    wrong = DayJob(2025, "weekday", 0, plugs, sizing=True, round=1, last_round=False,
-                   target_min=30.0)
+    wrong = DayJob(2025, "weekday", plugs, sizing=True, round=1, last_round=False, target_min=30.0)
     started = stand_in(fail=wrong)
     got = trace(prep, 2, capsys)
     assert wrong in started  # it was guessed ...
@@ -170,8 +210,13 @@ def test_workers_must_be_a_positive_integer(bad: object) -> None:
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::transport_sim.errors.TransportSimWarning")  # tiny on purpose
 def test_real_run_with_sizing_same_tables_on_one_and_two_workers() -> None:
-    scenario = small(PLAN, run__day_types=["weekday", "holiday"], run__vehicle_scale=0.03,
-                     run__tick_s=30.0, charging__size_for_p95_wait_min=10.0)
+    scenario = small(
+        PLAN,
+        run__day_types=["weekday", "holiday"],
+        run__vehicle_scale=0.03,
+        run__tick_s=30.0,
+        charging__size_for_p95_wait_min=10.0,
+    )
     one = run_tables(scenario, workers=1)
     two = run_tables(scenario, workers=2)
     assert one.meta["sizing_runs_by_year"][2025] >= 2  # the sizing loop iterated

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import mesa
 import numpy as np
 import pandas as pd
 import pytest
 from support import PLAN, small
 
 from transport_sim.codes import FLEETS, STATUS_MOVING
-from transport_sim.sim.agents import Bus, ChargingSite, FreightTruck, Ship, Taxi, Vehicle
-from transport_sim.sim.model import TransportModel
+from transport_sim.sim.agents import (
+    AGENT_CLASSES,
+    Bus,
+    ChargingSite,
+    FreightTruck,
+    Ship,
+    Taxi,
+    Vehicle,
+    populate,
+    remove_all,
+)
+from transport_sim.sim.model import DayPlans, TransportModel
 from transport_sim.sim.prepare import day_seeds, prepare, simulate_day
 
 
@@ -126,3 +139,67 @@ def test_for_day_honours_plug_overrides(prepared) -> None:
     np.testing.assert_array_equal(bigger.state.leg_target, base.state.leg_target)
     base.release()
     bigger.release()
+
+
+def _agents_seen(model: mesa.Model) -> list:
+    """What Mesa holds of a model's agents, in Mesa's order."""
+    by_type = {
+        cls.__name__: [(a.unique_id, a.index) for a in group]
+        for cls, group in model.agents_by_type.items()
+    }
+    every = [
+        (type(a).__name__, a.unique_id, a.index, a.pos, a.model is model) for a in model.agents
+    ]
+    return [every, by_type, [(a.unique_id, a.index) for a in model._agents]]
+
+
+def test_bulk_agents_are_the_agents_mesa_creates_one_by_one() -> None:
+    fleet = np.random.default_rng(3).integers(0, len(FLEETS), 500).astype(np.int8)
+    one_by_one = mesa.Model(rng=np.random.default_rng(0))
+    for v, f in enumerate(fleet):
+        AGENT_CLASSES[int(f)](one_by_one, v)
+    for s in range(7):
+        ChargingSite(one_by_one, s)
+    bulk = mesa.Model(rng=np.random.default_rng(0))
+    populate(bulk, fleet, 7)
+    assert _agents_seen(bulk) == _agents_seen(one_by_one)
+    # Mesa keeps working on the bulk-built model: one more agent, then removal
+    extra = [Taxi(m, 500) for m in (one_by_one, bulk)]
+    assert extra[0].unique_id == extra[1].unique_id == 508
+    assert _agents_seen(bulk) == _agents_seen(one_by_one)
+    one_by_one.remove_all_agents()
+    remove_all(bulk)
+    assert _agents_seen(bulk) == _agents_seen(one_by_one)
+    assert len(bulk.agents) == 0
+    Ship(bulk, 3)
+    assert [a.index for a in bulk.agents_by_type[Ship]] == [3]
+
+
+def test_a_reused_day_plan_gives_the_day_built_from_scratch(prepared) -> None:
+    """The sizing runs of a day share its plan: a copy, untouched by earlier runs."""
+    scen = prepared.scenario
+
+    def seq(year: int = 2025):
+        return day_seeds(scen.run.seed, scen.years, scen.run.day_types)[(year, "weekday")]
+
+    plans = DayPlans(capacity=1)
+    first = TransportModel.for_day(prepared, 2025, "weekday", seq(), plans=plans)
+    first.run_day()  # mutates its own copy of the plan only
+    sid = str(first.sites.site_id[0])
+    more = {sid: int(first.sites.plugs[0]) + 3}
+    reused = TransportModel.for_day(prepared, 2025, "weekday", seq(), more, plans=plans)
+    fresh = TransportModel.for_day(prepared, 2025, "weekday", seq(), more)
+    assert reused.plan is not fresh.plan
+    assert reused.state.odometer_m.sum() == 0.0
+    for model in (reused, fresh):
+        model.run_day()
+    for field in dataclasses.fields(fresh.state):
+        got, want = getattr(reused.state, field.name), getattr(fresh.state, field.name)
+        np.testing.assert_array_equal(got, want, err_msg=field.name)
+    pd.testing.assert_frame_equal(reused.fleet_totals(), fresh.fleet_totals())
+    np.testing.assert_array_equal(reused.site_arrays.plugs, fresh.site_arrays.plugs)
+    # another day evicts the plan (capacity 1); the cache hands out copies only
+    other = TransportModel.for_day(prepared, 2024, "weekday", seq(2024), plans=plans)
+    assert list(plans._plans) == [(2024, "weekday", seq(2024).entropy, seq(2024).spawn_key)]
+    for model in (first, reused, fresh, other):
+        model.release()

@@ -21,7 +21,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from transport_sim.sim.model import TransportModel
+    from transport_sim.sim.model import DayPlans, TransportModel
     from transport_sim.sim.prepare import Prepared
 
 
@@ -31,12 +31,9 @@ class DayJob(NamedTuple):
     Attributes
     ----------
     year, day_type
-        The policy year and the representative day.
-    draw
-        How many earlier simulations of this (year, day type) drew from its seed: the day
-        uses the next :data:`~transport_sim.sim.model.DAY_STREAMS` children of the
-        (year, day type) SeedSequence after ``draw`` such simulations (see
-        :func:`nth_draw`).
+        The policy year and the representative day.  Every simulation of a (year, day
+        type) draws from the same fresh SeedSequence (:func:`fresh_sequence`): the sizing
+        runs and the day's result share their demand (common random numbers).
     plugs
         ``((site_id, plugs), ...)`` sorted by site id (charger sizing), or ``None`` for the
         year's sites as grown with the fleets.
@@ -55,7 +52,6 @@ class DayJob(NamedTuple):
 
     year: int
     day_type: str
-    draw: int
     plugs: tuple[tuple[str, int], ...] | None
     sizing: bool = False
     round: int = 0
@@ -121,22 +117,14 @@ class Cancelled(Exception):  # noqa: N818 - a control-flow signal, not an error
     """Raised inside a day whose result is no longer wanted (a speculative run)."""
 
 
-def nth_draw(seq: np.random.SeedSequence, draw: int) -> np.random.SeedSequence:
-    """Return ``seq`` as it stands after ``draw`` simulated days spawned from it.
+def fresh_sequence(seq: np.random.SeedSequence) -> np.random.SeedSequence:
+    """Return a copy of ``seq`` that no child has been spawned from yet.
 
-    Building a day spawns :data:`~transport_sim.sim.model.DAY_STREAMS` children of its
-    SeedSequence, so re-simulating a day from the same sequence (the sizing loop) draws
-    new children.  This rebuilds that state from a fresh sequence, so a day's draws
-    depend on its :class:`DayJob` and not on which thread ran which day before.
+    Building a day spawns children of its SeedSequence (which advances it); every
+    simulation of a (year, day type) builds from its own copy, so a day's draws depend on
+    its :class:`DayJob` and not on which thread ran which day before.
     """
-    from transport_sim.sim.model import DAY_STREAMS
-
-    return np.random.SeedSequence(
-        seq.entropy,
-        spawn_key=seq.spawn_key,
-        pool_size=seq.pool_size,
-        n_children_spawned=seq.n_children_spawned + DAY_STREAMS * int(draw),
-    )
+    return np.random.SeedSequence(seq.entropy, spawn_key=seq.spawn_key, pool_size=seq.pool_size)
 
 
 def day_frames(model: TransportModel, prep: Prepared) -> DayFrames:
@@ -160,9 +148,11 @@ def day_frames(model: TransportModel, prep: Prepared) -> DayFrames:
         "charging": model.count_status(STATUS_CHARGING),
         "vehicles": int(model.plan.n_vehicles),
     }
-    totals = model.fleet_totals().merge(
-        day_activity(model), on=["fleet", "size_class", "powertrain"], how="left"
-    ).fillna(dict.fromkeys(ACTIVITY_COLUMNS, 0.0))
+    totals = (
+        model.fleet_totals()
+        .merge(day_activity(model), on=["fleet", "size_class", "powertrain"], how="left")
+        .fillna(dict.fromkeys(ACTIVITY_COLUMNS, 0.0))
+    )
     totals.insert(0, "day_type", day_type)
     totals.insert(0, "year", year)
     totals = totals.astype({c: float for c in totals.columns[5:]})
@@ -216,7 +206,10 @@ def _sizing_result(
     log = session_log_frame(model.site_arrays, model.sites, model.state.fleet)
     log = log[log["site_id"].isin(set(late["site_id"]))]
     estimate = size_sites(
-        log, target, site_info=model.sites.to_frame(), tick_s=prep.scenario.run.tick_s,
+        log,
+        target,
+        site_info=model.sites.to_frame(),
+        tick_s=prep.scenario.run.tick_s,
         max_plugs=max(500, 4 * max(plugs.values(), default=1)),
     )
     proposed = dict(zip(estimate.sites["site_id"], estimate.sites["plugs_verified"], strict=True))
@@ -230,6 +223,7 @@ def execute_day(
     job: DayJob,
     seq: np.random.SeedSequence,
     cancel: threading.Event | None = None,
+    plans: DayPlans | None = None,
 ) -> DayOutcome:
     """Simulate ``job`` and return what the run keeps of it; never raises.
 
@@ -244,6 +238,9 @@ def execute_day(
     cancel
         When set, the simulation stops at the next reporting interval and the outcome's
         ``error`` is :class:`Cancelled`.
+    plans
+        Day plans shared by the run's days (the sizing runs of a (year, day type) build
+        the same plan; see :class:`~transport_sim.sim.model.DayPlans`).
     """
     from transport_sim.sim.model import TransportModel
 
@@ -255,7 +252,12 @@ def execute_day(
     try:
         plugs = None if job.plugs is None else dict(job.plugs)
         model = TransportModel.for_day(
-            prep, job.year, job.day_type, nth_draw(seq, job.draw), plug_overrides=plugs
+            prep,
+            job.year,
+            job.day_type,
+            fresh_sequence(seq),
+            plug_overrides=plugs,
+            plans=plans,
         )
         t_built = time.perf_counter()
         try:

@@ -9,32 +9,40 @@ so the run's tables -- is the serial result whatever ran where and when.
 Dependencies: without sizing, and in the base year, every day is independent.  With
 sizing, each run of a year's loop needs the previous run's outcome (the plugs it
 proposes), the other day type's verification needs the first's final plugs, and year
-Y + 1 starts from year Y's final plugs (built plugs stay built).  So the sizing chain is
+Y + 1 starts from year Y's final plugs (built plugs stay built; see
+:func:`~transport_sim.pipeline.year_sizing.first_estimate`).  So the sizing chain is
 serial; :func:`run_days` keeps the other cores busy by *speculating*: it replays the
 program assuming every day still running or not yet run comes back meeting the target,
 and runs the first days that replay asks for (typically the other day type's
 verification and the next year's first run).  A day is a pure function of its job, so a
 correct guess is the day the program asks for next, bit for bit; a wrong guess is
-stopped (at its next reporting interval) and thrown away.
+stopped (at its next reporting interval) and thrown away.  (Starting the next years'
+sizing runs before the other day types' days was tried: 1-3 % on the plan's schedule,
+within the noise of ``bench_days.py --schedule``, so the simpler serial order stays.)
 
 Days run on threads: the day loop is compiled ``nogil`` code, building a day and its
-tables is Python (measured in ``benchmarks/RESULTS.md``).
+tables is Python (measured in ``benchmarks/RESULTS.md``).  The sizing runs of a (year,
+day type) draw the same demand, so they share one day plan
+(:class:`~transport_sim.sim.model.DayPlans`), and the run's inputs are kept out of the
+garbage collector's scans while days run.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from transport_sim.errors import ScenarioError, describe
 from transport_sim.pipeline.day_jobs import Cancelled, DayJob, DayOutcome, execute_day, frozen_plugs
-from transport_sim.pipeline.year_sizing import size_year
+from transport_sim.pipeline.year_sizing import first_estimate, size_year
+from transport_sim.sim.model import DayPlans
 from transport_sim.sim.prepare import day_seeds, log_progress
 
 if TYPE_CHECKING:
@@ -102,8 +110,8 @@ def day_program(prep: Prepared, grown: Callable[[int], dict[str, int]]) -> RunPr
     """
     scenario = prep.scenario
     ch = scenario.charging
-    draws: Counter[tuple[int, str]] = Counter()
     built: dict[str, int] = {}  # plugs after the previous year's sizing (stay built)
+    built_year = 0  # the year ``built`` was sized in
     sizing_runs: dict[int, int] = {}
     days: list[tuple[int, str, DayOutcome]] = []
     for year in scenario.years:
@@ -115,10 +123,11 @@ def day_program(prep: Prepared, grown: Callable[[int], dict[str, int]]) -> RunPr
         base_year = year == scenario.run.start_year
         target = ch.base_year_p95_wait_min if base_year else ch.size_for_p95_wait_min
         if target > 0:
+            floor = first_estimate(grown(year), grown(built_year), built) if built else {}
             plugs, sized, sizing_runs[year] = yield from size_year(
-                prep, year, grown(year), built, draws, target
+                prep, year, grown(year), floor, target
             )
-            built = plugs
+            built, built_year = plugs, year
         elif built:  # plugs built in the base year (or sized before) stay built
             plugs = {sid: max(int(p), int(built.get(sid, 0))) for sid, p in grown(year).items()}
         for day_type in scenario.run.day_types:
@@ -126,8 +135,7 @@ def day_program(prep: Prepared, grown: Callable[[int], dict[str, int]]) -> RunPr
                 outcome = sized[day_type]  # the last verification run is this day's result
                 seconds = outcome.frames_s
             else:
-                job = DayJob(year, day_type, draws[(year, day_type)], frozen_plugs(plugs))
-                draws[(year, day_type)] += 1
+                job = DayJob(year, day_type, frozen_plugs(plugs))
                 outcome = yield job
                 assert outcome is not None  # the driver's protocol
                 seconds = outcome.sim_s + outcome.frames_s
@@ -212,6 +220,7 @@ def _submit(
     seeds: _Seeds,
     running: dict[DayJob, tuple[Future[DayOutcome], threading.Event]],
     workers: int,
+    plans: DayPlans,
 ) -> None:
     """Run the ``wanted`` days not running yet; stop running days no longer wanted."""
     for job, (_, cancel) in running.items():
@@ -222,9 +231,27 @@ def _submit(
         if job in running or active >= workers:
             continue
         cancel = threading.Event()
-        future = pool.submit(execute_day, prep, job, seeds(job.year, job.day_type), cancel)
+        future = pool.submit(
+            execute_day, prep, job, seeds(job.year, job.day_type), cancel, plans=plans
+        )
         running[job] = (future, cancel)
         active += 1
+
+
+@contextmanager
+def _inputs_frozen() -> Iterator[None]:
+    """Keep the objects alive now (the run's inputs) out of the garbage collector's scans.
+
+    A day allocates and frees tens of thousands of objects (agents, frames), so full
+    collections come often, and each one scanned the network, context and stock again;
+    frozen, they are scanned no more until the days are done (``gc.freeze``).
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def run_days(prep: Prepared, *, workers: int = 1, progress: bool = False) -> RunDays:
@@ -249,6 +276,7 @@ def run_days(prep: Prepared, *, workers: int = 1, progress: bool = False) -> Run
     check_workers(workers)
     t0 = time.perf_counter()
     seeds, grown = _Seeds(prep), _Grown(prep)
+    plans = DayPlans(capacity=workers + 1)  # the sizing runs of a day reuse its plan
     done: dict[DayJob, DayOutcome] = {}
     running: dict[DayJob, tuple[Future[DayOutcome], threading.Event]] = {}
     counts = {"simulated": 0, "discarded": 0}
@@ -267,35 +295,38 @@ def run_days(prep: Prepared, *, workers: int = 1, progress: bool = False) -> Run
                     done[job] = outcome
 
     pool = ThreadPoolExecutor(workers, thread_name_prefix="day") if workers > 1 else None
-    try:
-        item = next(program)
-        while True:
-            # advance the serial program as far as outcomes are known
-            while isinstance(item, str) or item in done:
-                if isinstance(item, str):
-                    log_progress(progress, item)
-                    item = program.send(None)
+    with _inputs_frozen():
+        try:
+            item = next(program)
+            while True:
+                # advance the serial program as far as outcomes are known
+                while isinstance(item, str) or item in done:
+                    if isinstance(item, str):
+                        log_progress(progress, item)
+                        item = program.send(None)
+                        continue
+                    outcome = done[item]
+                    consumed.add(item)
+                    if outcome.error is not None:
+                        raise outcome.error
+                    item = program.send(outcome)
+                if pool is None:  # one worker: the day the program waits for, here
+                    seq = seeds(item.year, item.day_type)
+                    done[item] = execute_day(prep, item, seq, plans=plans)
+                    counts["simulated"] += 1
                     continue
-                outcome = done[item]
-                consumed.add(item)
-                if outcome.error is not None:
-                    raise outcome.error
-                item = program.send(outcome)
-            if pool is None:  # one worker: the day the program waits for, here
-                done[item] = execute_day(prep, item, seeds(item.year, item.day_type))
-                counts["simulated"] += 1
-                continue
-            _submit(pool, prep, _guess(prep, grown, done, workers), seeds, running, workers)
-            finished, _ = wait([f for f, _ in running.values()], return_when=FIRST_COMPLETED)
-            collect(finished)
-    except StopIteration as stop:
-        days, sizing_runs = stop.value
-    finally:
-        for _, cancel in running.values():
-            cancel.set()
-        if pool is not None:
-            pool.shutdown(wait=True)
-        program.close()
+                wanted = _guess(prep, grown, done, workers)
+                _submit(pool, prep, wanted, seeds, running, workers, plans)
+                finished, _ = wait([f for f, _ in running.values()], return_when=FIRST_COMPLETED)
+                collect(finished)
+        except StopIteration as stop:
+            days, sizing_runs = stop.value
+        finally:
+            for _, cancel in running.values():
+                cancel.set()
+            if pool is not None:
+                pool.shutdown(wait=True)
+            program.close()
     return RunDays(
         days=days,
         sizing_runs=sizing_runs,

@@ -6,9 +6,10 @@ infrastructure, shared by every scenario); its plugs stay built in later years.
 For every policy year and each day type of ``charging.size_day_types`` in turn (the
 holiday peak first by default):
 
-1. simulate the day with the year's sites (grown with the fleets), every site keeping at
-   least the plugs it had after the previous year's sizing and the previous day type's
-   (built plugs stay built);
+1. simulate the day with the year's first estimate (:func:`first_estimate`: the sites
+   grown with the fleets plus what sizing added above growth the year before), every
+   site keeping at least the plugs it had after the previous year's sizing and the
+   previous day type's (built plugs stay built);
 2. where a site's simulated P95 wait exceeds ``W``, the size-chargers estimator
    (:func:`transport_sim.charging.queueing.size_sites`: busiest-hour Erlang-C, verified by
    replaying the recorded arrivals) proposes a plug count; late sites get
@@ -22,16 +23,19 @@ and *is* that day type's result (same seed, same plugs).
 Vehicles choose hubs by the queue they see, so a bigger site draws more of them; that is
 why the estimate is verified in the model and not trusted alone.
 
+Every run of a (year, day type) draws the same demand (common random numbers): the
+sizing runs differ only in their plugs, so a site is raised for its own queue and not for
+another draw's noise, the loop settles in fewer runs, and the last run -- with the final
+plugs -- is the same day the run would simulate with them.
+
 The loop is written as a program that asks for days (:class:`~transport_sim.pipeline.
 day_jobs.DayJob`) and is handed their outcomes (:func:`size_year` is a generator), so
 :mod:`transport_sim.pipeline.days` can run the days it will probably ask for next on
-other cores while it waits; its result does not depend on that.  Each re-simulation of
-a (year, day type) draws the next children of that day's seed (:attr:`DayJob.draw`).
+other cores while it waits; its result does not depend on that.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
@@ -55,7 +59,6 @@ def size_year(
     year: int,
     grown: dict[str, int],
     built: dict[str, int],
-    draws: Counter[tuple[int, str]],
     target_min: float,
 ) -> DayProgram:
     """Size the sites of ``year`` for the scenario's P95 wait target (a generator).
@@ -69,10 +72,8 @@ def size_year(
     grown
         ``{site_id: plugs}`` of the year's sites as grown with the fleets.
     built
-        ``{site_id: plugs}`` after the previous year's sizing; a site never gets fewer.
-    draws
-        Simulations so far per (year, day type) (updated): each run draws the next
-        children of the day's seed.
+        ``{site_id: plugs}`` a site never gets fewer than (the previous year's sizing, or
+        the :func:`first_estimate` built on it).
     target_min
         The P95 wait to size for, minutes (``charging.size_for_p95_wait_min``; the base
         year uses ``charging.base_year_p95_wait_min``).
@@ -98,7 +99,7 @@ def size_year(
     for _ in range(MAX_PASSES):
         for day_type in todo:
             last.pop(day_type, None)
-            outcome, n = yield from _size_day(prep, year, day_type, plugs, draws, target_min)
+            outcome, n = yield from _size_day(prep, year, day_type, plugs, target_min)
             runs += n
             last[day_type] = (outcome, dict(plugs))
         # a later day type may have added plugs: verify the earlier ones again
@@ -114,7 +115,6 @@ def _size_day(
     year: int,
     day_type: str,
     plugs: dict[str, int],
-    draws: Counter[tuple[int, str]],
     target_min: float,
 ) -> Generator[DayJob | str, DayOutcome | None, tuple[DayOutcome, int]]:
     """Raise ``plugs`` (in place) until ``day_type`` meets ``target_min`` (P95 wait, minutes).
@@ -126,10 +126,14 @@ def _size_day(
     while True:
         rounds += 1
         job = DayJob(
-            year, day_type, draws[(year, day_type)], frozen_plugs(plugs), sizing=True,
-            round=rounds, last_round=rounds >= ch.size_max_rounds, target_min=target_min,
+            year,
+            day_type,
+            frozen_plugs(plugs),
+            sizing=True,
+            round=rounds,
+            last_round=rounds >= ch.size_max_rounds,
+            target_min=target_min,
         )
-        draws[(year, day_type)] += 1
         outcome = yield job
         assert outcome is not None  # the driver's protocol
         yield (
@@ -140,3 +144,31 @@ def _size_day(
         if outcome.late == 0 or job.last_round:
             return outcome, rounds
         plugs.update(outcome.raise_to)
+
+
+def first_estimate(
+    grown: dict[str, int], grown_before: dict[str, int], built: dict[str, int]
+) -> dict[str, int]:
+    """Return the plugs a year's sizing starts from.
+
+    Each site gets the plugs grown with the fleets this year plus what sizing added above
+    growth the year before (``built - grown_before``, never negative), and never fewer
+    than it has (``built``).  A site that queued beyond the target last year keeps its
+    margin as its fleets grow, instead of being grown back into the same queue and
+    re-sized.
+
+    Parameters
+    ----------
+    grown
+        ``{site_id: plugs}`` of this year's sites grown with the fleets.
+    grown_before
+        The same for the year ``built`` was sized in.
+    built
+        ``{site_id: plugs}`` after that year's sizing.
+    """
+    out = {}
+    for sid, p in grown.items():
+        have = int(built.get(sid, 0))
+        added = max(0, have - int(grown_before.get(sid, have)))
+        out[sid] = max(int(p) + added, have)
+    return out

@@ -4,13 +4,20 @@ An agent holds only its row index; every property reads (or writes) the model's 
 so the Numba kernels and Mesa always see the same state.  ``model.step()`` advances all
 vehicles at once through the kernels; agents are for inspection, selection and
 Mesa-style analysis (``model.agents_by_type[Taxi].select(lambda a: a.soc_kwh < 10)``).
+
+A day has tens of thousands of agents and a run builds dozens of days, so
+:func:`populate` and :func:`remove_all` register and remove a day's agents in bulk:
+the same agents, ids and Mesa collections (in the same order) as creating them one by
+one with ``Vehicle(model, index)``, at a fraction of the cost.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 import mesa
+import numpy as np
+from mesa.agent import AgentSet
 
 from transport_sim.codes import FLEETS, POWERTRAINS, SITE_KINDS, STATUS_NAMES
 from transport_sim.units import M_PER_KM
@@ -19,14 +26,28 @@ if TYPE_CHECKING:
     from transport_sim.sim.model import TransportModel
 
 
-class Vehicle(mesa.Agent):
-    """A simulated vehicle: a view on row ``index`` of the model's FleetState."""
-
-    fleet_name = "vehicle"
+class _RowAgent(mesa.Agent):
+    """A Mesa agent that views row ``index`` of the model's arrays."""
 
     def __init__(self, model: TransportModel, index: int) -> None:
         super().__init__(model)
         self.index = int(index)
+
+    @classmethod
+    def _unregistered(cls, model: TransportModel, unique_id: int, index: int) -> Self:
+        """Return the agent ``cls(model, index)`` builds, not yet registered with ``model``."""
+        agent = cls.__new__(cls)
+        agent.model = model
+        agent.unique_id = unique_id
+        agent.pos = None
+        agent.index = index
+        return agent
+
+
+class Vehicle(_RowAgent):
+    """A simulated vehicle: a view on row ``index`` of the model's FleetState."""
+
+    fleet_name = "vehicle"
 
     @property
     def _state(self):  # noqa: ANN202 - FleetState, kept untyped to avoid an import cycle
@@ -112,12 +133,8 @@ AGENT_CLASSES: tuple[type[Vehicle], ...] = (Bus, Taxi, FreightTruck, Ship)
 assert tuple(c.fleet_name for c in AGENT_CLASSES) == FLEETS
 
 
-class ChargingSite(mesa.Agent):
+class ChargingSite(_RowAgent):
     """A charger site (depot, urban hub, service area or port): a view on the site arrays."""
-
-    def __init__(self, model: TransportModel, index: int) -> None:
-        super().__init__(model)
-        self.index = int(index)
 
     @property
     def kind(self) -> str:
@@ -146,3 +163,48 @@ class ChargingSite(mesa.Agent):
 
     def step(self) -> None:
         """Sites are served by the charging kernel; nothing to do per agent."""
+
+
+def populate(model: TransportModel, fleet: np.ndarray, n_sites: int) -> None:
+    """Give ``model`` one agent per vehicle row and per charger site, registered in bulk.
+
+    The same as ``AGENT_CLASSES[fleet[v]](model, v)`` for every row ``v`` and then
+    ``ChargingSite(model, s)`` for every site: same ids, same order in ``model.agents``
+    and ``model.agents_by_type``.
+
+    Parameters
+    ----------
+    model
+        The day's model (no agents yet).
+    fleet
+        Fleet code of each vehicle row (``FleetState.fleet`` of the simulated vehicles).
+    n_sites
+        Charger sites of the day.
+    """
+    ids = mesa.Agent._ids[model]
+    classes = AGENT_CLASSES
+    agents: list[_RowAgent] = [
+        classes[f]._unregistered(model, next(ids), v)
+        for v, f in enumerate(np.asarray(fleet).tolist())
+    ]
+    agents += [ChargingSite._unregistered(model, next(ids), s) for s in range(n_sites)]
+    # what Model.register_agent does for each agent: the hard references, the set of
+    # each type and the set of all agents
+    model._agents.update(dict.fromkeys(agents))
+    by_type: dict[type, list[_RowAgent]] = {}
+    for agent in agents:
+        by_type.setdefault(type(agent), []).append(agent)
+    for cls, group in by_type.items():
+        if cls in model._agents_by_type:
+            model._agents_by_type[cls]._agents.update(dict.fromkeys(group))
+        else:
+            model._agents_by_type[cls] = AgentSet(group, random=model.random)
+    model._all_agents._agents.update(dict.fromkeys(agents))
+
+
+def remove_all(model: TransportModel) -> None:
+    """Remove every agent of ``model`` at once (``model.remove_all_agents()`` in bulk)."""
+    for group in model._agents_by_type.values():
+        group._agents.clear()
+    model._all_agents._agents.clear()
+    model._agents.clear()

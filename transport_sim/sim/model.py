@@ -9,6 +9,9 @@ lets the :class:`mesa.DataCollector` look at the state at each interval.
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,11 +49,11 @@ from transport_sim.kernels.charging import TAPER_FLOOR, ChargingState, charge_pa
 from transport_sim.kernels.day import _run_ticks
 from transport_sim.kernels.events import _run_events
 from transport_sim.kernels.state import time_of_day_factors
-from transport_sim.sim.agents import AGENT_CLASSES, ChargingSite, Vehicle
+from transport_sim.sim.agents import AGENT_CLASSES, Vehicle, populate, remove_all
 from transport_sim.units import M_PER_KM, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Hashable
 
     from transport_sim.charging.sites import ChargerSites
     from transport_sim.demand.context import RunContext
@@ -120,6 +123,96 @@ class DaySettings:
         )
 
 
+class DayPlans:
+    """Day plans kept to rebuild the same day again (the sizing runs of a (year, day type)).
+
+    A day's plan (vehicles, legs, taxi requests, private cars at the sites) depends on the
+    run's inputs, the year, the day type and the day's seed, not on the plugs; the sizing
+    runs of a (year, day type) share their seed (common random numbers), so they build the
+    same plan.  Keeps the ``capacity`` plans used last; hands out and stores copies (a
+    model mutates its plan's state).  Safe to share between threads.
+
+    Parameters
+    ----------
+    capacity
+        Plans kept (about one per day running at once).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = int(capacity)
+        self._plans: OrderedDict[Hashable, DayPlan] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> DayPlan | None:
+        """Return a copy of the plan stored under ``key``, or ``None``."""
+        with self._lock:
+            plan = self._plans.get(key)
+            if plan is None:
+                return None
+            self._plans.move_to_end(key)
+        return copy.deepcopy(plan)
+
+    def put(self, key: Hashable, plan: DayPlan) -> None:
+        """Keep a copy of ``plan`` (not yet run) under ``key``; drop the oldest beyond capacity."""
+        kept = copy.deepcopy(plan)
+        with self._lock:
+            self._plans[key] = kept
+            self._plans.move_to_end(key)
+            while len(self._plans) > self.capacity:
+                self._plans.popitem(last=False)
+
+
+def _build_plan(
+    prepared: Prepared,
+    year: int,
+    day_type: str,
+    rng_cars: np.random.Generator,
+    rng_plan: np.random.Generator,
+    sites: ChargerSites,
+) -> DayPlan:
+    """Draw the private cars and build the day plan of ``year`` and ``day_type``."""
+    from transport_sim.charging.private_cars import draw_background_cars
+    from transport_sim.demand.dayplan import build_day_plan
+    from transport_sim.policy.turnover import (
+        freight_tonnage_t_per_year,
+        road_class_tonnes_per_operating_day,
+        road_tonnes_per_operating_day,
+        tonnes_per_operating_day,
+    )
+
+    scen, fleet_def = prepared.scenario, prepared.fleet_def
+    cal = prepared.calibration_file()
+    # road tonnes of a plain operating day, set so that the weighted day types carry
+    # exactly the year's road tonnage (holidays run at the fleet's holiday activity)
+    road_t_day = road_tonnes_per_operating_day(year, scen, fleet_def)
+    long_haul = {
+        c
+        for c, cls_ in fleet_def.fleet("truck").classes.items()
+        if cls_.payload_t >= cal.demand["long_haul_payload_t"]
+    }
+    by_class = road_class_tonnes_per_operating_day(year, scen, fleet_def, long_haul)
+    # through traffic (its own tonnage) and the road legs of rail freight to the yards
+    _, rail_t_year = freight_tonnage_t_per_year(year, scen, fleet_def)
+    through_t_year = cal.freight.through.tonnage_t_per_year if cal.freight else 0.0
+    background = draw_background_cars(rng_cars, sites, scen.charging, day_type)
+    return build_day_plan(
+        prepared.context,
+        scen,
+        fleet_def,
+        prepared.stock,
+        road_t_day,
+        year,
+        day_type,
+        rng_plan,
+        background,
+        sites,
+        calibration=cal,
+        road_tonnes_by_class=by_class,
+        through_tonnes_per_day=tonnes_per_operating_day(through_t_year, scen, fleet_def),
+        drayage_tonnes_per_day=tonnes_per_operating_day(rail_t_year, scen, fleet_def),
+    )
+
+
 class TransportModel(mesa.Model):
     """A Mesa model of one representative day: every fleet on the merged network.
 
@@ -177,10 +270,7 @@ class TransportModel(mesa.Model):
         self.edge_count = np.zeros(context.graph.n_edges, np.int32)
         self.edge_jam_vehicles = np.ones(context.graph.n_edges, np.float64)
         self._day = self.kernel_bundles()
-        for v in range(plan.n_vehicles):
-            AGENT_CLASSES[int(self.state.fleet[v])](self, v)
-        for s in range(sites.n_sites):
-            ChargingSite(self, s)
+        populate(self, self.state.fleet[: plan.n_vehicles], sites.n_sites)
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "time_h": lambda m: m.time_s / SECONDS_PER_HOUR,
@@ -204,6 +294,7 @@ class TransportModel(mesa.Model):
         day_type: str,
         seed_sequence: np.random.SeedSequence,
         plug_overrides: dict[str, int] | None = None,
+        plans: DayPlans | None = None,
     ) -> TransportModel:
         """Build (without running) the model of one representative day of a run.
 
@@ -225,55 +316,29 @@ class TransportModel(mesa.Model):
             sequence: pass a fresh one to rebuild the same day.
         plug_overrides
             ``{site_id: plugs}`` replacing the computed plug counts (charger sizing).
+        plans
+            Day plans built before (:class:`DayPlans`): the day reuses a copy of its plan
+            when one was built from the same seed, else builds it and keeps a copy.  The
+            plan does not depend on the plugs, so the model is the one built from scratch.
         """
-        from transport_sim.charging.private_cars import draw_background_cars
         from transport_sim.charging.year_sites import build_year_sites
-        from transport_sim.demand.dayplan import build_day_plan
         from transport_sim.kernels.cache import configure_numba_cache
-        from transport_sim.policy.turnover import (
-            freight_tonnage_t_per_year,
-            road_class_tonnes_per_operating_day,
-            road_tonnes_per_operating_day,
-            tonnes_per_operating_day,
-        )
 
         configure_numba_cache()  # before the first kernel compiles; a no-op once set
         scen, fleet_def = prepared.scenario, prepared.fleet_def
         rng_cars, rng_plan, rng_model = (
             np.random.default_rng(s) for s in seed_sequence.spawn(DAY_STREAMS)
         )
-        # road tonnes of a plain operating day, set so that the weighted day types carry
-        # exactly the year's road tonnage (holidays run at the fleet's holiday activity)
-        road_t_day = road_tonnes_per_operating_day(year, scen, fleet_def)
         cal = prepared.calibration_file()
-        long_haul = {
-            c for c, cls_ in fleet_def.fleet("truck").classes.items()
-            if cls_.payload_t >= cal.demand["long_haul_payload_t"]
-        }
-        by_class = road_class_tonnes_per_operating_day(year, scen, fleet_def, long_haul)
-        # through traffic (its own tonnage) and the road legs of rail freight to the yards
-        _, rail_t_year = freight_tonnage_t_per_year(year, scen, fleet_def)
-        through_t_year = cal.freight.through.tonnage_t_per_year if cal.freight else 0.0
         sites = build_year_sites(
             prepared.context, scen, fleet_def, prepared.stock, year, plug_overrides
         )
-        background = draw_background_cars(rng_cars, sites, scen.charging, day_type)
-        plan = build_day_plan(
-            prepared.context,
-            scen,
-            fleet_def,
-            prepared.stock,
-            road_t_day,
-            year,
-            day_type,
-            rng_plan,
-            background,
-            sites,
-            calibration=cal,
-            road_tonnes_by_class=by_class,
-            through_tonnes_per_day=tonnes_per_operating_day(through_t_year, scen, fleet_def),
-            drayage_tonnes_per_day=tonnes_per_operating_day(rail_t_year, scen, fleet_def),
-        )
+        key = (year, day_type, seed_sequence.entropy, seed_sequence.spawn_key)
+        plan = plans.get(key) if plans is not None else None
+        if plan is None:
+            plan = _build_plan(prepared, year, day_type, rng_cars, rng_plan, sites)
+            if plans is not None:
+                plans.put(key, plan)
         settings = DaySettings.from_scenario(scen, fleet_def.fleet("taxi").operation)
         speed = default_speed_factors(cal.demand["peak_speed_factors"])
         return cls(prepared.context, plan, sites, settings, rng=rng_model, speed_factors=speed)
@@ -418,7 +483,7 @@ class TransportModel(mesa.Model):
         for the life of the process.  Call this once the day's results are read; the
         arrays stay usable, the agents are gone.
         """
-        self.remove_all_agents()
+        remove_all(self)
         mesa.Agent._ids.pop(self, None)
 
     # ------------------------------------------------------------------ results
