@@ -114,6 +114,7 @@ from transport_sim.kernels.movement import (
     END_OF_EDGE_EPS_M,
 )
 from transport_sim.kernels.nexthop import NextHop, next_hop
+from transport_sim.kernels.sorting import sort_by_key, sort_ints
 from transport_sim.kernels.state import LEG_TRIP_END
 from transport_sim.units import M_PER_KM, SECONDS_PER_HOUR
 
@@ -195,18 +196,6 @@ def _link(
         prv[b] = v
     head[j] = v
     wake[v] = j
-
-
-@njit(cache=True, nogil=True, _nrt=False)
-def _insertion_sort(a: np.ndarray, n: int) -> None:
-    """Sort ``a[:n]`` ascending in place (a few rows a tick; ``ndarray.sort`` needs NRT)."""
-    for i in range(1, n):
-        x = a[i]
-        j = i
-        while j > 0 and a[j - 1] > x:
-            a[j] = a[j - 1]
-            j -= 1
-        a[j] = x
 
 
 # --------------------------------------------------------------------------------------
@@ -600,9 +589,9 @@ def _materialise_all(k_to: int, dt_s: float, day: DayBundle, w: EventWork) -> in
             kt = detour if detour >= 0 else leg_target[leg[v]]
             payload_t = leg_payload_t[leg[v]] if detour < 0 else 0.0
             j = _walk(
-                v, k0, k_to, dt_s, hours, hour_end, False, 0.0, kt, sp, payload_t, is_bev[sp],
-                max_speed_mps[v], edge, node, pos_m, odometer_m, energy_kwh, soc_kwh, tkm,
-                edge_head, edge_length_m, edge_speed_mps, edge_class, target_node, next_edge,
+                v, k0, k_to, dt_s, hours, hour_end, np.bool_(False), 0.0, kt, sp, payload_t,
+                is_bev[sp], max_speed_mps[v], edge, node, pos_m, odometer_m, energy_kwh, soc_kwh,
+                tkm, edge_head, edge_length_m, edge_speed_mps, edge_class, target_node, next_edge,
                 kwh_per_m, kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
             )
             if j != k_to:
@@ -673,7 +662,7 @@ def _decide(  # noqa: PLR0912
     if dispatch_counts[0] > 0:
         for i in range(c_open, req_cursor[CURSOR_RELEASE]):
             if req_state[i] == REQ_ASSIGNED and req_assign_s[i] == t:
-                v = req_taxi[i]
+                v = np.int64(req_taxi[i])  # int32 column: one signature of _unlink
                 if tmark[v] != k:
                     _unlink(v, wake, head, nxt, prv)
                     touch[n_touch] = v
@@ -989,7 +978,7 @@ def _charge_schedule(  # noqa: PLR0912
             joiners[n_join] = v
             n_join += 1
     if n_join > 0:
-        _insertion_sort(joiners, n_join)
+        sort_ints(joiners, n_join)
         for i in range(n_join):
             if charge_site[joiners[i]] >= n_sites:
                 return KERNEL_BAD_STATE, -1
@@ -1139,7 +1128,8 @@ def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
             bg[i_bg] = v
             bg_wait[i_bg] = wait_until_s[v]
             i_bg += 1
-    bg = bg[np.argsort(bg_wait, kind="mergesort")]
+    # by arrival, ties in vehicle order (arrivals are finite: no NaN for sort_by_key)
+    sort_by_key(bg_wait, bg, np.empty(n_bg, np.float64), np.empty(n_bg, np.int64))
     # every moving vehicle is touched in the first tick; waiting ones when they act
     for v in range(n):
         if session_row[v] >= 0:
@@ -1147,10 +1137,10 @@ def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
             n_at_site += 1
         st = status[v]
         if st == STATUS_MOVING:
-            _link(v, 0, wake, head, nxt, prv)
+            _link(v, np.int64(0), wake, head, nxt, prv)
         elif st in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF) and detour_target[v] < 0:
             j = _waiting_wake(st, leg[v], leg_end[v], dispatchable[v], n_legs,
-                              wait_until_s[v], leg_depart_s, 0, n_ticks, t0_s, dt_s)
+                              wait_until_s[v], leg_depart_s, np.int64(0), n_ticks, t0_s, dt_s)
             if j < n_ticks:
                 _link(v, j, wake, head, nxt, prv)
     cnt = np.zeros(8, np.int64)
