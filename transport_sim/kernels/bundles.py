@@ -50,6 +50,7 @@ from transport_sim.kernels.nexthop import NextHop
 
 __all__ = [
     "COMPILED_ONLY",
+    "PYTHON_ENTRY",
     "ChargeLogBundle",
     "ChargeParams",
     "DayBundle",
@@ -83,6 +84,12 @@ __all__ = [
 COMPILED_ONLY: Mapping[str, bool] = MappingProxyType(
     {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
 )
+
+#: Numba options of a kernel also called from Python (an entry point, or a helper its
+#: tests call directly): it keeps its CPython wrapper but gets no C wrapper, which Numba
+#: would otherwise build for every kernel and nothing in the package calls (no kernel's C
+#: address is taken).
+PYTHON_ENTRY: Mapping[str, bool] = MappingProxyType({"no_cfunc_wrapper": True})
 
 
 class FleetBundle(NamedTuple):

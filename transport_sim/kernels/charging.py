@@ -79,6 +79,7 @@ from transport_sim.codes import (
 from transport_sim.errors import KernelError
 from transport_sim.kernels.bundles import (
     COMPILED_ONLY,
+    PYTHON_ENTRY,
     ChargeLogBundle,
     ChargeParams,
     FleetBundle,
@@ -393,7 +394,7 @@ class SiteTables:
 # --------------------------------------------------------------------------------------
 # small compiled helpers
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def _charge_interval(  # noqa: PLR0911
     soc_kwh: float,
     target_kwh: float,
@@ -780,7 +781,7 @@ def _charging_tick(
     return _advance_sites(t_s, dt_s, vehicles, sites, log, charge)
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def _queue_run(
     t0_s: float,
     dt_s: float,
@@ -1419,7 +1420,7 @@ def _charging_decisions(  # noqa: PLR0912
     return KERNEL_OK
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PYTHON_ENTRY)
 def _charging_tick_py(
     t_s: float,
     dt_s: float,
@@ -1433,7 +1434,7 @@ def _charging_tick_py(
     return _charging_tick(t_s, dt_s, vehicles, arrived, sites, log, charge)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PYTHON_ENTRY)
 def _charging_decisions_py(
     t_s: float,
     dt_s: float,

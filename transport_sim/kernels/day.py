@@ -12,14 +12,14 @@ from __future__ import annotations
 from numba import njit
 
 from transport_sim.codes import KERNEL_OK, KERNEL_QUEUE_OVERFLOW
-from transport_sim.kernels.bundles import DayBundle
+from transport_sim.kernels.bundles import PYTHON_ENTRY, DayBundle
 from transport_sim.kernels.charging import _charging_decisions, _charging_tick
 from transport_sim.kernels.dispatch import _dispatch_tick
 from transport_sim.kernels.movement import _advance_tick
 from transport_sim.units import SECONDS_PER_HOUR
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PYTHON_ENTRY)
 def _run_ticks(n_ticks: int, t0_s: float, dt_s: float, day: DayBundle) -> tuple[int, int]:
     """Run ``n_ticks`` ticks from ``t0_s``; return ``(status code, ticks completed)``.
 

@@ -15,11 +15,12 @@ from numba import njit
 
 from transport_sim.codes import KERNEL_BAD_STATE, KERNEL_OK, KERNEL_STATUS_NAMES
 from transport_sim.errors import KernelError
+from transport_sim.kernels.bundles import PYTHON_ENTRY
 
 __all__ = ["battery_limited_distance_m", "energy_for_distance_kwh", "totals_by_group"]
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def energy_for_distance_kwh(distance_m: float, kwh_per_m: float) -> float:
     """Return the energy (kWh) drawn over ``distance_m`` metres at ``kwh_per_m`` kWh/m.
 
@@ -38,7 +39,7 @@ def energy_for_distance_kwh(distance_m: float, kwh_per_m: float) -> float:
     return distance_m * kwh_per_m
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def battery_limited_distance_m(soc_kwh: float, kwh_per_m: float) -> float:
     """Return the distance (m) a battery holding ``soc_kwh`` kWh lasts at ``kwh_per_m``.
 
@@ -58,7 +59,7 @@ def battery_limited_distance_m(soc_kwh: float, kwh_per_m: float) -> float:
     return soc_kwh / kwh_per_m
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PYTHON_ENTRY)
 def _energy_totals(values: np.ndarray, group: np.ndarray, out: np.ndarray) -> int:
     """Sum per-vehicle quantities into per-group totals (the compiled body).
 

@@ -96,7 +96,7 @@ from transport_sim.codes import (
     STATUS_QUEUED,
     STATUS_STRANDED,
 )
-from transport_sim.kernels.bundles import COMPILED_ONLY, DayBundle
+from transport_sim.kernels.bundles import COMPILED_ONLY, PYTHON_ENTRY, DayBundle
 from transport_sim.kernels.charging import (
     _MAX_LOOKAHEAD_EDGES,
     ARRIVED_AT_DETOUR,
@@ -164,7 +164,7 @@ class EventWork(NamedTuple):
 # --------------------------------------------------------------------------------------
 # calendar (bucket queue by tick, one pending event per vehicle)
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def _unlink(v: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np.ndarray) -> None:
     """Remove ``v``'s pending event, if any."""
     j = wake[v]
@@ -183,7 +183,7 @@ def _unlink(v: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np
     prv[v] = -1
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def _link(
     v: int, j: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np.ndarray
 ) -> None:
@@ -201,7 +201,7 @@ def _link(
 # --------------------------------------------------------------------------------------
 # motion between events
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def _service_area_ahead_m(
     u: int,
     k: int,
@@ -232,7 +232,7 @@ def _service_area_ahead_m(
 
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def _ready_tick(
     w_s: float, d_s: float, k_from: int, n_ticks: int, t0_s: float, dt_s: float
 ) -> int:
@@ -260,7 +260,7 @@ def _ready_tick(
 
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def _waiting_wake(
     st: int,
     lv: int,
@@ -297,7 +297,7 @@ def _waiting_wake(
 # that passes some thirty arrays costs about a microsecond (numba cannot inline a
 # function with that many arguments), which is more than the work it saves.
 # --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def _whole_ticks(
     e: int,
     p_m: float,
@@ -355,7 +355,7 @@ def _whole_ticks(
     return math.floor(bound), d_m, e_kwh
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
     v: int,
     k_from: int,
@@ -404,7 +404,7 @@ def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
     """
     n_edges = edge_head.shape[0]
     n_classes = speed_factors.shape[1]
-    e = edge[v]
+    e = np.int64(edge[v])  # int32 column: else _whole_ticks compiles for int32 and int64
     u = node[v]
     p_m = pos_m[v]
     odo_m = odometer_m[v]
@@ -533,7 +533,7 @@ def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
     return j
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def _take_future(
     v: int,
     edge: np.ndarray,
@@ -1068,7 +1068,7 @@ def _charge_schedule(  # noqa: PLR0912
     return KERNEL_OK, -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PYTHON_ENTRY)
 def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
     n_ticks: int, t0_s: float, dt_s: float, day: DayBundle
 ) -> tuple[int, int]:

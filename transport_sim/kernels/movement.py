@@ -60,6 +60,7 @@ from transport_sim.codes import (
 from transport_sim.errors import KernelError
 from transport_sim.kernels.bundles import (
     COMPILED_ONLY,
+    PYTHON_ENTRY,
     FleetBundle,
     LegBundle,
     NetBundle,
@@ -638,7 +639,7 @@ def count_vehicles_on_edges(state: FleetState, n_edges: int) -> np.ndarray:
     return np.bincount(on_edge, minlength=int(n_edges)).astype(np.int32)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PYTHON_ENTRY)
 def _advance_tick_py(
     vehicles: FleetBundle,
     legs: LegBundle,

@@ -17,10 +17,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from transport_sim.kernels.bundles import PYTHON_ENTRY
+
 __all__ = ["sort_by_key", "sort_ints"]
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def sort_by_key(
     keys: np.ndarray, items: np.ndarray, key_scratch: np.ndarray, item_scratch: np.ndarray
 ) -> None:
@@ -82,7 +84,7 @@ def sort_by_key(
             items[j] = item_scratch[j]
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def sort_ints(values: np.ndarray, n: int) -> None:
     """Sort ``values[:n]`` ascending in place (insertion sort; for the short lists of a tick).
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from transport_sim.kernels.bundles import PYTHON_ENTRY
 from transport_sim.units import SECONDS_PER_HOUR
 
 #: Hours of the day (the ``peak`` mask has one entry per hour).
 HOURS_PER_DAY = 24
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PYTHON_ENTRY)
 def _departures(
     start_s: float,
     end_s: float,
@@ -43,7 +44,7 @@ def _departures(
     return n
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PYTHON_ENTRY)
 def _blocks(
     departs: np.ndarray,
     cycle_s: float,

@@ -14,10 +14,11 @@ from numba import njit
 
 from transport_sim.codes import KERNEL_BAD_STATE, KERNEL_OK, KERNEL_STATUS_NAMES
 from transport_sim.errors import KernelError
+from transport_sim.kernels.bundles import PYTHON_ENTRY
 from transport_sim.kernels.movement import check_array
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PYTHON_ENTRY)
 def _order_tours(
     tour_begin: np.ndarray,
     tour_len: np.ndarray,
