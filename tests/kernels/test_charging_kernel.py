@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
@@ -353,7 +353,18 @@ def test_queue_invariants(w):  # noqa: PLR0912
         assert cs.session_row[v] >= 0
 
 
+# a taper floor a rounding hair below 1: the coarse run used to end the session early
+# (180 s) and the fine run to stall at the taper start (see test_taper_with_a_floor_...)
+_FLOOR_HAIR_BELOW_ONE = World(
+    plugs=[1, 1, 1], power_kw=[20.0, 76.0, 20.0], kind=["bg", "bg", "bg", "bg"],
+    site=[0, 0, 0, 1], arrive_s=[0.0] * 4, battery_kwh=[5.0] * 4, soc_share=[0.0] * 4,
+    max_kw=[10.0, 10.0, 10.0, 76.0], dt_s=60.0, n_ticks=4,
+    params=(1.0, 0.5, 0.9999999999999999, 1.0), log_capacity=1,
+)
+
+
 @given(w=worlds(kinds=("bg", "arrive")))
+@example(w=_FLOOR_HAIR_BELOW_ONE)
 @settings(max_examples=40, deadline=None)
 def test_results_do_not_depend_on_tick_length(w):
     w_fine = World(**{**w.__dict__, "dt_s": 1.0, "n_ticks": int(w.dt_s * w.n_ticks)})
@@ -369,6 +380,32 @@ def test_results_do_not_depend_on_tick_length(w):
     np.testing.assert_allclose(a[3][order_a], b[3][order_b], atol=1e-6)
     np.testing.assert_allclose(a[4][order_a], b[4][order_b], atol=1e-6)
     assert c1.site_max_queue.tolist() == c2.site_max_queue.tolist()
+
+
+@pytest.mark.parametrize("dt_s", [60.0, 7.0, 1.0])
+def test_taper_with_a_floor_a_hair_below_one_is_constant_power(dt_s):
+    # floor 1 - 2**-53: the taper slope is ~4e-17 per kWh, so the power is 76 kW to
+    # within rounding and the session ends at energy / power = 5 kWh / 76 kW
+    floor = 1.0 - 2.0**-53
+    expected_s = 5.0 / 76.0 * 3600.0
+    for curve in (_charge_interval, charge_curve_reference):
+        soc, t, done = 0.0, 0.0, False
+        while not done and t < 2.0 * expected_s:
+            new, used, done = curve(soc, 5.0, 5.0, 76.0, 1.0, 0.5, floor, dt_s)
+            assert new - soc == pytest.approx(76.0 * used / 3600.0, rel=1e-9, abs=1e-12)
+            soc, t = new, t + used
+        assert done
+        assert soc == 5.0
+        assert t == pytest.approx(expected_s, rel=1e-12)
+    w = World(**{**_FLOOR_HAIR_BELOW_ONE.__dict__, "dt_s": dt_s,
+                 "n_ticks": math.ceil(240.0 / dt_s)})
+    for tick_fn in (_charging_tick_py, charging_tick_reference):
+        _, cs, _, _ = _run(w, tick_fn)
+        _, vehicle, _, start, end, energy = _log(cs)
+        row = vehicle.tolist().index(3)
+        assert start[row] == 0.0
+        assert end[row] == pytest.approx(expected_s, rel=1e-12)
+        assert energy[row] == pytest.approx(5.0, rel=1e-12)
 
 
 def test_fifo_and_exact_service_times():

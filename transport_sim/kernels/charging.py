@@ -442,11 +442,12 @@ def _charge_interval(  # noqa: PLR0911
     # so that rounding (a taper start a hair below 1) cannot make it zero or negative
     f0 = max(1.0 - k * (soc - x0), taper_floor)
     f_target = max(1.0 - k * (target_kwh - x0), taper_floor)
-    t2 = math.log(f0 / f_target) / (k * rate)
+    # log1p/expm1, not log(f0 / f_target) and 1 - f_end: with a floor a hair below 1 the
+    # factors differ from 1 by less than rounding and the SOC would jump or stall
+    t2 = math.log1p(k * (target_kwh - soc) / f_target) / (k * rate)
     if t2 <= rem:
         return target_kwh, used + t2, True
-    f_end = f0 * math.exp(-k * rate * rem)
-    return min(x0 + (1.0 - f_end) / k, target_kwh), duration_s, False
+    return min(soc - f0 * math.expm1(-k * rate * rem) / k, target_kwh), duration_s, False
 
 
 @njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)

@@ -89,7 +89,8 @@ def charge_curve_reference(
             if slope == 0.0:
                 total += (b - a) / rate
             else:
-                total += math.log(factor(a) / factor(b)) / (slope * rate)
+                # log(f(a) / f(b)) as log1p: the factors may differ by less than rounding
+                total += math.log1p(slope * (b - a) / factor(b)) / (slope * rate)
         return total
 
     def soc_after(a: float, seconds: float) -> float:
@@ -101,7 +102,8 @@ def charge_curve_reference(
             a = knee
         if slope == 0.0:
             return a + rate * seconds
-        return knee + (1.0 - factor(a) * math.exp(-slope * rate * seconds)) / slope
+        # f(a) (1 - exp(-slope rate t)) / slope above a, with expm1 (see seconds_between)
+        return a - factor(a) * math.expm1(-slope * rate * seconds) / slope
 
     # same phase split as the kernel so that rounding agrees
     if soc_kwh < knee and min(target_kwh, knee) < target_kwh:
