@@ -98,11 +98,18 @@ def fake_grown(year: int) -> dict[str, int]:
 def stand_in(monkeypatch: pytest.MonkeyPatch):
     """Swap in the stand-in day; return the list of jobs started (in start order)."""
 
-    def use(fail: DayJob | None = None) -> list[DayJob]:
+    def use(fail: DayJob | None = None, hold: DayJob | None = None) -> list[DayJob]:
+        """``hold``: that day waits (up to 30 s) until ``fail`` has started, so the guess
+        that ``fail`` is happens whatever the threads' timing."""
         started: list[DayJob] = []
+        fail_started = threading.Event()
 
         def day(prep, job, seq, cancel=None, plans=None):
             started.append(job)
+            if job == fail:
+                fail_started.set()
+            if hold is not None and job == hold:
+                fail_started.wait(30.0)
             return fake_day(prep, job, seq, cancel, fail=fail)
 
         monkeypatch.setattr(days_mod, "execute_day", day)
@@ -186,13 +193,15 @@ def test_a_failing_day_the_run_needs_raises_whatever_the_workers(stand_in) -> No
 
 def test_a_failing_guess_the_run_does_not_need_is_ignored(stand_in, capsys) -> None:
     prep = prep_for(charging__size_day_types=["holiday", "weekday"])
-    stand_in()
+    serial_jobs = stand_in()
     serial = trace(prep, 1, capsys)
     # year 2025's first weekday verification with the first run's plugs: guessed with 2
     # workers (if that holiday run met the target), never asked for (it did not)
     plugs = days_mod.frozen_plugs(fake_grown(2025))
     wrong = DayJob(2025, "weekday", plugs, sizing=True, round=1, last_round=False, target_min=30.0)
-    started = stand_in(fail=wrong)
+    # the holiday run it is guessed beside waits for it, so the guess is not a race
+    holiday = next(j for j in serial_jobs if (j.year, j.day_type, j.round) == (2025, "holiday", 1))
+    started = stand_in(fail=wrong, hold=holiday)
     got = trace(prep, 2, capsys)
     assert wrong in started  # it was guessed ...
     assert got[:3] == serial[:3]  # ... and its failure did not matter
