@@ -189,7 +189,9 @@ def test_a_reused_day_plan_gives_the_day_built_from_scratch(prepared) -> None:
     more = {sid: int(first.sites.plugs[0]) + 3}
     reused = TransportModel.for_day(prepared, 2025, "weekday", seq(), more, plans=plans)
     fresh = TransportModel.for_day(prepared, 2025, "weekday", seq(), more)
-    assert reused.plan is not fresh.plan
+    # the cache hands out a copy: not the plan it keeps, not the plan the first run used
+    assert all(reused.plan is not kept for kept in plans._plans.values())
+    assert reused.plan is not first.plan
     assert reused.state.odometer_m.sum() == 0.0
     for model in (reused, fresh):
         model.run_day()
