@@ -6,11 +6,12 @@ Two copies of the same representative day run side by side, one through
 and every array of the fleet state, the charger sites, the session log and the taxi
 requests must end the same: integer arrays (statuses, legs, trips, edges, sessions,
 assignments: the same arrivals to the tick) identical, float arrays (kilometres, energy,
-tonne-km, states of charge, times) within ``RTOL`` = 1e-9 relative, since the event loop
-drives whole ticks on an edge in closed form.  The days are a battery-heavy future year
-(BEV trucks deciding at service areas, buses and taxis at hubs, queues) and the calls
-are cut at random lengths (reporting intervals, single ``model.step()`` ticks), since
-each call rebuilds its calendar and materialises the vehicles left mid-edge.
+tonne-km, states of charge, times) within ``RTOL`` = 1e-9 relative (the contract; the
+walk between events repeats the tick kernel's sums, so today they are identical).  The
+days are a battery-heavy future year (BEV trucks deciding at service areas, buses and
+taxis at hubs, queues) and the calls are cut at random lengths (reporting intervals,
+single ``model.step()`` ticks), since each call rebuilds its calendar and materialises
+the vehicles left mid-edge.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _model(prepared, movement: str) -> TransportModel:
 
 
 #: Largest relative difference allowed in a float array (km, energy, SOC, times): the
-#: event loop sums whole ticks on an edge in closed form, the tick loop tick by tick.
+#: engines' contract (the walk itself is bit for bit, see the tests at the end).
 RTOL = 1e-9
 
 
@@ -317,3 +318,120 @@ def test_closed_form_motion_stops_where_the_battery_empties() -> None:
     assert j == int(empty_m // (speed_mps * dt_s))
     np.testing.assert_allclose(fut_f[0, 1], j * speed_mps * dt_s, rtol=1e-12)
     assert fut_f[0, 3] > 0.0
+
+
+# --------------------------------------------------------------------------------------
+# the walk against the tick kernel, tick by tick (bit for bit)
+# --------------------------------------------------------------------------------------
+def _boundary_case():
+    """A chain whose edges end exactly at tick ends (25 m a tick at 2.5 m/s, 50 at 5 m/s),
+    one of them 5e-7 m longer (within ``END_OF_EDGE_EPS_M``: the tick reaches it), and
+    the target reached exactly at the end of a tick."""
+    from kernel_cases import build_graph, build_targets
+
+    from transport_sim.codes import N_ROAD_CLASSES, SITE_KINDS
+
+    lengths_m = np.array([100.0, 50.0, 100.0 + 5e-7, 75.0])
+    speeds_mps = np.array([2.5, 2.5, 5.0, 2.5])
+    classes = np.zeros(4, np.int64)
+    graph = build_graph(5, np.arange(4), np.arange(1, 5), lengths_m, speeds_mps, classes)
+    targets = build_targets(graph, np.array([4]))
+    factors = np.ones((24, N_ROAD_CLASSES))
+    kwh_per_m = np.zeros((1, N_ROAD_CLASSES))
+    kwh_per_m[0, 0] = 2.0e-4
+    slope = np.array([1.5e-5])
+    site_at_node = np.full((len(SITE_KINDS), 5), -1, np.int32)
+    return graph, targets, factors, 40.0, kwh_per_m, slope, site_at_node
+
+
+_FIELDS = ("edge", "node", "pos_m", "odometer_m", "energy_kwh", "soc_kwh", "tkm")
+
+
+def _tick_kernel_trace(case, t0_s, dt_s, n_ticks, payload_t, soc0_kwh):
+    """The tick kernel (``movement.advance_tick``) driving the case's one vehicle from
+    node 0 toward target 0: its state at the start of every tick, and the tick in which
+    it arrives or strands (``n_ticks`` if neither)."""
+    from kernel_cases import planned_fleet
+
+    from transport_sim.codes import STATUS_MOVING, STATUS_STRANDED
+    from transport_sim.kernels.movement import advance_tick
+    from transport_sim.kernels.state import SpecTable
+
+    graph, targets, factors, vmax_mps, kwh_per_m, slope, _ = case
+    s = planned_fleet([[(0, t0_s, 0.0, payload_t, 0)]])
+    s.spec[:] = 0
+    s.status[:] = STATUS_MOVING
+    s.soc_kwh[:] = soc0_kwh
+    s.max_speed_mps[:] = vmax_mps
+    specs = SpecTable(kwh_per_m, np.array([True]), slope)
+    arrived = np.zeros(1, np.int8)
+    trace = []
+    for k in range(n_ticks):
+        trace.append({f: getattr(s, f)[0].copy() for f in _FIELDS})
+        t_s = t0_s + k * dt_s
+        advance_tick(s, graph, targets, specs, t_s, dt_s, factors[int(t_s // 3600) % 24], arrived)
+        if arrived[0] != 0 or s.status[0] == STATUS_STRANDED:
+            return trace, k
+    return trace, n_ticks
+
+
+def _walk_from(case, start, k_from, k_stop, t0_s, dt_s, n_ticks, payload_t):
+    """Run ``_walk`` on the case's vehicle from ``start`` (a state of the trace) at tick
+    ``k_from``; return its tick and its state at that tick."""
+    from transport_sim.kernels.events import _walk
+
+    graph, targets, factors, vmax_mps, kwh_per_m, slope, site_at_node = case
+    hours = ((t0_s + dt_s * np.arange(n_ticks)) // 3600).astype(np.int64) % 24
+    hour_end = np.array([k + 1 + np.argmax(hours[k + 1:] != hours[k]) if
+                         np.any(hours[k + 1:] != hours[k]) else n_ticks
+                         for k in range(n_ticks)], np.int64)  # fmt: skip
+    dtypes = (np.int32, np.int32) + (np.float64,) * 5
+    state = [np.array([start[f]], dt) for f, dt in zip(_FIELDS, dtypes, strict=True)]
+    fut_i, fut_f = np.zeros((1, 2), np.int64), np.zeros((1, 5))
+    j = _walk(
+        0, k_from, k_stop, dt_s, hours, hour_end, False, 0.0, 0, 0, payload_t, True, vmax_mps,
+        *state, graph.edge_head, graph.edge_length_m, graph.edge_speed_mps, graph.edge_class,
+        targets.node, targets.next_edge, kwh_per_m, slope, factors, site_at_node, fut_i, fut_f,
+    )  # fmt: skip
+    return j, dict(zip(_FIELDS, [*fut_i[0], *fut_f[0]], strict=True))
+
+
+@pytest.mark.parametrize(
+    ("case_name", "t0_s", "soc0_kwh"),
+    [
+        ("chain", 5 * 3600.0 + 2700.0, 90.0),  # two hour changes, then it arrives
+        ("chain", 5 * 3600.0 + 2700.0, 0.4),  # empties on the first edge
+        ("chain", 5 * 3600.0 + 2700.0, 2.2),  # empties after an hour change
+        ("boundary", 6 * 3600.0 - 60.0, 90.0),  # nodes and target at tick ends
+        ("boundary", 6 * 3600.0 - 60.0, 4 * (25.0 * 2.3e-4)),  # empties about at a node
+    ],
+)
+def test_walk_is_the_tick_kernel_bit_for_bit(case_name, t0_s, soc0_kwh) -> None:
+    """From any tick of the tick kernel's drive, the walk stops at the tick in which the
+    tick kernel arrives or strands (or at ``k_stop``), in the tick kernel's state at
+    that tick, every float bit for bit (no closed form: the same sums in the same order)."""
+    case = _chain_case() if case_name == "chain" else _boundary_case()
+    dt_s, payload_t, n_ticks = 10.0, 2.0, 3000
+    trace, k_end = _tick_kernel_trace(case, t0_s, dt_s, n_ticks, payload_t, soc0_kwh)
+    assert 0 < k_end < n_ticks
+    starts = sorted({0, 1, 2, k_end // 3, k_end // 2, k_end - 2, k_end - 1, k_end})
+    for k_from in [k for k in starts if 0 <= k <= k_end]:
+        for k_stop in sorted({k_from + 1, (k_from + k_end) // 2 + 1, k_end, k_end + 1}):
+            if k_stop <= k_from:
+                continue
+            j, fut = _walk_from(case, trace[k_from], k_from, k_stop, t0_s, dt_s, n_ticks,
+                                payload_t)  # fmt: skip
+            assert j == min(k_end, k_stop), (k_from, k_stop)
+            for f in _FIELDS:
+                assert fut[f] == trace[j][f], (f, k_from, k_stop)
+
+
+def test_boundary_case_reaches_nodes_at_tick_ends() -> None:
+    """The boundary case does what it is for: the tick kernel stands at a node at the
+    start of some ticks (an edge ended exactly with the tick) and arrives in the tick
+    whose end is the arrival time."""
+    case = _boundary_case()
+    trace, k_end = _tick_kernel_trace(case, 6 * 3600.0 - 60.0, 10.0, 100, 0.0, 90.0)
+    at_node = [k for k, s in enumerate(trace) if s["edge"] < 0]
+    assert at_node[:4] == [0, 4, 6, 8]  # edges of 4, 2 and (snapped) 2 ticks
+    assert k_end == 10  # 75 m at 25 m a tick: the third tick on the last edge ends there

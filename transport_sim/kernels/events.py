@@ -20,17 +20,15 @@ charging, but visits only the vehicles whose next event falls in the tick:
   ahead along its route, in registers and for one vehicle at a time, until its next event
   or the end of the call; the state at that tick is kept aside and written back when the
   vehicle is woken (or the call ends, for the DataCollector, so every reader sees it
-  brought to the tick it reads).  Passing a node is not an event.  Where whole ticks
-  remain on the current edge in one hour, :func:`_whole_ticks` advances them in closed
-  form (position, km, energy, SOC and tonne-km grow by ``m`` times one tick's amounts at
-  the edge's speed for that hour).  Each of its bounds (the end of the edge, an empty
-  battery, a watched truck going low or coming within reach of a service area) is taken
-  one tick short, and that last tick, like every tick that crosses a node, runs the tick
-  kernel's own statements, so its comparisons decide the tick of every arrival, stranding
-  and wake-up; the floats differ from the tick kernel's tick-by-tick sums by rounding
-  only (2.8e-11 relative at most on the full 2024 weekday).  On the default network an
-  edge takes about two ticks (median 1.9, 90 % under 2.8), so most ticks cross a node
-  and the closed form skips few of them.
+  brought to the tick it reads).  Passing a node is not an event.  The walk runs the
+  tick kernel's own statements, in the same order, on the same operands, tick by tick,
+  so every comparison (the tick of every arrival, stranding and wake-up) and every float
+  (position, km, energy, SOC, tonne-km) is bit-identical to the tick loop's.  A tick that
+  ends on an edge is followed by the ticks that stay on it in that hour (neither reach
+  its end nor empty the battery) without the node logic of the step: the same sums of
+  the same per-tick amounts.  Most of a walk's time goes to the ticks that cross a node
+  (about 25 M a day on the default network, where an edge takes about two ticks), each
+  looking up the next edge toward the target.
 * **Decisions** (:func:`~transport_sim.kernels.charging._charging_decisions`, called on a
   list of rows) are evaluated for the battery-electric vehicles whose state changed in
   the previous tick (moved, arrived, departed, finished charging), those touched this
@@ -298,64 +296,6 @@ def _waiting_wake(
 # function with that many arguments), which is more than the work it saves.
 # --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
-def _whole_ticks(
-    e: int,
-    p_m: float,
-    soc: float,
-    kk: int,
-    k_lim: int,
-    dt_s: float,
-    hours: np.ndarray,
-    bev: bool,
-    watch_truck: bool,
-    low_kwh: float,
-    sa_m: float,
-    reach_m: float,
-    sp: int,
-    payload_t: float,
-    vmax_mps: float,
-    edge_length_m: np.ndarray,
-    edge_speed_mps: np.ndarray,
-    edge_class: np.ndarray,
-    kwh_per_m: np.ndarray,
-    kwh_per_m_per_t: np.ndarray,
-    speed_factors: np.ndarray,
-) -> tuple[int, float, float]:
-    """Whole ticks from ``kk`` (before ``k_lim``, in ``kk``'s hour) that surely stay on ``e``.
-
-    A vehicle at ``p_m`` on edge ``e`` at the start of tick ``kk`` drives ``d_m = speed x
-    dt_s`` per tick at the edge's speed in that hour, drawing ``e_kwh`` per tick.  Returns
-    ``(m, d_m, e_kwh)`` with ``m`` the number of ticks from ``kk`` in each of which the
-    tick kernel's step surely neither reaches the edge's end (``d_m >= rest -
-    END_OF_EDGE_EPS_M``) nor empties the battery, and at whose starts a watched truck is
-    surely neither low nor within ``reach_m`` of a service area ``sa_m`` beyond the
-    edge's head: each bound is taken one tick short of its real value, so rounding in the
-    closed-form sums cannot move an event, and the tick at the boundary is left to the
-    tick kernel's own comparison.  ``m`` is 0 when the state is not one this applies to
-    (the step reports what is wrong with it).
-    """
-    length_m = edge_length_m[e]
-    c = edge_class[e]
-    if c < 0 or c >= speed_factors.shape[1] or not (0.0 <= p_m <= length_m):
-        return 0, 0.0, 0.0
-    speed_mps = min(edge_speed_mps[e] * speed_factors[hours[kk], c], vmax_mps)
-    if not speed_mps > 0.0:
-        return 0, 0.0, 0.0
-    d_m = speed_mps * dt_s
-    e_kwh = energy_for_distance_kwh(d_m, kwh_per_m[sp, c] + payload_t * kwh_per_m_per_t[sp])
-    bound = min((length_m - END_OF_EDGE_EPS_M - p_m) / d_m - 1.0, float(k_lim - kk))
-    if bev and e_kwh > 0.0:
-        bound = min(bound, soc / e_kwh - 1.0)
-        if watch_truck:
-            bound = min(bound, (soc - low_kwh) / e_kwh)
-    if watch_truck:
-        bound = min(bound, (length_m - p_m + sa_m - reach_m) / d_m)
-    if not bound >= 1.0:
-        return 0, d_m, e_kwh
-    return math.floor(bound), d_m, e_kwh
-
-
-@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
 def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
     v: int,
     k_from: int,
@@ -392,10 +332,11 @@ def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
 ) -> int:
     """Drive moving vehicle ``v`` along its route from tick ``k_from`` to its next event.
 
-    Whole ticks on one edge in one hour go in closed form (:func:`_whole_ticks`, bounds
-    one tick short); the others run the tick kernel's arithmetic, statement for
-    statement (a tick's budget carried across the nodes it passes, the speed of the
-    tick's hour), ahead for one vehicle while nothing happens to it.  Stops at the
+    Each tick runs the tick kernel's arithmetic, statement for statement (a tick's
+    budget carried across the nodes it passes, the speed of the tick's hour), ahead for
+    one vehicle while nothing happens to it; after a tick that ends on an edge, the
+    following ticks of that hour that stay on it add the same per-tick amounts without
+    the step's node logic (bit-identical sums).  Stops at the
     first tick in ``[k_from, k_stop)`` in which it would reach its target, empty its
     battery, meet a bad index, or (``watch_truck``) that starts low or with a service
     area within one tick's drive; returns that tick, or ``k_stop``.  ``fut_i[v] =
@@ -404,7 +345,7 @@ def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
     """
     n_edges = edge_head.shape[0]
     n_classes = speed_factors.shape[1]
-    e = np.int64(edge[v])  # int32 column: else _whole_ticks compiles for int32 and int64
+    e = edge[v]
     u = node[v]
     p_m = pos_m[v]
     odo_m = odometer_m[v]
@@ -431,26 +372,6 @@ def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
             if rest_m + sa_m <= reach_m + _REACH_SLACK_M:
                 j = kk
                 break
-        m = 0
-        # closed form only where at least two whole ticks surely remain on the edge (an
-        # edge of the default network is about two ticks long: most are crossed by steps)
-        if 0 <= e < n_edges and edge_length_m[e] - p_m > 3.0 * reach_m:
-            m, d_m, e_kwh = _whole_ticks(
-                e, p_m, soc, kk, min(hour_end[kk], k_stop), dt_s, hours, bev, watch_truck,
-                low_kwh, sa_m, reach_m + _REACH_SLACK_M, sp, payload_t, vmax_mps,
-                edge_length_m, edge_speed_mps, edge_class, kwh_per_m, kwh_per_m_per_t,
-                speed_factors,
-            )
-        if m > 0:  # closed form over m whole ticks on edge e at one speed
-            ticks = float(m)
-            p_m += ticks * d_m
-            odo_m += ticks * d_m
-            drawn_kwh += ticks * e_kwh
-            if bev:
-                soc -= ticks * e_kwh
-            carried_tkm += ticks * (payload_t * d_m / M_PER_KM)
-            kk += m
-            continue
         sf = speed_factors[hours[kk]]
         budget_s = dt_s
         ne = e
@@ -523,6 +444,28 @@ def _walk(  # noqa: PLR0912 - the tick kernel's step, run ahead
         soc = n_soc
         carried_tkm = n_tkm
         kk += 1
+        if ne < 0 or watch_truck:  # at a node; a watched truck is checked every tick
+            continue
+        # the tick ended on edge ne (its last step did not reach the end): the next
+        # ticks of this hour that neither reach the end nor empty the battery run the
+        # step's statements without its node logic, at the same speed and energy per
+        # metre, with the full tick's budget (the same sums, in the same order)
+        k_lim = min(hour_end[kk - 1], k_stop)
+        d_m = speed_mps * dt_s
+        e_kwh = energy_for_distance_kwh(d_m, k_kwh_per_m)
+        tkm_step = payload_t * d_m / M_PER_KM
+        while (
+            kk < k_lim
+            and not d_m >= max(length_m - p_m, 0.0) - END_OF_EDGE_EPS_M
+            and not (bev and e_kwh > soc)
+        ):
+            odo_m += d_m
+            drawn_kwh += e_kwh
+            if bev:
+                soc -= e_kwh
+            carried_tkm += tkm_step
+            p_m = p_m + d_m
+            kk += 1
     fut_i[v, 0] = e
     fut_i[v, 1] = u
     fut_f[v, 0] = p_m
