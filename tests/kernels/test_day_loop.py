@@ -7,9 +7,9 @@ named keyword parameters.  Two copies of a real representative day are run
 for three morning-peak hours, one through the fused loop (``TransportModel._advance``
 with ``run.movement = "tick"``), one through the wrappers tick by tick in the loop's
 order (dispatch -> charging decisions -> movement -> charging), and every array must end
-equal, bit for bit.  The event loop (the default engine) sums whole ticks on an edge in
-closed form and is compared with the tick loop in ``test_events.py`` (integers exact,
-floats to 1e-9).
+equal, bit for bit.  The event loop (the default engine) drives a vehicle ahead between
+its events with the tick kernel's sums and is compared with the tick loop in
+``test_events.py`` (integers exact, floats to 1e-9).
 
 The state is made asymmetric first so that two swapped arguments of the same type
 change the result: the day has already run for hours (odometers, energies, states of
