@@ -119,6 +119,7 @@ from transport_sim.kernels.movement import (
     END_OF_EDGE_EPS_M,
 )
 from transport_sim.kernels.nexthop import NextHop, next_hop
+from transport_sim.kernels.prefetch import _prefetch
 from transport_sim.kernels.sorting import sort_by_key, sort_ints
 from transport_sim.kernels.state import LEG_TRIP_END
 from transport_sim.units import M_PER_KM, SECONDS_PER_HOUR
@@ -1019,6 +1020,21 @@ def _charge_schedule(  # noqa: PLR0912
         recent[n_recent] = v
         n_recent += 1
     k1 = k + 1
+    # the loop below calls _walk or _waiting_wake per vehicle, so the misses on the rows
+    # that movement did not read this tick come one at a time: ask for them all first
+    for i in range(n_recent):
+        v = recent[i]
+        lv = leg[v]
+        if 0 <= lv < n_legs:
+            _prefetch(leg_target, lv)
+            _prefetch(leg_depart_s, lv)
+            _prefetch(leg_payload_t, lv)
+        _prefetch(battery_kwh, v)
+        _prefetch(max_speed_mps, v)
+        _prefetch(wake, v)
+        _prefetch(lazy_base, v)
+        _prefetch(fut_tick, v)
+        _prefetch(fut_f[v], 0)
     for i in range(n_recent):
         v = recent[i]
         st = status[v]
