@@ -177,6 +177,30 @@ def test_session_log_overflow_is_the_same(prepared) -> None:
         model.release()
 
 
+def test_taxi_requests_waiting_in_vain_are_the_same(prepared) -> None:
+    """A short pickup reach and long waits leave most taxi requests open for many ticks
+    (the event loop's dispatch then searches only the taxis that became idle since the
+    last tick): both engines still end the day identical."""
+    pair = []
+    for movement in ("tick", "event"):
+        model = _model(prepared, movement)
+        model.settings = dataclasses.replace(
+            model.settings, taxi_max_pickup_s=30.0, taxi_max_wait_s=1800.0
+        )
+        model._day = model.kernel_bundles()
+        model.run_day()
+        pair.append(model)
+    tick, event = pair
+    assert _differences(tick, event) == []
+    req = tick.dispatch
+    done = req.state == 2  # REQ_ASSIGNED
+    assert int(done.sum()) > 100
+    assert int(tick.dispatch_totals[1]) > 100  # waited the full 30 minutes in vain
+    assert float(np.mean(req.assign_s[done] - req.time_s[done])) > 120.0  # many ticks open
+    for model in pair:
+        model.release()
+
+
 @pytest.mark.slow
 def test_base_year_weekday_is_the_same() -> None:
     """The default plan's 2024 weekday at full scale (diesel-heavy, few battery trucks,

@@ -41,9 +41,13 @@ charging, but visits only the vehicles whose next event falls in the tick:
   or when it is low (a low truck that cannot reach its target with the reserve left
   leaves its route for a charger), both of which are its events.  Payload-aware energy
   needs the leg's payload only, which changes only at an arrival.
-* **Dispatch** is the tick loop's own :func:`~transport_sim.kernels.dispatch._dispatch_tick`
-  over ``day.taxi_rows`` (it reads only the idle taxis, which are materialised: standing
-  vehicles are never lazy); the taxis it assigns are woken.
+* **Dispatch** is :func:`~transport_sim.kernels.dispatch_idle._dispatch_idle`, the
+  matching of the tick loop's ``_dispatch_tick`` over idle lists of ``day.taxi_rows``
+  kept current with last tick's list (every vehicle whose status, edge, node or detour
+  changed since the previous dispatch was touched in the previous tick or left a charger
+  then); a request that found no taxi at the previous tick looks only at the taxis
+  listed since (it reads only idle taxis, which are materialised: standing vehicles are
+  never lazy).  The taxis it assigns are woken.
 * **Charging** joins the queues from the tick's arrivals at a detour, the vehicles the
   decisions queued and the background cars due (in vehicle order, as ``_charging_tick``
   does), then calls the same :func:`~transport_sim.kernels.charging._advance_sites`.
@@ -55,16 +59,16 @@ ticks), so nothing but the fleet arrays carries over between calls; at the end o
 last tick run.  Congestion is off, as in ``_run_ticks``.
 
 A tick's stages are separate compiled functions over the day's bundles and the loop's
-own :class:`EventWork` (:func:`_wake_due`, then ``_dispatch_tick`` called by the
+own :class:`EventWork` (:func:`_wake_due`, then ``_dispatch_idle`` called by the
 driver, :func:`_decide`, :func:`_move_touched`, :func:`_charge_schedule`): LLVM's time
 grows faster than a function's size, and the one fused function took 31 s of CPU to
 compile against about 14 s for this whole module now.  Inside a stage the per-vehicle
 work is still written out in its loop (a compiled call passing some thirty arrays costs
 about a microsecond, more than the work an event saves).  The stages and the helpers
 allocate nothing and are compiled with ``_nrt=False`` (reference counting of the
-bundles' arrays at every per-tick call cost 0.26 s a day); ``_dispatch_tick``
-allocates, and a callee is compiled with its caller's flags, so the driver (with NRT)
-calls it.  A kernel called from a stage must not allocate either.
+bundles' arrays at every per-tick call cost 0.26 s a day); so is ``_dispatch_idle``
+(its lists are allocated once per call by ``_idle_taxis``).  A callee is compiled with
+its caller's flags: a kernel called from a stage must not allocate either.
 
 Units: metres, seconds, m/s, kWh, tonnes.
 """
@@ -102,7 +106,8 @@ from transport_sim.kernels.charging import (
     _charging_decisions,
     _enqueue,
 )
-from transport_sim.kernels.dispatch import CURSOR_OPEN, CURSOR_RELEASE, REQ_ASSIGNED, _dispatch_tick
+from transport_sim.kernels.dispatch import CURSOR_OPEN, CURSOR_RELEASE, REQ_ASSIGNED
+from transport_sim.kernels.dispatch_idle import _dispatch_idle, _idle_taxis
 from transport_sim.kernels.energy import battery_limited_distance_m, energy_for_distance_kwh
 from transport_sim.kernels.movement import (
     ARRIVED_DETOUR,
@@ -112,6 +117,7 @@ from transport_sim.kernels.movement import (
     END_OF_EDGE_EPS_M,
 )
 from transport_sim.kernels.nexthop import NextHop, next_hop
+from transport_sim.kernels.prefetch import _prefetch
 from transport_sim.kernels.sorting import sort_by_key, sort_ints
 from transport_sim.kernels.state import LEG_TRIP_END
 from transport_sim.units import M_PER_KM, SECONDS_PER_HOUR
@@ -578,7 +584,7 @@ def _wake_due(k: int, day: DayBundle, w: EventWork) -> int:
 def _decide(  # noqa: PLR0912
     k: int, t: float, dt_s: float, c_open: int, day: DayBundle, w: EventWork
 ) -> tuple[int, int]:
-    """Stages 2-3 of tick ``k`` after ``_dispatch_tick``: its taxis woken, then decisions.
+    """Stages 2-3 of tick ``k`` after ``_dispatch_idle``: its taxis woken, then decisions.
 
     The taxis it assigned (requests from ``c_open`` on) move this tick; the charging
     decisions then run for the vehicles whose state may have changed.
@@ -957,6 +963,21 @@ def _charge_schedule(  # noqa: PLR0912
         recent[n_recent] = v
         n_recent += 1
     k1 = k + 1
+    # the loop below calls _walk or _waiting_wake per vehicle, so the misses on the rows
+    # that movement did not read this tick come one at a time: ask for them all first
+    for i in range(n_recent):
+        v = recent[i]
+        lv = leg[v]
+        if 0 <= lv < n_legs:
+            _prefetch(leg_target, lv)
+            _prefetch(leg_depart_s, lv)
+            _prefetch(leg_payload_t, lv)
+        _prefetch(battery_kwh, v)
+        _prefetch(max_speed_mps, v)
+        _prefetch(wake, v)
+        _prefetch(lazy_base, v)
+        _prefetch(fut_tick, v)
+        _prefetch(fut_f[v], 0)
     for i in range(n_recent):
         v = recent[i]
         st = status[v]
@@ -1090,16 +1111,19 @@ def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
     cnt[_N_AT_SITE] = n_at_site
     w = EventWork(hours, hour_end, head, wake, nxt, prv, lazy_base, fut_tick, fut_i, fut_f,
                   lists, tmark, cand, cmark, joiners, jmark, at_site, bg, cnt)
+    idle = _idle_taxis(vehicles, day.dispatch.node_zone, day.dispatch.zone_lb_s.shape[1],
+                       day.taxi_rows)
     for k in range(n_ticks):
         t = t0_s + k * dt_s
         code = _wake_due(k, day, w)
         k_to = -1
         c_open = 0
-        if code == KERNEL_OK:  # the tick loop's dispatch (it allocates: called from here)
+        if code == KERNEL_OK:  # the tick loop's dispatch over the idle lists: every
+            # vehicle that changed since the last tick's dispatch is in last tick's list
             c_open = day.dispatch.cursor[CURSOR_OPEN]
-            code = _dispatch_tick(
+            code = _dispatch_idle(
                 day.vehicles, day.legs, day.net.target_time_s, day.dispatch, day.taxi, t,
-                day.taxi_rows,
+                idle, w.lists[1 - cnt[_CUR]], cnt[_N_RECENT],
             )
             k_to = k
         if code == KERNEL_OK:
