@@ -453,6 +453,45 @@ def _release_and_expire(dispatch: DispatchBundle, max_wait_s: float, t_s: float)
 
 
 @njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
+def _assign(
+    v: int,
+    i: int,
+    t_s: float,
+    vehicles: FleetBundle,
+    legs: LegBundle,
+    dispatch: DispatchBundle,
+    taxi: TaxiParams,
+) -> int:
+    """Give taxi ``v`` request ``i``: its pickup and drop-off legs, moving from ``t_s``.
+
+    Returns ``KERNEL_OK``, or ``KERNEL_BAD_STATE`` when its two leg slots are out of range.
+    """
+    leg_target = legs.leg_target
+    l0 = vehicles.leg_begin[v]
+    if l0 < 0 or l0 + 1 >= leg_target.shape[0]:
+        return KERNEL_BAD_STATE
+    leg_target[l0] = dispatch.req_origin[i]
+    legs.leg_depart_s[l0] = t_s
+    legs.leg_dwell_s[l0] = taxi.pickup_dwell_s
+    legs.leg_payload_t[l0] = 0.0
+    legs.leg_flags[l0] = 0
+    leg_target[l0 + 1] = dispatch.req_dest[i]
+    legs.leg_depart_s[l0 + 1] = t_s
+    legs.leg_dwell_s[l0 + 1] = taxi.dropoff_dwell_s
+    legs.leg_payload_t[l0 + 1] = taxi.dropoff_payload_t
+    legs.leg_flags[l0 + 1] = LEG_TRIP_END
+    vehicles.leg[v] = l0
+    vehicles.leg_end[v] = l0 + 2
+    vehicles.status[v] = STATUS_MOVING
+    vehicles.wait_until_s[v] = t_s
+    dispatch.req_state[i] = REQ_ASSIGNED
+    dispatch.req_taxi[i] = v
+    dispatch.req_assign_s[i] = t_s
+    dispatch.counts[0] += 1
+    return KERNEL_OK
+
+
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _match_idle_taxis(  # noqa: PLR0911, PLR0912 - flat arrays by design
     vehicles: FleetBundle,
     legs: LegBundle,
@@ -474,19 +513,11 @@ def _match_idle_taxis(  # noqa: PLR0911, PLR0912 - flat arrays by design
     """
     status, node, edge = vehicles.status, vehicles.node, vehicles.edge
     detour_target = vehicles.detour_target
-    dispatchable, dispatch_rank, leg = vehicles.dispatchable, vehicles.dispatch_rank, vehicles.leg
-    leg_begin, leg_end, wait_until_s = vehicles.leg_begin, vehicles.leg_end, vehicles.wait_until_s
-    leg_target, leg_depart_s, leg_dwell_s = legs.leg_target, legs.leg_depart_s, legs.leg_dwell_s
-    leg_payload_t, leg_flags = legs.leg_payload_t, legs.leg_flags
+    dispatchable, dispatch_rank = vehicles.dispatchable, vehicles.dispatch_rank
     node_zone, zone_lb_s, zone_order = dispatch.node_zone, dispatch.zone_lb_s, dispatch.zone_order
-    req_origin, req_dest = dispatch.req_origin, dispatch.req_dest
-    req_state, req_taxi, req_assign_s = dispatch.req_state, dispatch.req_taxi, dispatch.req_assign_s
-    cursor, counts = dispatch.cursor, dispatch.counts
-    max_pickup_s = taxi.max_pickup_s
-    pickup_dwell_s, dropoff_dwell_s = taxi.pickup_dwell_s, taxi.dropoff_dwell_s
-    dropoff_payload_t = taxi.dropoff_payload_t
+    req_origin, req_dest, req_state = dispatch.req_origin, dispatch.req_dest, dispatch.req_state
+    cursor, max_pickup_s = dispatch.cursor, taxi.max_pickup_s
     n = status.shape[0]
-    n_legs = leg_target.shape[0]
     n_targets, n_nodes = time_s.shape
     n_zones = zone_lb_s.shape[1]
     c_rel = cursor[CURSOR_RELEASE]
@@ -549,27 +580,8 @@ def _match_idle_taxis(  # noqa: PLR0911, PLR0912 - flat arrays by design
                     best_v = w
         if best_v < 0:
             continue
-        l0 = leg_begin[best_v]
-        if l0 < 0 or l0 + 1 >= n_legs:
+        if _assign(best_v, i, t_s, vehicles, legs, dispatch, taxi) != KERNEL_OK:
             return KERNEL_BAD_STATE
-        leg_target[l0] = k
-        leg_depart_s[l0] = t_s
-        leg_dwell_s[l0] = pickup_dwell_s
-        leg_payload_t[l0] = 0.0
-        leg_flags[l0] = 0
-        leg_target[l0 + 1] = dest
-        leg_depart_s[l0 + 1] = t_s
-        leg_dwell_s[l0 + 1] = dropoff_dwell_s
-        leg_payload_t[l0 + 1] = dropoff_payload_t
-        leg_flags[l0 + 1] = LEG_TRIP_END
-        leg[best_v] = l0
-        leg_end[best_v] = l0 + 2
-        status[best_v] = STATUS_MOVING
-        wait_until_s[best_v] = t_s
-        req_state[i] = REQ_ASSIGNED
-        req_taxi[i] = best_v
-        req_assign_s[i] = t_s
-        counts[0] += 1
         n_idle -= 1
     while c_open < c_rel and req_state[c_open] != REQ_OPEN:
         c_open += 1

@@ -37,7 +37,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from transport_sim.codes import KERNEL_BAD_STATE, KERNEL_OK, STATUS_IDLE, STATUS_MOVING
+from transport_sim.codes import KERNEL_BAD_STATE, KERNEL_OK, STATUS_IDLE
 from transport_sim.kernels.bundles import (
     COMPILED_ONLY,
     PYTHON_ENTRY,
@@ -49,11 +49,10 @@ from transport_sim.kernels.bundles import (
 from transport_sim.kernels.dispatch import (
     CURSOR_OPEN,
     CURSOR_RELEASE,
-    REQ_ASSIGNED,
     REQ_OPEN,
+    _assign,
     _release_and_expire,
 )
-from transport_sim.kernels.state import LEG_TRIP_END
 
 __all__: list[str] = []  # compiled internals of the event loop
 
@@ -278,45 +277,6 @@ def _nearest_fresh(
             best_s = tt_s
             best_v = w
     return best_v
-
-
-@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
-def _assign(
-    v: int,
-    i: int,
-    t_s: float,
-    vehicles: FleetBundle,
-    legs: LegBundle,
-    dispatch: DispatchBundle,
-    taxi: TaxiParams,
-) -> int:
-    """Give taxi ``v`` request ``i``: its pickup and drop-off legs, as ``_match_idle_taxis``.
-
-    Returns ``KERNEL_OK``, or ``KERNEL_BAD_STATE`` when its two leg slots are out of range.
-    """
-    leg_target = legs.leg_target
-    l0 = vehicles.leg_begin[v]
-    if l0 < 0 or l0 + 1 >= leg_target.shape[0]:
-        return KERNEL_BAD_STATE
-    leg_target[l0] = dispatch.req_origin[i]
-    legs.leg_depart_s[l0] = t_s
-    legs.leg_dwell_s[l0] = taxi.pickup_dwell_s
-    legs.leg_payload_t[l0] = 0.0
-    legs.leg_flags[l0] = 0
-    leg_target[l0 + 1] = dispatch.req_dest[i]
-    legs.leg_depart_s[l0 + 1] = t_s
-    legs.leg_dwell_s[l0 + 1] = taxi.dropoff_dwell_s
-    legs.leg_payload_t[l0 + 1] = taxi.dropoff_payload_t
-    legs.leg_flags[l0 + 1] = LEG_TRIP_END
-    vehicles.leg[v] = l0
-    vehicles.leg_end[v] = l0 + 2
-    vehicles.status[v] = STATUS_MOVING
-    vehicles.wait_until_s[v] = t_s
-    dispatch.req_state[i] = REQ_ASSIGNED
-    dispatch.req_taxi[i] = v
-    dispatch.req_assign_s[i] = t_s
-    dispatch.counts[0] += 1
-    return KERNEL_OK
 
 
 @njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
