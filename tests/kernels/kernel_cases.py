@@ -19,6 +19,11 @@ from transport_sim.codes import (
     STATUS_MOVING,
     STATUS_OFF,
 )
+from transport_sim.kernels.dispatch import (
+    DispatchIndex,
+    build_dispatch_index,
+    zones_by_nearest_target,
+)
 from transport_sim.kernels.nexthop import compact_next_hop
 from transport_sim.kernels.state import (
     LEG_CHARGE_OK,
@@ -283,3 +288,25 @@ def taxi_fleet(
             s.detour_target[v] = rng.integers(0, targets.n_targets)
     s.leg_end[n_taxis:] = s.leg_begin[n_taxis:] + 1
     return s
+
+
+def random_dispatch_world(
+    rng: np.random.Generator, *, max_nodes: int, max_zones: int, max_taxis: int
+) -> tuple[KernelGraph, Targets, DispatchIndex, FleetState]:
+    """A random graph, its targets, a dispatch index (random or nearest-target zones) and
+    a taxi fleet on it: the world of the dispatch kernels' random cases.
+
+    ``max_*`` are exclusive upper bounds of the numbers of nodes, zones and taxis drawn.
+    """
+    n_nodes = int(rng.integers(2, max_nodes))
+    graph = random_graph(rng, n_nodes, int(rng.integers(0, 3 * n_nodes)))
+    n_targets = int(rng.integers(1, n_nodes + 1))
+    targets = build_targets(graph, rng.choice(n_nodes, n_targets, replace=False))
+    if rng.random() < 0.5:
+        n_zones = int(rng.integers(1, max_zones))
+        index = build_dispatch_index(targets, rng.integers(0, n_zones, n_nodes), n_zones)
+    else:
+        centres = rng.choice(n_targets, int(rng.integers(1, n_targets + 1)), replace=False)
+        index = build_dispatch_index(targets, zones_by_nearest_target(targets, centres))
+    n_taxis, n_other = int(rng.integers(0, max_taxis)), int(rng.integers(0, 3))
+    return graph, targets, index, taxi_fleet(rng, graph, targets, n_taxis, n_other)

@@ -16,7 +16,7 @@ import pytest
 from conftest import LOCAL
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kernel_cases import assert_same_state, build_graph, build_targets, random_graph, taxi_fleet
+from kernel_cases import assert_same_state, build_graph, build_targets, random_dispatch_world
 
 from transport_sim.codes import (
     KERNEL_BAD_STATE,
@@ -33,7 +33,6 @@ from transport_sim.kernels.dispatch import (
     TaxiRequests,
     build_dispatch_index,
     dispatch_tick,
-    zones_by_nearest_target,
 )
 from transport_sim.kernels.dispatch_idle import _dispatch_idle_py, _idle_taxis
 from transport_sim.kernels.movement import advance_tick
@@ -123,17 +122,10 @@ def shuffle_taxis(rng: np.random.Generator, states: list[FleetState], n_nodes: i
 
 def random_case(seed: int, *, ranks: str = "distinct", reach: str = "any") -> tuple:
     rng = np.random.default_rng(seed)
-    n_nodes = int(rng.integers(2, 14))
-    graph = random_graph(rng, n_nodes, int(rng.integers(0, 3 * n_nodes)))
-    n_targets = int(rng.integers(1, n_nodes + 1))
-    targets = build_targets(graph, rng.choice(n_nodes, n_targets, replace=False))
-    if rng.random() < 0.5:
-        n_zones = int(rng.integers(1, 6))
-        index = build_dispatch_index(targets, rng.integers(0, n_zones, n_nodes), n_zones)
-    else:
-        centres = rng.choice(n_targets, int(rng.integers(1, n_targets + 1)), replace=False)
-        index = build_dispatch_index(targets, zones_by_nearest_target(targets, centres))
-    state = taxi_fleet(rng, graph, targets, int(rng.integers(0, 14)), int(rng.integers(0, 3)))
+    graph, targets, index, state = random_dispatch_world(
+        rng, max_nodes=14, max_zones=6, max_taxis=14
+    )
+    n_targets = targets.node.shape[0]
     n = state.n_vehicles
     if ranks == "distinct":
         state.dispatch_rank[:] = rng.permutation(n).astype(np.int32)

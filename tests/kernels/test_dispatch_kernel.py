@@ -11,8 +11,8 @@ from kernel_cases import (
     assert_same_state,
     build_graph,
     build_targets,
+    random_dispatch_world,
     random_graph,
-    taxi_fleet,
 )
 
 from transport_sim.codes import (
@@ -256,17 +256,10 @@ def test_inputs_are_checked() -> None:
 
 def random_case(seed: int) -> tuple:
     rng = np.random.default_rng(seed)
-    n_nodes = int(rng.integers(2, 12))
-    graph = random_graph(rng, n_nodes, int(rng.integers(0, 3 * n_nodes)))
-    n_targets = int(rng.integers(1, n_nodes + 1))
-    targets = build_targets(graph, rng.choice(n_nodes, n_targets, replace=False))
-    if rng.random() < 0.5:
-        n_zones = int(rng.integers(1, 5))
-        index = build_dispatch_index(targets, rng.integers(0, n_zones, n_nodes), n_zones)
-    else:
-        centres = rng.choice(n_targets, int(rng.integers(1, n_targets + 1)), replace=False)
-        index = build_dispatch_index(targets, zones_by_nearest_target(targets, centres))
-    state = taxi_fleet(rng, graph, targets, int(rng.integers(0, 10)), int(rng.integers(0, 3)))
+    graph, targets, index, state = random_dispatch_world(
+        rng, max_nodes=12, max_zones=5, max_taxis=10
+    )
+    n_targets = targets.node.shape[0]
     state.dispatch_rank[:] = rng.permutation(state.n_vehicles).astype(np.int32)
     specs = SpecTable(np.full((1, N_ROAD_CLASSES), 0.001), np.array([False]))
     n_req = int(rng.integers(0, 40))
