@@ -80,25 +80,32 @@ class IdleTaxis(NamedTuple):
 
 
 @njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
+def _unlist(v: int, idle: IdleTaxis) -> None:
+    """Take listed taxi ``v`` out of its zone's list (assigned, or no longer idle)."""
+    zone_head, znext, zprev, in_zone = idle.zone_head, idle.znext, idle.zprev, idle.in_zone
+    a = zprev[v]
+    b = znext[v]
+    if a >= 0:
+        znext[a] = b
+    else:
+        zone_head[in_zone[v]] = b
+    if b >= 0:
+        zprev[b] = a
+    in_zone[v] = -1
+    idle.cnt[_N_IDLE] -= 1
+
+
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _relist(v: int, vehicles: FleetBundle, node_zone: np.ndarray, idle: IdleTaxis) -> None:
     """Take row ``v`` out of the idle lists; put it back (and in ``fresh``) if idle now."""
     zone_head, znext, zprev, in_zone = idle.zone_head, idle.znext, idle.zprev, idle.in_zone
     cnt = idle.cnt
     n_zones = zone_head.shape[0]
     z = in_zone[v]
-    if z >= 0:
-        if z < n_zones:
-            a = zprev[v]
-            b = znext[v]
-            if a >= 0:
-                znext[a] = b
-            else:
-                zone_head[z] = b
-            if b >= 0:
-                zprev[b] = a
-            cnt[_N_IDLE] -= 1
-        else:
-            cnt[_N_BAD] -= 1
+    if 0 <= z < n_zones:
+        _unlist(v, idle)
+    elif z == n_zones:
+        cnt[_N_BAD] -= 1
         in_zone[v] = -1
     if not (
         vehicles.status[v] == STATUS_IDLE
@@ -126,22 +133,6 @@ def _relist(v: int, vehicles: FleetBundle, node_zone: np.ndarray, idle: IdleTaxi
         idle.fmark[v] = True
         idle.fresh[cnt[_N_FRESH]] = v
         cnt[_N_FRESH] += 1
-
-
-@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
-def _unlist(v: int, idle: IdleTaxis) -> None:
-    """Take listed taxi ``v`` out of its zone's list (it was just assigned)."""
-    zone_head, znext, zprev, in_zone = idle.zone_head, idle.znext, idle.zprev, idle.in_zone
-    a = zprev[v]
-    b = znext[v]
-    if a >= 0:
-        znext[a] = b
-    else:
-        zone_head[in_zone[v]] = b
-    if b >= 0:
-        zprev[b] = a
-    in_zone[v] = -1
-    idle.cnt[_N_IDLE] -= 1
 
 
 @njit(cache=True, nogil=True, **PYTHON_ENTRY)
