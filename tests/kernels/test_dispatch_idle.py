@@ -34,7 +34,7 @@ from transport_sim.kernels.dispatch import (
     build_dispatch_index,
     dispatch_tick,
 )
-from transport_sim.kernels.dispatch_idle import _dispatch_idle_py, _idle_taxis
+from transport_sim.kernels.dispatch_idle import _dispatch_idle_py, _fill_idle, idle_taxis_arrays
 from transport_sim.kernels.movement import advance_tick
 from transport_sim.kernels.reference import dispatch_tick_reference
 from transport_sim.kernels.state import FleetState, SpecTable
@@ -62,7 +62,8 @@ class IdleRun:
         self.dispatch = dispatch_bundle(index, requests)
         self.taxi = TaxiParams(**{"dropoff_payload_t": 0.0, **params})
         rows = np.flatnonzero(state.dispatchable).astype(np.int64)
-        self.idle = _idle_taxis(fleet_bundle(state), index.node_zone, index.n_zones, rows)
+        self.idle = idle_taxis_arrays(state.n_vehicles, index.n_zones)
+        _fill_idle(fleet_bundle(state), index.node_zone, rows, self.idle)
         self.seen = self._snapshot()
         self.searched_in_vain = 0  # open requests that took the fresh-only search
 

@@ -8,8 +8,8 @@ tick, so :func:`_dispatch_idle` does the same release, expiry and matching with 
 proportion to what changed:
 
 * **Idle lists.** The idle taxis (``STATUS_IDLE``, dispatchable, no detour, standing at a
-  node) are kept in one doubly linked list per zone (:class:`IdleTaxis`, built by
-  :func:`_idle_taxis` when a call starts).  At each tick only the vehicles the caller
+  node) are kept in one doubly linked list per zone (:class:`IdleTaxis`, filled by
+  :func:`_fill_idle` when a call starts afresh).  At each tick only the vehicles the caller
   names as changed are taken out and put back (when idle), and an assigned taxi is taken
   out at once.
 * **A request that waited in vain looks only at the newly listed taxis.**  An idle taxi
@@ -135,18 +135,14 @@ def _relist(v: int, vehicles: FleetBundle, node_zone: np.ndarray, idle: IdleTaxi
         cnt[_N_FRESH] += 1
 
 
-@njit(cache=True, nogil=True, **PYTHON_ENTRY)
-def _idle_taxis(
-    vehicles: FleetBundle, node_zone: np.ndarray, n_zones: int, rows: np.ndarray
-) -> IdleTaxis:
-    """Return the idle lists of the taxis among ``rows`` (the day's dispatchable rows).
+def idle_taxis_arrays(n_vehicles: int, n_zones: int) -> IdleTaxis:
+    """Return empty idle lists for ``n_vehicles`` rows and ``n_zones`` zones.
 
-    A row outside the fleet counts as bad for the whole call, as the tick kernel reports
-    it at every tick with an open request.
+    Fill them with :func:`_fill_idle` (the event loop keeps one set for a day).
     """
-    n = vehicles.status.shape[0]
-    idle = IdleTaxis(
-        np.full(n_zones, -1, np.int64),
+    n = int(n_vehicles)
+    return IdleTaxis(
+        np.full(int(n_zones), -1, np.int64),
         np.full(n, -1, np.int64),
         np.full(n, -1, np.int64),
         np.full(n, -1, np.int64),
@@ -154,13 +150,30 @@ def _idle_taxis(
         np.zeros(n, np.bool_),
         np.zeros(4, np.int64),
     )
+
+
+@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
+def _fill_idle(
+    vehicles: FleetBundle, node_zone: np.ndarray, rows: np.ndarray, idle: IdleTaxis
+) -> None:
+    """List the idle taxis among ``rows`` (the day's dispatchable rows) afresh in ``idle``.
+
+    A row outside the fleet counts as bad for the whole call, as the tick kernel reports
+    it at every tick with an open request.
+    """
+    n = vehicles.status.shape[0]
+    idle.zone_head[:] = -1
+    idle.znext[:] = -1
+    idle.zprev[:] = -1
+    idle.in_zone[:] = -1
+    idle.fmark[:] = False
+    idle.cnt[:] = 0
     for r in range(rows.shape[0]):
         v = rows[r]
         if v < 0 or v >= n:
             idle.cnt[_N_BAD] += 1
         else:
             _relist(v, vehicles, node_zone, idle)
-    return idle
 
 
 @njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
@@ -292,7 +305,7 @@ def _dispatch_idle(  # noqa: PLR0912 - the tick kernel's checks, in its order
     vehicles, legs, time_s, dispatch, taxi, t_s
         As for :func:`~transport_sim.kernels.dispatch._dispatch_tick`.
     idle
-        The idle lists of this call, from :func:`_idle_taxis` (updated).
+        The idle lists of this call, filled by :func:`_fill_idle` (updated).
     changed : int64[m]
         The first ``n_changed`` entries name (repeats allowed) every row whose
         ``status``, ``dispatchable``, ``detour_target``, ``edge`` or ``node`` may have

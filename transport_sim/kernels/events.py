@@ -107,7 +107,12 @@ from transport_sim.kernels.charging import (
     _enqueue,
 )
 from transport_sim.kernels.dispatch import CURSOR_OPEN, CURSOR_RELEASE, REQ_ASSIGNED
-from transport_sim.kernels.dispatch_idle import _dispatch_idle, _idle_taxis
+from transport_sim.kernels.dispatch_idle import (
+    IdleTaxis,
+    _dispatch_idle,
+    _fill_idle,
+    idle_taxis_arrays,
+)
 from transport_sim.kernels.energy import battery_limited_distance_m, energy_for_distance_kwh
 from transport_sim.kernels.movement import (
     ARRIVED_DETOUR,
@@ -132,8 +137,12 @@ _KIND_SERVICE_AREA = SITE_KINDS.index("service_area")
 _REACH_SLACK_M = 1.0
 
 
-#: Slots of ``EventWork.cnt``: the lengths of the work lists and the loop's cursors.
-_N_TOUCH, _N_RECENT, _N_AT_SITE, _I_BG, _N_JOIN, _CUR = 0, 1, 2, 3, 4, 5
+#: Slots of ``EventWork.cnt``: the lengths of the work lists and the loop's cursors;
+#: ``_CONTINUES`` is 1 when the previous call of the day ended cleanly (set at its end;
+#: the next call then continues it), ``_FRESH`` is 1 in a call that did not (its first
+#: tick scans every row).
+_N_TOUCH, _N_RECENT, _N_AT_SITE, _I_BG, _N_JOIN, _CUR, _CONTINUES, _FRESH = range(8)
+_N_SLOTS = 8
 
 
 class EventWork(NamedTuple):
@@ -163,6 +172,86 @@ class EventWork(NamedTuple):
     bg: np.ndarray  # int64[n_bg], background cars due at a charger, by time
     cnt: np.ndarray  # int64[8], see the _N_* slots
 
+
+class EventCarry(NamedTuple):
+    """The event loop's per-vehicle work arrays for a day, handed from call to call.
+
+    Allocated once per day (:func:`event_carry`), so a call allocates only its per-tick
+    arrays.  A call continues the previous one when that one ended cleanly
+    (``cnt[_CONTINUES]``): the touched lists (the last tick's is the next tick's
+    ``recent``: its decision candidates, the dispatch's changed taxis) and the idle
+    lists carry over, the vehicles on the road are driven on from where the
+    DataCollector read them instead of being touched again, and the first tick does not
+    scan every row.  The caller must not change the fleet state between two such calls
+    (``TransportModel.run_day`` does not); a new carry starts afresh.  The fields are
+    those of :class:`EventWork` of the same name.
+    """
+
+    wake: np.ndarray
+    nxt: np.ndarray
+    prv: np.ndarray
+    lazy_base: np.ndarray
+    fut_tick: np.ndarray
+    fut_i: np.ndarray
+    fut_f: np.ndarray
+    lists: np.ndarray
+    tmark: np.ndarray
+    cand: np.ndarray
+    cmark: np.ndarray
+    joiners: np.ndarray
+    jmark: np.ndarray
+    at_site: np.ndarray
+    cnt: np.ndarray
+    idle: IdleTaxis  # the dispatch's idle lists
+
+
+def event_carry(n_vehicles: int, n_zones: int) -> EventCarry:
+    """Return the work arrays for ``n_vehicles`` rows and ``n_zones`` dispatch zones.
+
+    Its first call starts afresh.
+    """
+    n = int(n_vehicles)
+    return EventCarry(
+        *(np.full(n, -1, np.int64) for _ in range(5)),
+        np.empty((n, 2), np.int64),
+        np.empty((n, 5), np.float64),
+        np.empty((2, 2 * n), np.int64),
+        *(np.full(n, -1, np.int64) for _ in range(6)),
+        np.zeros(_N_SLOTS, np.int64),
+        idle_taxis_arrays(n, n_zones),
+    )
+
+
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
+def _carry_fits(c: EventCarry, n: int, n_zones: int) -> bool:
+    """Return whether carry ``c`` has the shapes of ``n`` rows and ``n_zones`` zones."""
+    return (
+        c.wake.shape[0] == n
+        and c.nxt.shape[0] == n
+        and c.prv.shape[0] == n
+        and c.lazy_base.shape[0] == n
+        and c.fut_tick.shape[0] == n
+        and c.fut_i.shape[0] == n
+        and c.fut_i.shape[1] == 2
+        and c.fut_f.shape[0] == n
+        and c.fut_f.shape[1] == 5
+        and c.lists.shape[0] == 2
+        and c.lists.shape[1] == 2 * n
+        and c.tmark.shape[0] == n
+        and c.cand.shape[0] == n
+        and c.cmark.shape[0] == n
+        and c.joiners.shape[0] == n
+        and c.jmark.shape[0] == n
+        and c.at_site.shape[0] == n
+        and c.cnt.shape[0] == _N_SLOTS
+        and c.idle.zone_head.shape[0] == n_zones
+        and c.idle.znext.shape[0] == n
+        and c.idle.zprev.shape[0] == n
+        and c.idle.in_zone.shape[0] == n
+        and c.idle.fresh.shape[0] == n
+        and c.idle.fmark.shape[0] == n
+        and c.idle.cnt.shape[0] == 4
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -621,7 +710,7 @@ def _decide(  # noqa: PLR0912
     n_join = 0
     if bev_rows.shape[0] > 0:
         n_cand = 0
-        if k == 0:
+        if k == 0 and cnt[_FRESH] == 1:
             for r in range(bev_rows.shape[0]):
                 v = bev_rows[r]
                 if cmark[v] != k and charge_site[v] < 0 and detour_target[v] < 0:
@@ -846,6 +935,108 @@ def _move_touched(  # noqa: PLR0912
 
 
 @njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
+def _schedule(
+    k1: int,
+    n_ticks: int,
+    t0_s: float,
+    dt_s: float,
+    day: DayBundle,
+    w: EventWork,
+    rows: np.ndarray,
+    n_rows: int,
+) -> None:
+    """Put ``rows[:n_rows]`` on the calendar from tick ``k1`` on (their next event).
+
+    A waiting vehicle is due at the tick it may act; a moving one is driven ahead
+    (:func:`_walk`) to its next event, or to the call's end, and is lazy from ``k1``.
+    Called at the end of every tick for the vehicles that changed in it, and at the start
+    of a call that continues the previous one for every vehicle on the road.
+    """
+    vehicles, legs, net = day.vehicles, day.legs, day.net
+    specs, speed_factors, charge = day.specs, day.speed_factors, day.charge
+    fleet, powertrain_spec, status = vehicles.fleet, vehicles.spec, vehicles.status
+    edge, node, pos_m, leg = vehicles.edge, vehicles.node, vehicles.pos_m, vehicles.leg
+    leg_begin, leg_end, wait_until_s = vehicles.leg_begin, vehicles.leg_end, vehicles.wait_until_s
+    detour_target, soc_kwh = vehicles.detour_target, vehicles.soc_kwh
+    battery_kwh, max_speed_mps = vehicles.battery_kwh, vehicles.max_speed_mps
+    dispatchable, odometer_m = vehicles.dispatchable, vehicles.odometer_m
+    energy_kwh, tkm, charge_site = vehicles.energy_kwh, vehicles.tkm, vehicles.charge_site
+    leg_target, leg_depart_s, leg_payload_t = legs.leg_target, legs.leg_depart_s, legs.leg_payload_t
+    edge_head, edge_length_m, edge_speed_mps = net.edge_head, net.edge_length_m, net.edge_speed_mps
+    edge_class, target_node, next_edge = net.edge_class, net.target_node, net.next_edge
+    kwh_per_m, is_bev, kwh_per_m_per_t = specs.kwh_per_m, specs.is_bev, specs.kwh_per_m_per_t
+    site_at_node = day.tables.site_at_node
+    n_legs, n_targets, n_specs = leg_target.shape[0], target_node.shape[0], kwh_per_m.shape[0]
+    hours, hour_end, head = w.hours, w.hour_end, w.head
+    wake, nxt, prv = w.wake, w.nxt, w.prv
+    lazy_base, fut_tick, fut_i, fut_f = w.lazy_base, w.fut_tick, w.fut_i, w.fut_f
+    watch_trucks = day.bev_rows.shape[0] > 0
+    # the loop below calls _walk or _waiting_wake per vehicle, so the misses on the rows
+    # that movement did not read this tick come one at a time: ask for them all first
+    for i in range(n_rows):
+        v = rows[i]
+        lv = leg[v]
+        if 0 <= lv < n_legs:
+            _prefetch(leg_target, lv)
+            _prefetch(leg_depart_s, lv)
+            _prefetch(leg_payload_t, lv)
+        _prefetch(battery_kwh, v)
+        _prefetch(max_speed_mps, v)
+        _prefetch(wake, v)
+        _prefetch(lazy_base, v)
+        _prefetch(fut_tick, v)
+        _prefetch(fut_f[v], 0)
+    for i in range(n_rows):
+        v = rows[i]
+        st = status[v]
+        if st in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF):
+            if detour_target[v] < 0:
+                j = _waiting_wake(st, leg[v], leg_end[v], dispatchable[v], n_legs,
+                                  wait_until_s[v], leg_depart_s, k1, n_ticks, t0_s, dt_s)
+                if j < n_ticks:
+                    _link(v, j, wake, head, nxt, prv)
+            continue
+        if st != STATUS_MOVING:
+            continue
+        # moving: drive it ahead, tick by tick, to its next event (reaching its
+        # target, an empty battery, or, for a BEV truck on a leg that may still
+        # decide to charge, a service area within one tick's drive)
+        detour = detour_target[v]
+        lv = leg[v]
+        kt = detour
+        if detour < 0 and 0 <= lv < leg_end[v] and lv < n_legs:
+            kt = leg_target[lv]
+        sp = powertrain_spec[v]
+        if kt < 0 or kt >= n_targets or sp < 0 or sp >= n_specs:
+            if k1 < n_ticks:  # the movement step reports it
+                _link(v, k1, wake, head, nxt, prv)
+            continue
+        bev = is_bev[sp]
+        watch = (
+            watch_trucks
+            and fleet[v] == _FLEET_TRUCK
+            and bev
+            and detour < 0
+            and charge_site[v] < 0
+            and battery_kwh[v] > 0.0
+            and lv >= leg_begin[v]
+        )
+        low_kwh = charge.charge_below_soc * battery_kwh[v]  # as _charging_decisions
+        payload_t = leg_payload_t[lv] if detour < 0 else 0.0
+        j = _walk(
+            v, k1, n_ticks, dt_s, hours, hour_end, watch, low_kwh, kt, sp,
+            payload_t, bev, max_speed_mps[v], edge, node,
+            pos_m, odometer_m, energy_kwh, soc_kwh, tkm, edge_head, edge_length_m,
+            edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
+            kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
+        )
+        lazy_base[v] = k1
+        fut_tick[v] = j
+        if j < n_ticks:
+            _link(v, j, wake, head, nxt, prv)
+
+
+@njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _charge_schedule(  # noqa: PLR0912
     k: int, t: float, n_ticks: int, t0_s: float, dt_s: float, day: DayBundle, w: EventWork
 ) -> tuple[int, int]:
@@ -856,37 +1047,18 @@ def _charge_schedule(  # noqa: PLR0912
 
     Returns ``(code, k_to)`` as :func:`_decide`.
     """
-    vehicles, legs, net = day.vehicles, day.legs, day.net
-    specs, speed_factors, tables = day.specs, day.speed_factors, day.tables
-    sites, log, charge = day.sites, day.log, day.charge
-    arrived, fleet = day.arrived, vehicles.fleet
-    powertrain_spec, status, node = vehicles.spec, vehicles.status, vehicles.node
-    edge, pos_m, leg = vehicles.edge, vehicles.pos_m, vehicles.leg
-    leg_begin, leg_end, wait_until_s = vehicles.leg_begin, vehicles.leg_end, vehicles.wait_until_s
-    detour_target, soc_kwh = vehicles.detour_target, vehicles.soc_kwh
-    battery_kwh, max_speed_mps = vehicles.battery_kwh, vehicles.max_speed_mps
-    dispatchable, odometer_m = vehicles.dispatchable, vehicles.odometer_m
-    energy_kwh, tkm, charge_site = vehicles.energy_kwh, vehicles.tkm, vehicles.charge_site
-    queue_enter_s, leg_target = vehicles.queue_enter_s, legs.leg_target
-    leg_depart_s, leg_payload_t, edge_head = legs.leg_depart_s, legs.leg_payload_t, net.edge_head
-    edge_length_m, edge_speed_mps = net.edge_length_m, net.edge_speed_mps
-    edge_class, target_node, next_edge = net.edge_class, net.target_node, net.next_edge
-    kwh_per_m, is_bev, kwh_per_m_per_t = specs.kwh_per_m, specs.is_bev, specs.kwh_per_m_per_t
-    site_at_node, site_power_kw = tables.site_at_node, sites.site_power_kw
-    session_row, log_site, log_count = sites.session_row, log.log_site, log.log_count
-    n, n_legs, n_sites = status.shape[0], leg_target.shape[0], site_power_kw.shape[0]
-    n_targets, n_specs = target_node.shape[0], kwh_per_m.shape[0]
-    hours, hour_end, head = w.hours, w.hour_end, w.head
-    wake, nxt, prv = w.wake, w.nxt, w.prv
-    lazy_base, fut_tick, fut_i = w.lazy_base, w.fut_tick, w.fut_i
-    fut_f, joiners, jmark = w.fut_f, w.joiners, w.jmark
-    at_site, bg, cnt = w.at_site, w.bg, w.cnt
+    vehicles, sites, log, charge = day.vehicles, day.sites, day.log, day.charge
+    arrived, fleet, status = day.arrived, vehicles.fleet, vehicles.status
+    wait_until_s, queue_enter_s = vehicles.wait_until_s, vehicles.queue_enter_s
+    charge_site, session_row = vehicles.charge_site, sites.session_row
+    log_site, log_count = log.log_site, log.log_count
+    n, n_sites = status.shape[0], sites.site_power_kw.shape[0]
+    joiners, jmark, at_site, bg, cnt = w.joiners, w.jmark, w.at_site, w.bg, w.cnt
     touch, recent, n_touch = w.lists[cnt[_CUR]], w.lists[1 - cnt[_CUR]], cnt[_N_TOUCH]
     n_recent, n_at_site, i_bg = cnt[_N_RECENT], cnt[_N_AT_SITE], cnt[_I_BG]
     n_join, n_bg, t_end = cnt[_N_JOIN], bg.shape[0], t + dt_s
-    watch_trucks = day.bev_rows.shape[0] > 0
     # 5. charging: join the queues in vehicle order, then run the sites
-    if k == 0:  # the first tick of a call: the tick loop's full scan
+    if k == 0 and cnt[_FRESH] == 1:  # a fresh call's first tick: the tick loop's scan
         n_join = 0
         for v in range(n):
             s = charge_site[v]
@@ -962,70 +1134,7 @@ def _charge_schedule(  # noqa: PLR0912
         at_site[i] = at_site[n_at_site]
         recent[n_recent] = v
         n_recent += 1
-    k1 = k + 1
-    # the loop below calls _walk or _waiting_wake per vehicle, so the misses on the rows
-    # that movement did not read this tick come one at a time: ask for them all first
-    for i in range(n_recent):
-        v = recent[i]
-        lv = leg[v]
-        if 0 <= lv < n_legs:
-            _prefetch(leg_target, lv)
-            _prefetch(leg_depart_s, lv)
-            _prefetch(leg_payload_t, lv)
-        _prefetch(battery_kwh, v)
-        _prefetch(max_speed_mps, v)
-        _prefetch(wake, v)
-        _prefetch(lazy_base, v)
-        _prefetch(fut_tick, v)
-        _prefetch(fut_f[v], 0)
-    for i in range(n_recent):
-        v = recent[i]
-        st = status[v]
-        if st in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF):
-            if detour_target[v] < 0:
-                j = _waiting_wake(st, leg[v], leg_end[v], dispatchable[v], n_legs,
-                                  wait_until_s[v], leg_depart_s, k1, n_ticks, t0_s, dt_s)
-                if j < n_ticks:
-                    _link(v, j, wake, head, nxt, prv)
-            continue
-        if st != STATUS_MOVING:
-            continue
-        # moving: drive it ahead, tick by tick, to its next event (reaching its
-        # target, an empty battery, or, for a BEV truck on a leg that may still
-        # decide to charge, a service area within one tick's drive)
-        detour = detour_target[v]
-        lv = leg[v]
-        kt = detour
-        if detour < 0 and 0 <= lv < leg_end[v] and lv < n_legs:
-            kt = leg_target[lv]
-        sp = powertrain_spec[v]
-        if kt < 0 or kt >= n_targets or sp < 0 or sp >= n_specs:
-            if k1 < n_ticks:  # the movement step reports it
-                _link(v, k1, wake, head, nxt, prv)
-            continue
-        bev = is_bev[sp]
-        watch = (
-            watch_trucks
-            and fleet[v] == _FLEET_TRUCK
-            and bev
-            and detour < 0
-            and charge_site[v] < 0
-            and battery_kwh[v] > 0.0
-            and lv >= leg_begin[v]
-        )
-        low_kwh = charge.charge_below_soc * battery_kwh[v]  # as _charging_decisions
-        payload_t = leg_payload_t[lv] if detour < 0 else 0.0
-        j = _walk(
-            v, k1, n_ticks, dt_s, hours, hour_end, watch, low_kwh, kt, sp,
-            payload_t, bev, max_speed_mps[v], edge, node,
-            pos_m, odometer_m, energy_kwh, soc_kwh, tkm, edge_head, edge_length_m,
-            edge_speed_mps, edge_class, target_node, next_edge, kwh_per_m,
-            kwh_per_m_per_t, speed_factors, site_at_node, fut_i, fut_f,
-        )
-        lazy_base[v] = k1
-        fut_tick[v] = j
-        if j < n_ticks:
-            _link(v, j, wake, head, nxt, prv)
+    _schedule(k + 1, n_ticks, t0_s, dt_s, day, w, recent, n_recent)
     cnt[_N_RECENT] = n_recent
     cnt[_N_AT_SITE] = n_at_site
     cnt[_I_BG] = i_bg
@@ -1034,14 +1143,16 @@ def _charge_schedule(  # noqa: PLR0912
 
 @njit(cache=True, nogil=True, **PYTHON_ENTRY)
 def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
-    n_ticks: int, t0_s: float, dt_s: float, day: DayBundle
+    n_ticks: int, t0_s: float, dt_s: float, day: DayBundle, carry: EventCarry
 ) -> tuple[int, int]:
     """Run ``n_ticks`` ticks from ``t0_s``, event-driven; return ``(status, ticks completed)``.
 
     Arguments, results and the ``KERNEL_QUEUE_OVERFLOW`` protocol are those of
     :func:`transport_sim.kernels.day._run_ticks` (see the module docstring for how the
-    work differs).  The bundles' fields are unpacked at the top under the names used
-    here; ``day.traffic`` is not used (congestion is off in the fused loop).
+    work differs), plus ``carry`` (:class:`EventCarry`): the call continues the previous
+    one if that ended cleanly, else starts afresh (a new carry always does); either way
+    the result is the tick loop's.  The bundles' fields are unpacked at the top under the
+    names used here; ``day.traffic`` is not used (congestion is off in the fused loop).
     """
     vehicles, legs, sites = day.vehicles, day.legs, day.sites
     arrived, fleet = day.arrived, vehicles.fleet
@@ -1052,6 +1163,18 @@ def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
     n, n_legs = status.shape[0], leg_target.shape[0]
     if n_ticks <= 0:
         return KERNEL_OK, 0
+    n_zones = day.dispatch.zone_lb_s.shape[1]
+    if not _carry_fits(carry, n, n_zones):
+        return KERNEL_BAD_STATE, 0
+    cnt = carry.cnt
+    continues = cnt[_CONTINUES] == 1
+    n_recent, cur = cnt[_N_RECENT], cnt[_CUR]
+    cnt[:] = 0  # _CONTINUES is set again by a clean end only
+    if continues:  # last call's last tick is this call's previous tick
+        cnt[_N_RECENT] = n_recent
+        cnt[_CUR] = cur
+    else:
+        cnt[_FRESH] = 1
     hours = np.empty(n_ticks, np.int64)
     for k in range(n_ticks):
         hours[k] = int((t0_s + k * dt_s) // SECONDS_PER_HOUR) % 24
@@ -1059,25 +1182,17 @@ def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
     hour_end[n_ticks - 1] = n_ticks
     for k in range(n_ticks - 2, -1, -1):
         hour_end[k] = hour_end[k + 1] if hours[k + 1] == hours[k] else k + 1
-    # calendar and work lists (rebuilt every call from the materialised state)
+    # the calendar (rebuilt every call from the materialised state) and the marks (ticks
+    # count from 0 in every call); a moving vehicle not touched since: its arrays hold
+    # its state at the start of tick lazy_base[v], fut_i/fut_f its state at the start of
+    # tick fut_tick[v] (its next event)
     head = np.full(n_ticks, -1, np.int64)
-    wake = np.full(n, -1, np.int64)
-    nxt = np.full(n, -1, np.int64)
-    prv = np.full(n, -1, np.int64)
-    # a moving vehicle not touched since: its arrays hold its state at the start of tick
-    # lazy_base[v], fut_i/fut_f its state at the start of tick fut_tick[v] (its next event)
-    lazy_base = np.full(n, -1, np.int64)
-    fut_tick = np.full(n, -1, np.int64)
-    fut_i = np.empty((n, 2), np.int64)
-    fut_f = np.empty((n, 5), np.float64)
-    # this tick's vehicles (unique) and last tick's, plus charges that ended (may repeat)
-    lists = np.empty((2, 2 * n), np.int64)
-    tmark = np.full(n, -1, np.int64)
-    cand = np.empty(n, np.int64)
-    cmark = np.full(n, -1, np.int64)
-    joiners = np.empty(n, np.int64)
-    jmark = np.full(n, -1, np.int64)
-    at_site = np.empty(n, np.int64)
+    wake, nxt, prv = carry.wake, carry.nxt, carry.prv
+    lazy_base, fut_tick = carry.lazy_base, carry.fut_tick
+    tmark, cmark, jmark = carry.tmark, carry.cmark, carry.jmark
+    for a in (wake, nxt, prv, lazy_base, fut_tick, tmark, cmark, jmark):
+        a[:] = -1
+    cand, at_site = carry.cand, carry.at_site
     n_at_site = 0
     n_bg = 0
     for v in range(n):
@@ -1094,25 +1209,33 @@ def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
             i_bg += 1
     # by arrival, ties in vehicle order (arrivals are finite: no NaN for sort_by_key)
     sort_by_key(bg_wait, bg, np.empty(n_bg, np.float64), np.empty(n_bg, np.int64))
-    # every moving vehicle is touched in the first tick; waiting ones when they act
+    # a fresh call touches every moving vehicle in its first tick, a continuing call
+    # drives them on (below); waiting vehicles are due when they act
+    n_moving = 0
     for v in range(n):
         if session_row[v] >= 0:
             at_site[n_at_site] = v
             n_at_site += 1
         st = status[v]
-        if st == STATUS_MOVING:
+        if st == STATUS_MOVING and continues:
+            cand[n_moving] = v
+            n_moving += 1
+        elif st == STATUS_MOVING:
             _link(v, np.int64(0), wake, head, nxt, prv)
         elif st in (STATUS_DWELL, STATUS_IDLE, STATUS_OFF) and detour_target[v] < 0:
             j = _waiting_wake(st, leg[v], leg_end[v], dispatchable[v], n_legs,
                               wait_until_s[v], leg_depart_s, np.int64(0), n_ticks, t0_s, dt_s)
             if j < n_ticks:
                 _link(v, j, wake, head, nxt, prv)
-    cnt = np.zeros(8, np.int64)
     cnt[_N_AT_SITE] = n_at_site
-    w = EventWork(hours, hour_end, head, wake, nxt, prv, lazy_base, fut_tick, fut_i, fut_f,
-                  lists, tmark, cand, cmark, joiners, jmark, at_site, bg, cnt)
-    idle = _idle_taxis(vehicles, day.dispatch.node_zone, day.dispatch.zone_lb_s.shape[1],
-                       day.taxi_rows)
+    w = EventWork(hours, hour_end, head, wake, nxt, prv, lazy_base, fut_tick, carry.fut_i,
+                  carry.fut_f, carry.lists, tmark, cand, cmark, carry.joiners, jmark, at_site,
+                  bg, cnt)
+    if n_moving > 0:  # from tick 0, as if the last call had gone on
+        _schedule(np.int64(0), n_ticks, t0_s, dt_s, day, w, cand, n_moving)
+    idle = carry.idle
+    if not continues:
+        _fill_idle(vehicles, day.dispatch.node_zone, day.taxi_rows, idle)
     for k in range(n_ticks):
         t = t0_s + k * dt_s
         code = _wake_due(k, day, w)
@@ -1138,4 +1261,6 @@ def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
                 _materialise_all(k_to, dt_s, day, w)
             return code, k
     code = _materialise_all(n_ticks, dt_s, day, w)
+    if code == KERNEL_OK:
+        cnt[_CONTINUES] = 1
     return code, n_ticks

@@ -47,7 +47,7 @@ from transport_sim.kernels.bundles import (
 )
 from transport_sim.kernels.charging import TAPER_FLOOR, ChargingState, charge_params, charging_tick
 from transport_sim.kernels.day import _run_ticks
-from transport_sim.kernels.events import _run_events
+from transport_sim.kernels.events import EventCarry, _run_events, event_carry
 from transport_sim.kernels.state import time_of_day_factors
 from transport_sim.sim.agents import AGENT_CLASSES, Vehicle, populate, remove_all
 from transport_sim.units import M_PER_KM, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
@@ -419,12 +419,22 @@ class TransportModel(mesa.Model):
         """Advance every vehicle by one tick (dispatch, charging, movement, charging)."""
         self._advance(1)
 
-    def _advance(self, n_ticks: int) -> None:
+    def _advance(self, n_ticks: int, carry: EventCarry | None = None) -> None:
+        """Run ``n_ticks`` ticks; ``carry`` continues the event loop's previous call.
+
+        Pass the same ``carry`` to consecutive calls only if nothing changes the fleet
+        state between them (as in :meth:`run_day`); without one each call starts afresh.
+        """
         dt = self.settings.tick_s
-        run_ticks = _run_events if self.settings.movement == "event" else _run_ticks
+        event = self.settings.movement == "event"
+        if event and carry is None:
+            carry = event_carry(self.state.n_vehicles, self.context.dispatch_index.n_zones)
         done = 0
         while done < n_ticks:
-            code, k = run_ticks(n_ticks - done, self.time_s, dt, self._day)
+            if event:
+                code, k = _run_events(n_ticks - done, self.time_s, dt, self._day, carry)
+            else:
+                code, k = _run_ticks(n_ticks - done, self.time_s, dt, self._day)
             self.time_s += k * dt
             done += k
             if code == KERNEL_QUEUE_OVERFLOW:
@@ -463,9 +473,12 @@ class TransportModel(mesa.Model):
         per_report = max(1, round(self.settings.report_interval_s / dt))
         total = round(SECONDS_PER_DAY / dt)
         ticks = 0
+        # one set of event-loop work arrays for the day, carried from call to call (only
+        # the DataCollector reads the state in between)
+        carry = event_carry(self.state.n_vehicles, self.context.dispatch_index.n_zones)
         while ticks < total:
             k = min(per_report, total - ticks)
-            self._advance(k)
+            self._advance(k, carry)
             ticks += k
             self.steps += k
             fresh = (self.state.status == STATUS_STRANDED) & (self.stranded_at_s < 0.0)
