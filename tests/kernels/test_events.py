@@ -10,8 +10,9 @@ tonne-km, states of charge, times) within ``RTOL`` = 1e-9 relative (the contract
 walk between events repeats the tick kernel's sums, so today they are identical).  The
 days are a battery-heavy future year (BEV trucks deciding at service areas, buses and
 taxis at hubs, queues) and the calls are cut at random lengths (reporting intervals,
-single ``model.step()`` ticks), since each call rebuilds its calendar and materialises
-the vehicles left mid-edge.
+single ``model.step()`` ticks, and calls that continue one another through one carry as
+``run_day``'s do), since each call rebuilds its calendar and materialises the vehicles
+left mid-edge.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import numpy as np
 import pytest
 from support import PLAN, small
 
+from transport_sim.codes import KERNEL_BAD_STATE, KERNEL_OK
 from transport_sim.errors import ScenarioError
+from transport_sim.kernels.events import _CONTINUES, _FRESH, _run_events, event_carry
 from transport_sim.kernels.state import FleetState
 from transport_sim.sim.model import TransportModel
 from transport_sim.sim.prepare import day_seeds, prepare
@@ -127,6 +130,49 @@ def test_random_call_lengths_give_the_same_day(prepared, seed: int) -> None:
         done += k
         assert _differences(tick, event) == [], f"after {done} ticks"
     tick.release()
+    event.release()
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_continued_calls_give_the_same_day(prepared, seed: int) -> None:
+    """Calls of random length that continue one another through one carry (as
+    ``run_day``'s do: the vehicles on the road driven on, not touched again) give the
+    tick loop's state after every call."""
+    rng = np.random.default_rng(seed)
+    tick, event = _model(prepared, "tick"), _model(prepared, "event")
+    carry = event_carry(event.state.n_vehicles, event.context.dispatch_index.n_zones)
+    done = 0
+    while done < 20 * 360:  # to 20:00, the busy hours in calls of up to 40 minutes
+        k = int(rng.integers(1, 240))
+        tick._advance(k)
+        event._advance(k, carry)
+        done += k
+        assert carry.cnt[_CONTINUES] == 1  # each call ended cleanly: the next continues
+        assert carry.cnt[_FRESH] == (1 if done == k else 0)
+        assert _differences(tick, event) == [], f"after {done} ticks"
+    assert int(event.state.trips.sum()) > 100
+    tick.release()
+    event.release()
+
+
+def test_a_carry_continues_only_a_clean_call(prepared) -> None:
+    """A carry of the wrong size is refused (``KERNEL_BAD_STATE``, state untouched); a
+    call after a non-OK code starts afresh."""
+    event = _model(prepared, "event")
+    n, n_zones = event.state.n_vehicles, event.context.dispatch_index.n_zones
+    day = event._day
+    before = event.state.odometer_m.copy()
+    for bad in (event_carry(n + 1, n_zones), event_carry(n, n_zones + 1)):
+        assert _run_events(10, event.time_s, 10.0, day, bad) == (KERNEL_BAD_STATE, 0)
+    assert np.array_equal(event.state.odometer_m, before)
+    carry = event_carry(n, n_zones)
+    assert _run_events(6 * 360, 0.0, 10.0, day, carry) == (KERNEL_OK, 6 * 360)
+    assert (carry.cnt[_FRESH], carry.cnt[_CONTINUES]) == (1, 1)
+    assert _run_events(10, 6 * 3600.0, 10.0, day, carry) == (KERNEL_OK, 10)
+    assert (carry.cnt[_FRESH], carry.cnt[_CONTINUES]) == (0, 1)
+    carry.cnt[_CONTINUES] = 0  # as a non-OK code leaves it
+    assert _run_events(10, 6 * 3600.0 + 100.0, 10.0, day, carry) == (KERNEL_OK, 10)
+    assert (carry.cnt[_FRESH], carry.cnt[_CONTINUES]) == (1, 1)
     event.release()
 
 

@@ -54,21 +54,32 @@ charging, but visits only the vehicles whose next event falls in the tick:
 
 Each call starts from the materialised state and rebuilds its calendar in one pass over
 the vehicles (a call is one reporting interval, so that pass is amortised over its
-ticks), so nothing but the fleet arrays carries over between calls; at the end of a call
-(and before returning a non-OK code) every vehicle's state is brought to the end of the
-last tick run.  Congestion is off, as in ``_run_ticks``.
+ticks); at the end of a call (and before returning a non-OK code) every vehicle's state
+is brought to the end of the last tick run, so the DataCollector and Python read the
+tick loop's state between calls.  The per-vehicle work arrays come from the caller's
+:class:`EventCarry`, kept for the day: when the previous call ended cleanly and nothing
+changed the state since (the day's own calls, ``TransportModel.run_day``), the call
+*continues* it: last tick's touched list and the idle lists carry over, and a vehicle on
+the road is driven on by :func:`_walk` from where it was read (the walk is exact across a
+cut, as within a call) instead of being touched in the first tick, whose decisions and
+joins then need no scan of every row.  A fresh carry, or one after a non-OK code, starts
+afresh: every moving vehicle is touched in the first tick, every battery-electric row
+decides, every row is checked for joining a queue.  Congestion is off, as in
+``_run_ticks``.
 
 A tick's stages are separate compiled functions over the day's bundles and the loop's
 own :class:`EventWork` (:func:`_wake_due`, then ``_dispatch_idle`` called by the
-driver, :func:`_decide`, :func:`_move_touched`, :func:`_charge_schedule`): LLVM's time
+driver, :func:`_decide`, :func:`_move_touched`, :func:`_charge_schedule` ending in
+:func:`_schedule`): LLVM's time
 grows faster than a function's size, and the one fused function took 31 s of CPU to
 compile against about 14 s for this whole module now.  Inside a stage the per-vehicle
 work is still written out in its loop (a compiled call passing some thirty arrays costs
 about a microsecond, more than the work an event saves).  The stages and the helpers
 allocate nothing and are compiled with ``_nrt=False`` (reference counting of the
 bundles' arrays at every per-tick call cost 0.26 s a day); so is ``_dispatch_idle``
-(its lists are allocated once per call by ``_idle_taxis``).  A callee is compiled with
-its caller's flags: a kernel called from a stage must not allocate either.
+(its lists are the carry's, filled by ``_fill_idle`` when a call starts afresh).  A
+callee is compiled with its caller's flags: a kernel called from a stage must not
+allocate either.
 
 Units: metres, seconds, m/s, kWh, tonnes.
 """
