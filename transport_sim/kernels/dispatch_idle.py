@@ -258,7 +258,7 @@ def _nearest_fresh(
     """
     fresh, in_zone = idle.fresh, idle.in_zone
     best_s = np.inf
-    best_v = -1
+    best_v = np.int64(-1)  # not a literal: one signature of _scanned_first
     for f in range(idle.cnt[_N_FRESH]):
         w = fresh[f]
         if in_zone[w] < 0:  # no longer idle, or assigned earlier in this round

@@ -69,7 +69,7 @@ decides, every row is checked for joining a queue.  Congestion is off, as in
 
 A tick's stages are separate compiled functions over the day's bundles and the loop's
 own :class:`EventWork` (:func:`_wake_due`, then ``_dispatch_idle`` called by the
-driver, :func:`_decide`, :func:`_move_touched`, :func:`_charge_schedule` ending in
+driver, :func:`_decide`, :func:`_move_touched`, :func:`_charge_schedule`, then
 :func:`_schedule`): LLVM's time
 grows faster than a function's size, and the one fused function took 31 s of CPU to
 compile against about 14 s for this whole module now.  Inside a stage the per-vehicle
@@ -1051,10 +1051,11 @@ def _schedule(
 def _charge_schedule(  # noqa: PLR0912
     k: int, t: float, n_ticks: int, t0_s: float, dt_s: float, day: DayBundle, w: EventWork
 ) -> tuple[int, int]:
-    """Stages 5-6 of tick ``k``: join the queues and run the sites, then the calendar.
+    """Stages 5-6 of tick ``k``: join the queues and run the sites; list what changed.
 
-    The vehicles that changed this tick go on the calendar (the moving ones driven
-    ahead to their next event).
+    The vehicles that changed this tick (touched, or a charge ended) become ``recent``:
+    the driver puts them on the calendar (:func:`_schedule`, called by the driver so that
+    it is compiled into one caller only).
 
     Returns ``(code, k_to)`` as :func:`_decide`.
     """
@@ -1131,7 +1132,7 @@ def _charge_schedule(  # noqa: PLR0912
     if code != KERNEL_OK:
         return code, k + 1
     # 6. what changed this tick (moved, or a charge ended) is next tick's decision
-    # candidates; put each on the calendar from the next tick
+    # candidates; the driver puts each on the calendar from the next tick
     recent, touch = touch, recent
     cnt[_CUR] = 1 - cnt[_CUR]
     n_recent = n_touch
@@ -1145,7 +1146,6 @@ def _charge_schedule(  # noqa: PLR0912
         at_site[i] = at_site[n_at_site]
         recent[n_recent] = v
         n_recent += 1
-    _schedule(k + 1, n_ticks, t0_s, dt_s, day, w, recent, n_recent)
     cnt[_N_RECENT] = n_recent
     cnt[_N_AT_SITE] = n_at_site
     cnt[_I_BG] = i_bg
@@ -1222,7 +1222,7 @@ def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
     sort_by_key(bg_wait, bg, np.empty(n_bg, np.float64), np.empty(n_bg, np.int64))
     # a fresh call touches every moving vehicle in its first tick, a continuing call
     # drives them on (below); waiting vehicles are due when they act
-    n_moving = 0
+    n_moving = np.int64(0)
     for v in range(n):
         if session_row[v] >= 0:
             at_site[n_at_site] = v
@@ -1267,6 +1267,9 @@ def _run_events(  # noqa: PLR0912 - setup of the calendar and work lists
             k_to = k + 1
         if code == KERNEL_OK:
             code, k_to = _charge_schedule(k, t, n_ticks, t0_s, dt_s, day, w)
+        if code == KERNEL_OK:  # what changed this tick, on the calendar from the next
+            _schedule(k + 1, n_ticks, t0_s, dt_s, day, w, w.lists[1 - cnt[_CUR]],
+                      cnt[_N_RECENT])
         if code != KERNEL_OK:
             if k_to >= 0:
                 _materialise_all(k_to, dt_s, day, w)
