@@ -475,7 +475,9 @@ class TransportModel(mesa.Model):
         ticks = 0
         # one set of event-loop work arrays for the day, carried from call to call (only
         # the DataCollector reads the state in between)
-        carry = event_carry(self.state.n_vehicles, self.context.dispatch_index.n_zones)
+        carry = None
+        if self.settings.movement == "event":
+            carry = event_carry(self.state.n_vehicles, self.context.dispatch_index.n_zones)
         while ticks < total:
             k = min(per_report, total - ticks)
             self._advance(k, carry)
