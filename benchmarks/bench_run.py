@@ -287,9 +287,12 @@ def engine_ratio(scenario, repeats: int = 2) -> dict:
     ``repeats`` times each after one compile/cache-load tick of each; the best cpu time of
     each engine counts: inside the compiled day loop (``ratio``, the kernel ratio of
     issue 18) and for the whole ``TransportModel.run_day`` (``ratio_run_day``: plus the
-    per-interval DataCollector, the same Python work for both).  ``same`` is True when
-    every integer fleet, charger-site and request array ends identical and every float
-    one within 1e-9 relative (``max_rel_diff``: the largest relative difference).
+    per-interval DataCollector, the same Python work for both).  Each repeat runs the two
+    back to back, so ``pair_ratios`` (tick / event day loop per repeat) and their median
+    ``ratio_pair_median`` hold up better when the host's speed drifts between repeats.
+    ``same`` is True when every integer fleet, charger-site and request array ends
+    identical and every float one within 1e-9 relative (``max_rel_diff``: the largest
+    relative difference).
     """
     import dataclasses
 
@@ -329,6 +332,7 @@ def engine_ratio(scenario, repeats: int = 2) -> dict:
         return call
 
     days = {}
+    kernel_s: dict[str, list[float]] = {"tick": [], "event": []}
     for _ in range(repeats):
         for engine in ("tick", "event"):
             m = build(engine)
@@ -343,6 +347,7 @@ def engine_ratio(scenario, repeats: int = 2) -> dict:
             finally:
                 model_mod._run_ticks, model_mod._run_events = loops
             best_kernel[engine] = min(best_kernel[engine], inside[0])
+            kernel_s[engine].append(inside[0])
             if engine in days:
                 m.release()
             else:
@@ -363,6 +368,7 @@ def engine_ratio(scenario, repeats: int = 2) -> dict:
         ok = np.isfinite(x) & np.isfinite(y) & (x != y)
         if ok.any():
             max_rel = max(max_rel, float(np.max(np.abs(x[ok] - y[ok]) / np.abs(x[ok]))))
+    pair_ratios = [t / e for t, e in zip(kernel_s["tick"], kernel_s["event"], strict=True)]
     out = {
         "day": f"{year} {day_type}",
         "vehicles": int(a.state.n_vehicles),
@@ -376,6 +382,8 @@ def engine_ratio(scenario, repeats: int = 2) -> dict:
         "event_kernel_cpu_s": best_kernel["event"],
         "ratio": best_kernel["tick"] / best_kernel["event"],
         "ratio_run_day": best["tick"] / best["event"],
+        "pair_ratios": pair_ratios,
+        "ratio_pair_median": float(np.median(pair_ratios)),
         "same": bool(same),
         "max_rel_diff": max_rel,
     }
@@ -398,6 +406,9 @@ def report_engines(r: dict) -> None:
     print(f"  ratio tick / event: day loop {r['ratio']:.2f}x, run_day {r['ratio_run_day']:.2f}x;"
           f" same days (integers exact, floats 1e-9 relative): {r['same']},"
           f" largest relative float difference {r.get('max_rel_diff', 0.0):.1e}")
+    pairs = ", ".join(f"{x:.2f}" for x in r["pair_ratios"])
+    print(f"  day loop ratio of each back-to-back pair: {pairs} (median "
+          f"{r['ratio_pair_median']:.2f}x)")
     print()
 
 
@@ -685,6 +696,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2024-2025 weekday, 10 %% scale")
     parser.add_argument("--engines", action="store_true",
                         help="only time the tick and event loops on the first day (this process)")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="with --engines: runs of each engine, alternating (default 2)")
     parser.add_argument("--child", choices=("cold", "warm"), help=argparse.SUPPRESS)
     parser.add_argument("--out-root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -696,7 +709,9 @@ def main() -> None:
         _common.print_header("bench_run --engines: tick vs event day loop, same day plan")
         base = QUICK_RUN if args.quick else {"start_year": 2024, "end_year": 2024,
                                              "day_types": ["weekday"]}  # fmt: skip
-        report_engines(engine_ratio(_common.plan_scenario(base)))
+        if args.repeats < 1:
+            parser.error(f"--repeats must be >= 1, got {args.repeats}")
+        report_engines(engine_ratio(_common.plan_scenario(base), repeats=args.repeats))
         _common.print_load()
         return
     _common.print_header("bench_run: full default run (Shiyan plan), cold and warm JIT cache")
