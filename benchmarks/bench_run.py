@@ -26,7 +26,8 @@ The warm child also times the two movement engines of the day loop (``run.moveme
 on the same day plan, the first simulated day, in one process, checks that they end
 the same (integers exact, floats within 1e-9 relative) and prints the ratio.
 ``--engines`` runs only that comparison (on the full-scale 2024 weekday, or the quick
-case with ``--quick``).
+case with ``--quick``; ``--repeats N`` alternating runs of each, default 2) and also
+prints the ratio of each back-to-back pair and their median.
 """
 
 from __future__ import annotations
