@@ -140,7 +140,7 @@ def test_continued_calls_give_the_same_day(prepared, seed: int) -> None:
     tick loop's state after every call."""
     rng = np.random.default_rng(seed)
     tick, event = _model(prepared, "tick"), _model(prepared, "event")
-    carry = event_carry(event.state.n_vehicles, event.context.dispatch_index.n_zones)
+    carry = event._event_carry()
     done = 0
     while done < 20 * 360:  # to 20:00, the busy hours in calls of up to 40 minutes
         k = int(rng.integers(1, 240))

@@ -419,6 +419,10 @@ class TransportModel(mesa.Model):
         """Advance every vehicle by one tick (dispatch, charging, movement, charging)."""
         self._advance(1)
 
+    def _event_carry(self) -> EventCarry:
+        """Return new work arrays of the event loop for this day's rows and zones."""
+        return event_carry(self.state.n_vehicles, self.context.dispatch_index.n_zones)
+
     def _advance(self, n_ticks: int, carry: EventCarry | None = None) -> None:
         """Run ``n_ticks`` ticks; ``carry`` continues the event loop's previous call.
 
@@ -428,7 +432,7 @@ class TransportModel(mesa.Model):
         dt = self.settings.tick_s
         event = self.settings.movement == "event"
         if event and carry is None:
-            carry = event_carry(self.state.n_vehicles, self.context.dispatch_index.n_zones)
+            carry = self._event_carry()
         done = 0
         while done < n_ticks:
             if event:
@@ -475,9 +479,7 @@ class TransportModel(mesa.Model):
         ticks = 0
         # one set of event-loop work arrays for the day, carried from call to call (only
         # the DataCollector reads the state in between)
-        carry = None
-        if self.settings.movement == "event":
-            carry = event_carry(self.state.n_vehicles, self.context.dispatch_index.n_zones)
+        carry = self._event_carry() if self.settings.movement == "event" else None
         while ticks < total:
             k = min(per_report, total - ticks)
             self._advance(k, carry)
