@@ -38,6 +38,7 @@ import numpy as np
 from numba import njit
 
 from transport_sim.codes import KERNEL_BAD_STATE, KERNEL_OK, STATUS_IDLE
+from transport_sim.kernels.buckets import _link, _unlink
 from transport_sim.kernels.bundles import (
     COMPILED_ONLY,
     PYTHON_ENTRY,
@@ -82,16 +83,7 @@ class IdleTaxis(NamedTuple):
 @njit(cache=True, nogil=True, _nrt=False, **COMPILED_ONLY)
 def _unlist(v: int, idle: IdleTaxis) -> None:
     """Take listed taxi ``v`` out of its zone's list (assigned, or no longer idle)."""
-    zone_head, znext, zprev, in_zone = idle.zone_head, idle.znext, idle.zprev, idle.in_zone
-    a = zprev[v]
-    b = znext[v]
-    if a >= 0:
-        znext[a] = b
-    else:
-        zone_head[in_zone[v]] = b
-    if b >= 0:
-        zprev[b] = a
-    in_zone[v] = -1
+    _unlink(v, idle.in_zone, idle.zone_head, idle.znext, idle.zprev)
     idle.cnt[_N_IDLE] -= 1
 
 
@@ -118,16 +110,11 @@ def _relist(v: int, vehicles: FleetBundle, node_zone: np.ndarray, idle: IdleTaxi
     z = n_zones
     if 0 <= u < node_zone.shape[0] and 0 <= node_zone[u] < n_zones:
         z = node_zone[u]
-    in_zone[v] = z
     if z == n_zones:  # the tick kernel reports it while a request is open
+        in_zone[v] = z
         cnt[_N_BAD] += 1
         return
-    b = zone_head[z]
-    znext[v] = b
-    zprev[v] = -1
-    if b >= 0:
-        zprev[b] = v
-    zone_head[z] = v
+    _link(v, z, in_zone, zone_head, znext, zprev)
     cnt[_N_IDLE] += 1
     if not idle.fmark[v]:
         idle.fmark[v] = True

@@ -109,6 +109,7 @@ from transport_sim.codes import (
     STATUS_QUEUED,
     STATUS_STRANDED,
 )
+from transport_sim.kernels.buckets import _link, _unlink
 from transport_sim.kernels.bundles import COMPILED_ONLY, PYTHON_ENTRY, DayBundle
 from transport_sim.kernels.charging import (
     _MAX_LOOKAHEAD_EDGES,
@@ -263,43 +264,6 @@ def _carry_fits(c: EventCarry, n: int, n_zones: int) -> bool:
         and c.idle.fmark.shape[0] == n
         and c.idle.cnt.shape[0] == 4
     )
-
-
-# --------------------------------------------------------------------------------------
-# calendar (bucket queue by tick, one pending event per vehicle)
-# --------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
-def _unlink(v: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np.ndarray) -> None:
-    """Remove ``v``'s pending event, if any."""
-    j = wake[v]
-    if j < 0:
-        return
-    a = prv[v]
-    b = nxt[v]
-    if a >= 0:
-        nxt[a] = b
-    else:
-        head[j] = b
-    if b >= 0:
-        prv[b] = a
-    wake[v] = -1
-    nxt[v] = -1
-    prv[v] = -1
-
-
-@njit(cache=True, nogil=True, _nrt=False, **PYTHON_ENTRY)
-def _link(
-    v: int, j: int, wake: np.ndarray, head: np.ndarray, nxt: np.ndarray, prv: np.ndarray
-) -> None:
-    """Set ``v``'s pending event to tick ``j`` (replacing any earlier one)."""
-    _unlink(v, wake, head, nxt, prv)
-    b = head[j]
-    nxt[v] = b
-    prv[v] = -1
-    if b >= 0:
-        prv[b] = v
-    head[j] = v
-    wake[v] = j
 
 
 # --------------------------------------------------------------------------------------
