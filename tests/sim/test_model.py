@@ -175,6 +175,30 @@ def test_bulk_agents_are_the_agents_mesa_creates_one_by_one() -> None:
     assert [a.index for a in bulk.agents_by_type[Ship]] == [3]
 
 
+def test_agents_built_on_first_use_are_those_built_with_the_model(prepared) -> None:
+    """A day's agents come on first use, with the ids and order of building them at once."""
+    model = build_model(prepared)
+    n_agents = model.plan.n_vehicles + model.sites.n_sites
+    assert model._agents == {}  # nothing built yet
+    eager = mesa.Model(rng=np.random.default_rng(0))
+    populate(eager, model.state.fleet[: model.plan.n_vehicles], model.sites.n_sites)
+    assert _agents_seen(model) == _agents_seen(eager)
+    model.release()
+    # an agent of the user's own, made before the day's agents were looked at, comes
+    # after them (its id was taken after theirs), and Mesa lists it after them
+    other = build_model(prepared)
+    extra = Taxi(other, 0)
+    assert extra.unique_id == n_agents + 1
+    assert list(other.agents)[-1] is extra
+    assert len(other.agents) == n_agents + 1
+    other.release()
+    assert len(other.agents) == 0  # released: none left, none built later
+    gone = build_model(prepared)
+    gone.release()
+    assert len(gone.agents) == 0
+    assert gone.agent_types == []
+
+
 def test_a_reused_day_plan_gives_the_day_built_from_scratch(prepared) -> None:
     """The sizing runs of a day share its plan: a copy, untouched by earlier runs."""
     scen = prepared.scenario

@@ -8,11 +8,14 @@ Mesa-style analysis (``model.agents_by_type[Taxi].select(lambda a: a.soc_kwh < 1
 A day has tens of thousands of agents and a run builds dozens of days, so
 :func:`populate` and :func:`remove_all` register and remove a day's agents in bulk:
 the same agents, ids and Mesa collections (in the same order) as creating them one by
-one with ``Vehicle(model, index)``, at a fraction of the cost.
+one with ``Vehicle(model, index)``, at a fraction of the cost.  A model can reserve the
+agents' ids when it is built (:func:`reserve_ids`) and populate on first use, with the
+same ids as if it had populated then.
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Self
 
 import mesa
@@ -165,7 +168,20 @@ class ChargingSite(_RowAgent):
         """Sites are served by the charging kernel; nothing to do per agent."""
 
 
-def populate(model: TransportModel, fleet: np.ndarray, n_sites: int) -> None:
+def reserve_ids(model: mesa.Model, n_agents: int) -> int:
+    """Take the next ``n_agents`` agent ids of ``model`` from Mesa's counter; return the first.
+
+    Agents created later (by Mesa or by :func:`populate` without ``first_id``) get the ids
+    after them, as if ``n_agents`` agents had been created now.
+    """
+    first = next(mesa.Agent._ids[model])
+    mesa.Agent._ids[model] = itertools.count(first + n_agents)
+    return first
+
+
+def populate(
+    model: mesa.Model, fleet: np.ndarray, n_sites: int, first_id: int | None = None
+) -> None:
     """Give ``model`` one agent per vehicle row and per charger site, registered in bulk.
 
     The same as ``AGENT_CLASSES[fleet[v]](model, v)`` for every row ``v`` and then
@@ -175,13 +191,16 @@ def populate(model: TransportModel, fleet: np.ndarray, n_sites: int) -> None:
     Parameters
     ----------
     model
-        The day's model (no agents yet).
+        The day's model (no agents of its own yet).
     fleet
         Fleet code of each vehicle row (``FleetState.fleet`` of the simulated vehicles).
     n_sites
         Charger sites of the day.
+    first_id
+        The first of the ids :func:`reserve_ids` reserved for these agents; ``None``:
+        take them from Mesa's counter now.
     """
-    ids = mesa.Agent._ids[model]
+    ids = mesa.Agent._ids[model] if first_id is None else itertools.count(first_id)
     classes = AGENT_CLASSES
     agents: list[_RowAgent] = [
         classes[f]._unregistered(model, next(ids), v)

@@ -49,11 +49,19 @@ from transport_sim.kernels.charging import TAPER_FLOOR, ChargingState, charge_pa
 from transport_sim.kernels.day import _run_ticks
 from transport_sim.kernels.events import EventCarry, _run_events, event_carry
 from transport_sim.kernels.state import time_of_day_factors
-from transport_sim.sim.agents import AGENT_CLASSES, Vehicle, populate, remove_all
+from transport_sim.sim.agents import (
+    AGENT_CLASSES,
+    Vehicle,
+    populate,
+    remove_all,
+    reserve_ids,
+)
 from transport_sim.units import M_PER_KM, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
+
+    from mesa.agent import AgentSet
 
     from transport_sim.charging.sites import ChargerSites
     from transport_sim.demand.context import RunContext
@@ -270,7 +278,13 @@ class TransportModel(mesa.Model):
         self.edge_count = np.zeros(context.graph.n_edges, np.int32)
         self.edge_jam_vehicles = np.ones(context.graph.n_edges, np.float64)
         self._day = self.kernel_bundles()
-        populate(self, self.state.fleet[: plan.n_vehicles], sites.n_sites)
+        # the agents are built on first use (Mesa's accessors below): a run's days never
+        # look at them, and building and dropping some fifty thousand agents was about a
+        # tenth of a day's Python work.  Their ids are taken now, as if built here.
+        first_id = reserve_ids(self, plan.n_vehicles + sites.n_sites)
+        self._unbuilt_agents: tuple | None = (
+            self.state.fleet[: plan.n_vehicles], sites.n_sites, first_id
+        )
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "time_h": lambda m: m.time_s / SECONDS_PER_HOUR,
@@ -500,8 +514,50 @@ class TransportModel(mesa.Model):
         for the life of the process.  Call this once the day's results are read; the
         arrays stay usable, the agents are gone.
         """
+        self._unbuilt_agents = None  # never built: none to remove, none to build later
         remove_all(self)
         mesa.Agent._ids.pop(self, None)
+
+    # ------------------------------------------------------------------ Mesa agents
+    def _build_agents(self) -> None:
+        """Build the day's agents if not built yet (with the ids reserved at build)."""
+        unbuilt = getattr(self, "_unbuilt_agents", None)
+        if unbuilt is not None:
+            self._unbuilt_agents = None
+            fleet, n_sites, first_id = unbuilt
+            populate(self, fleet, n_sites, first_id)
+
+    @property
+    def agents(self) -> AgentSet:
+        """Every agent of the day (Mesa's ``model.agents``), built on first use."""
+        self._build_agents()
+        return self._all_agents
+
+    @agents.setter
+    def agents(self, agents: object) -> None:
+        mesa.Model.agents.fset(self, agents)  # Mesa refuses it
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Agent classes of the day (Mesa's ``model.agent_types``)."""
+        self._build_agents()
+        return super().agent_types
+
+    @property
+    def agents_by_type(self) -> dict[type[mesa.Agent], AgentSet]:
+        """The day's agents by class (Mesa's ``model.agents_by_type``)."""
+        self._build_agents()
+        return super().agents_by_type
+
+    def register_agent(self, agent: mesa.Agent) -> None:
+        """Register ``agent`` after the day's own agents (Mesa calls it for a new agent)."""
+        self._build_agents()
+        super().register_agent(agent)
+
+    def remove_all_agents(self) -> None:
+        """Remove every agent (Mesa's ``model.remove_all_agents``)."""
+        self._build_agents()
+        super().remove_all_agents()
 
     # ------------------------------------------------------------------ results
     def fleet_totals(self) -> pd.DataFrame:
