@@ -435,7 +435,6 @@ def build_day_plan(  # noqa: PLR0912
         n, m = block.n_vehicles, int(block.leg_count.sum())
         # rows keep the block's order (never grouped by powertrain); the charging
         # decisions visit the index list of battery-electric rows instead
-        bev = np.array([fspec.spec(c, p).is_bev for c, p in pairs], bool)
         order = np.arange(n)
         sl, ll = slice(v0, v0 + n), slice(l0, l0 + m)
         begins = l0 + np.concatenate([[0], np.cumsum(block.leg_count)[:-1]]).astype(np.int32)
@@ -454,10 +453,20 @@ def build_day_plan(  # noqa: PLR0912
         state.leg_flags[ll] = block.leg_flags
         roles = role_of_row.get(fleet, np.zeros(n, np.int8))
         role[v0 : v0 + n] = roles[order]
-        for row, i in enumerate(order):
-            cname, pt = pairs[i]
-            v = v0 + row
-            key = (THROUGH_FLEET if roles[i] == ROLE_THROUGH else fleet, cname, pt)
+        # the rows' (label, class, powertrain) keys, numbered in order of first row
+        keys: dict[tuple[str, str, str], int] = {}
+        key_of_row = np.array(
+            [
+                keys.setdefault(
+                    (THROUGH_FLEET if roles[i] == ROLE_THROUGH else fleet, *pairs[i]), len(keys)
+                )
+                for i in order.tolist()
+            ],
+            np.int64,
+        )
+        per_key = np.zeros((len(keys), 6))  # spec, powertrain, kWh, kW, m/s, size class
+        for g, key in enumerate(keys):
+            _, cname, pt = key
             spec = fspec.spec(cname, pt)
             speed_kph = fspec.classes[cname].service_speed_kph or spec.max_speed_kph
             if key not in spec_keys:
@@ -470,13 +479,24 @@ def build_day_plan(  # noqa: PLR0912
                 spec_rows.append(per_m)
                 spec_bev.append(spec.is_bev)
                 spec_slope.append(slope)
-            state.spec[v] = spec_keys.index(key)
-            state.powertrain[v] = POWERTRAINS.index(pt)
-            state.battery_kwh[v] = spec.battery_kwh if spec.is_bev else 0.0
-            state.soc_kwh[v] = state.battery_kwh[v]
-            state.max_charge_kw[v] = spec.max_charge_kw
-            state.max_speed_mps[v] = speed_kph / KPH_PER_MPS
-            size_class[v] = list(fspec.classes).index(cname)
+            per_key[g] = (
+                spec_keys.index(key),
+                POWERTRAINS.index(pt),
+                spec.battery_kwh if spec.is_bev else 0.0,
+                spec.max_charge_kw,
+                speed_kph / KPH_PER_MPS,
+                list(fspec.classes).index(cname),
+            )
+        rows = per_key[key_of_row]
+        state.spec[sl] = rows[:, 0]
+        state.powertrain[sl] = rows[:, 1]
+        state.battery_kwh[sl] = rows[:, 2]
+        state.soc_kwh[sl] = state.battery_kwh[sl]
+        state.max_charge_kw[sl] = rows[:, 3]
+        state.max_speed_mps[sl] = rows[:, 4]
+        size_class[sl] = rows[:, 5]
+        bev = np.empty(n, bool)
+        bev[order] = np.asarray(spec_bev)[state.spec[sl]]
         fleet_ranges[fi] = (v0, v0 + n)
         bev_list.append(v0 + np.flatnonzero(bev & (state.battery_kwh[sl] > 0.0)))
         v0 += n
