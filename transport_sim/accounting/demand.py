@@ -27,7 +27,7 @@ so undelivered freight never lowers the CO2 a reader is given without a flag.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -58,13 +58,39 @@ STRANDING_COLUMNS = (
 )
 
 
-def leg_plan(model: TransportModel) -> pd.DataFrame:
-    """Return one row per planned leg of the fleets' scheduled vehicles (taxis excluded).
+class LegPlan(NamedTuple):
+    """The planned legs of the fleets' scheduled vehicles (taxis excluded), one entry each.
 
-    Columns: vehicle, leg, km, tonnes (unloaded at its end), tkm, run (1 when it ends a
-    trip), done (completed by midnight), not_done (open at midnight and lost, see the
-    module notes).
+    Attributes
+    ----------
+    vehicle, leg
+        Vehicle row and leg row (int64).
+    km
+        Path length from the previous stop (km).
+    tonnes
+        Tonnes unloaded at its end (t).
+    tkm
+        Payload x path length (t-km).
+    run
+        True when it ends a trip.
+    done
+        Completed by midnight.
+    not_done
+        Open at midnight and lost (see the module notes).
     """
+
+    vehicle: np.ndarray
+    leg: np.ndarray
+    km: np.ndarray
+    tonnes: np.ndarray
+    tkm: np.ndarray
+    run: np.ndarray
+    done: np.ndarray
+    not_done: np.ndarray
+
+
+def leg_plan(model: TransportModel) -> LegPlan:
+    """Return the planned legs of the day's scheduled vehicles (see :class:`LegPlan`)."""
     st, n = model.state, model.plan.n_vehicles
     targets = model.context.targets
     sched = np.flatnonzero(~st.dispatchable[:n].astype(bool))
@@ -102,16 +128,16 @@ def leg_plan(model: TransportModel) -> pd.DataFrame:
     due = st.leg_depart_s[leg] + time_s <= SECONDS_PER_DAY
     waited = st.wait_s[vehicle] > 0.0
     not_done = ~done & (held | (due & waited))
-    return pd.DataFrame({
-        "vehicle": vehicle,
-        "leg": leg,
-        "km": dist_m / 1000.0,
-        "tonnes": tonnes,
-        "tkm": payload * dist_m / 1000.0,
-        "run": (st.leg_flags[leg] & LEG_TRIP_END) != 0,
-        "done": done,
-        "not_done": not_done,
-    })
+    return LegPlan(
+        vehicle=vehicle,
+        leg=leg,
+        km=dist_m / 1000.0,
+        tonnes=tonnes,
+        tkm=payload * dist_m / 1000.0,
+        run=(st.leg_flags[leg] & LEG_TRIP_END) != 0,
+        done=done,
+        not_done=not_done,
+    )
 
 
 def day_activity(model: TransportModel) -> pd.DataFrame:
@@ -123,22 +149,17 @@ def day_activity(model: TransportModel) -> pd.DataFrame:
     test checks it after scaling to the year.
     """
     legs = leg_plan(model)
-    spec = model.state.spec[legs["vehicle"].to_numpy()]
-    nd = legs["not_done"].to_numpy()
-    frame = pd.DataFrame({
-        "spec": spec,
-        "runs_planned": legs["run"].astype(float),
-        "runs_cancelled": (legs["run"] & nd).astype(float),
-        "km_planned": legs["km"],
-        "km_not_done": legs["km"] * nd,
-        "tonnes_planned": legs["tonnes"],
-        "tonnes_delivered": legs["tonnes"] * ~nd,
-        "tonnes_undelivered": legs["tonnes"] * nd,
-        "tkm_planned": legs["tkm"],
-        "tkm_delivered": legs["tkm"] * ~nd,
-        "tkm_undelivered": legs["tkm"] * nd,
-    })
-    out = frame.groupby("spec", sort=True).sum().reset_index()
+    spec = model.state.spec[legs.vehicle]
+    nd, done = legs.not_done, ~legs.not_done
+    # one float block, a row per column of ACTIVITY_COLUMNS, summed by pandas per spec
+    block = np.vstack([
+        legs.run.astype(float), (legs.run & nd).astype(float),
+        legs.km, legs.km * nd,
+        legs.tonnes, legs.tonnes * done, legs.tonnes * nd,
+        legs.tkm, legs.tkm * done, legs.tkm * nd,
+    ])  # fmt: skip
+    frame = pd.DataFrame(block.T, columns=list(ACTIVITY_COLUMNS), copy=False)
+    out = frame.groupby(pd.Series(spec, name="spec"), sort=True).sum().reset_index()
     keys = model.plan.spec_keys
     out.insert(0, "fleet", [keys[s][0] for s in out["spec"]])
     out.insert(1, "size_class", [keys[s][1] for s in out["spec"]])
