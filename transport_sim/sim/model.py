@@ -279,8 +279,9 @@ class TransportModel(mesa.Model):
         self.edge_jam_vehicles = np.ones(context.graph.n_edges, np.float64)
         self._day = self.kernel_bundles()
         # the agents are built on first use (Mesa's accessors below): a run's days never
-        # look at them, and building and dropping some fifty thousand agents was about a
-        # tenth of a day's Python work.  Their ids are taken now, as if built here.
+        # look at them, and building and dropping some fifty thousand agents a day was
+        # Python work under the GIL (benchmarks/RESULTS.md, "Less Python per day").
+        # Their ids are taken now, as if they were built here.
         first_id = reserve_ids(self, plan.n_vehicles + sites.n_sites)
         self._unbuilt_agents: tuple | None = (
             self.state.fleet[: plan.n_vehicles], sites.n_sites, first_id
