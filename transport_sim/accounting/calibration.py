@@ -49,9 +49,7 @@ def calibration_table(model: TransportModel, calibration: Calibration) -> pd.Dat
     all_km = np.zeros(n)
     trucks = np.flatnonzero(st.fleet[:n] == FLEETS.index("truck"))
     if trucks.size:
-        length = _truck_leg_lengths_m(model, trucks)
-        for v, (e, t) in length.items():
-            empty_km[v], all_km[v] = e, t
+        empty_km[trucks], all_km[trucks] = _truck_leg_lengths_m(model, trucks)
     frame["empty_km"] = empty_km / 1000.0
     frame["leg_km"] = all_km / 1000.0
     rows: list[tuple] = []
@@ -75,26 +73,29 @@ def calibration_table(model: TransportModel, calibration: Calibration) -> pd.Dat
 
 def _truck_leg_lengths_m(
     model: TransportModel, rows: np.ndarray
-) -> dict[int, tuple[float, float]]:
-    """``{row: (empty m, all m)}`` of the planned legs of truck ``rows``."""
-    st = model.state
-    tg = model.context.targets
-    start = model.plan.start_node
-    out: dict[int, tuple[float, float]] = {}
-    for v in rows:
-        a, b = int(st.leg_begin[v]), int(st.leg_end[v])
-        here = int(start[v])
-        empty = total = 0.0
-        for j in range(a, b):
-            k = int(st.leg_target[j])
-            d = float(tg.dist_m[k, here])
-            if np.isfinite(d):
-                total += d
-                if st.leg_payload_t[j] <= 0.0:
-                    empty += d
-            here = int(tg.node[k])
-        out[int(v)] = (empty, total)
-    return out
+) -> tuple[np.ndarray, np.ndarray]:
+    """Empty and total metres of the planned legs of truck ``rows`` (arrays like ``rows``).
+
+    Each vehicle's legs are added in its own order, one leg per pass over the vehicles
+    that still have one (the additions of a loop per vehicle, in a few array passes).
+    """
+    st, tg = model.state, model.context.targets
+    begin = st.leg_begin[rows].astype(np.int64)
+    count = st.leg_end[rows].astype(np.int64) - begin
+    here = model.plan.start_node[rows].astype(np.int64)
+    empty_m = np.zeros(rows.size)
+    total_m = np.zeros(rows.size)
+    for i in range(int(count.max(initial=0))):
+        on = np.flatnonzero(count > i)
+        j = begin[on] + i
+        k = st.leg_target[j].astype(np.int64)
+        d_m = tg.dist_m[k, here[on]].astype(np.float64)
+        ok = np.isfinite(d_m)
+        total_m[on[ok]] += d_m[ok]
+        empty = ok & (st.leg_payload_t[j] <= 0.0)
+        empty_m[on[empty]] += d_m[empty]
+        here[on] = tg.node[k]
+    return empty_m, total_m
 
 
 def flagged(table: pd.DataFrame, tolerance: float = FLAG_TOLERANCE) -> pd.DataFrame:
