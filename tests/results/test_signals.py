@@ -43,11 +43,20 @@ WRITER = textwrap.dedent(
 )
 
 
+def _default_sigint() -> None:
+    """Give SIGINT its default action in the child (run between fork and exec)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_writer(tmp_path: Path, name: str) -> tuple[subprocess.Popen[bytes], Path]:
     ready = tmp_path / f"{name}.ready"
+    # the writer gets SIGINT's default action even when this process was started with
+    # SIGINT ignored (a background job of a shell without job control): Python installs
+    # its KeyboardInterrupt handler only if SIGINT is not ignored at start
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(tmp_path / name), str(ready)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        preexec_fn=_default_sigint,  # noqa: PLW1509 - only resets a signal disposition
     )
     deadline = time.monotonic() + 60
     while not ready.exists():
