@@ -63,8 +63,8 @@ class LegPlan(NamedTuple):
 
     Attributes
     ----------
-    vehicle, leg
-        Vehicle row and leg row (int64).
+    vehicle
+        Vehicle row (int64).
     km
         Path length from the previous stop (km).
     tonnes
@@ -73,19 +73,15 @@ class LegPlan(NamedTuple):
         Payload x path length (t-km).
     run
         True when it ends a trip.
-    done
-        Completed by midnight.
     not_done
         Open at midnight and lost (see the module notes).
     """
 
     vehicle: np.ndarray
-    leg: np.ndarray
     km: np.ndarray
     tonnes: np.ndarray
     tkm: np.ndarray
     run: np.ndarray
-    done: np.ndarray
     not_done: np.ndarray
 
 
@@ -130,12 +126,10 @@ def leg_plan(model: TransportModel) -> LegPlan:
     not_done = ~done & (held | (due & waited))
     return LegPlan(
         vehicle=vehicle,
-        leg=leg,
         km=dist_m / 1000.0,
         tonnes=tonnes,
         tkm=payload * dist_m / 1000.0,
         run=(st.leg_flags[leg] & LEG_TRIP_END) != 0,
-        done=done,
         not_done=not_done,
     )
 
@@ -150,13 +144,13 @@ def day_activity(model: TransportModel) -> pd.DataFrame:
     """
     legs = leg_plan(model)
     spec = model.state.spec[legs.vehicle]
-    nd, done = legs.not_done, ~legs.not_done
+    nd, kept = legs.not_done, ~legs.not_done  # lost at midnight, or done / in progress
     # one float block, a row per column of ACTIVITY_COLUMNS, summed by pandas per spec
     block = np.vstack([
         legs.run.astype(float), (legs.run & nd).astype(float),
         legs.km, legs.km * nd,
-        legs.tonnes, legs.tonnes * done, legs.tonnes * nd,
-        legs.tkm, legs.tkm * done, legs.tkm * nd,
+        legs.tonnes, legs.tonnes * kept, legs.tonnes * nd,
+        legs.tkm, legs.tkm * kept, legs.tkm * nd,
     ])  # fmt: skip
     frame = pd.DataFrame(block.T, columns=list(ACTIVITY_COLUMNS), copy=False)
     out = frame.groupby(pd.Series(spec, name="spec"), sort=True).sum().reset_index()

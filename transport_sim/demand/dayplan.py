@@ -435,15 +435,13 @@ def build_day_plan(  # noqa: PLR0912
         n, m = block.n_vehicles, int(block.leg_count.sum())
         # rows keep the block's order (never grouped by powertrain); the charging
         # decisions visit the index list of battery-electric rows instead
-        order = np.arange(n)
         sl, ll = slice(v0, v0 + n), slice(l0, l0 + m)
         begins = l0 + np.concatenate([[0], np.cumsum(block.leg_count)[:-1]]).astype(np.int32)
         state.fleet[sl] = fi
-        state.node[sl] = block.start_node[order]
-        state.leg_begin[sl] = begins[order]
-        state.leg[sl] = begins[order]
-        ends = begins + (0 if block.dispatchable else block.leg_count)
-        state.leg_end[sl] = ends[order]
+        state.node[sl] = block.start_node
+        state.leg_begin[sl] = begins
+        state.leg[sl] = begins
+        state.leg_end[sl] = begins + (0 if block.dispatchable else block.leg_count)
         state.dispatchable[sl] = block.dispatchable
         state.status[sl] = STATUS_OFF
         state.leg_target[ll] = block.leg_target
@@ -452,20 +450,19 @@ def build_day_plan(  # noqa: PLR0912
         state.leg_payload_t[ll] = block.leg_payload_t
         state.leg_flags[ll] = block.leg_flags
         roles = role_of_row.get(fleet, np.zeros(n, np.int8))
-        role[v0 : v0 + n] = roles[order]
-        # the rows' (label, class, powertrain) keys, numbered in order of first row
+        role[sl] = roles
+        # the rows' (label, class, powertrain) keys, numbered in order of first row; the
+        # per-vehicle columns are looked up once per key and spread to the rows
         keys: dict[tuple[str, str, str], int] = {}
         key_of_row = np.array(
             [
-                keys.setdefault(
-                    (THROUGH_FLEET if roles[i] == ROLE_THROUGH else fleet, *pairs[i]), len(keys)
-                )
-                for i in order.tolist()
+                keys.setdefault((THROUGH_FLEET if r == ROLE_THROUGH else fleet, *pair), len(keys))
+                for r, pair in zip(roles.tolist(), pairs, strict=True)
             ],
             np.int64,
         )
-        per_key = np.zeros((len(keys), 6))  # spec, powertrain, kWh, kW, m/s, size class
-        for g, key in enumerate(keys):
+        key_spec, key_pt, key_kwh, key_kw, key_mps, key_class = ([] for _ in range(6))
+        for key in keys:
             _, cname, pt = key
             spec = fspec.spec(cname, pt)
             speed_kph = fspec.classes[cname].service_speed_kph or spec.max_speed_kph
@@ -479,26 +476,22 @@ def build_day_plan(  # noqa: PLR0912
                 spec_rows.append(per_m)
                 spec_bev.append(spec.is_bev)
                 spec_slope.append(slope)
-            per_key[g] = (
-                spec_keys.index(key),
-                POWERTRAINS.index(pt),
-                spec.battery_kwh if spec.is_bev else 0.0,
-                spec.max_charge_kw,
-                speed_kph / KPH_PER_MPS,
-                list(fspec.classes).index(cname),
-            )
-        rows = per_key[key_of_row]
-        state.spec[sl] = rows[:, 0]
-        state.powertrain[sl] = rows[:, 1]
-        state.battery_kwh[sl] = rows[:, 2]
+            key_spec.append(spec_keys.index(key))
+            key_pt.append(POWERTRAINS.index(pt))
+            key_kwh.append(spec.battery_kwh if spec.is_bev else 0.0)
+            key_kw.append(spec.max_charge_kw)
+            key_mps.append(speed_kph / KPH_PER_MPS)
+            key_class.append(list(fspec.classes).index(cname))
+        state.spec[sl] = np.asarray(key_spec)[key_of_row]
+        state.powertrain[sl] = np.asarray(key_pt)[key_of_row]
+        state.battery_kwh[sl] = np.asarray(key_kwh, np.float64)[key_of_row]
         state.soc_kwh[sl] = state.battery_kwh[sl]
-        state.max_charge_kw[sl] = rows[:, 3]
-        state.max_speed_mps[sl] = rows[:, 4]
-        size_class[sl] = rows[:, 5]
-        bev = np.empty(n, bool)
-        bev[order] = np.asarray(spec_bev)[state.spec[sl]]
+        state.max_charge_kw[sl] = np.asarray(key_kw, np.float64)[key_of_row]
+        state.max_speed_mps[sl] = np.asarray(key_mps, np.float64)[key_of_row]
+        size_class[sl] = np.asarray(key_class)[key_of_row]
         fleet_ranges[fi] = (v0, v0 + n)
-        bev_list.append(v0 + np.flatnonzero(bev & (state.battery_kwh[sl] > 0.0)))
+        # battery-electric rows: a battery (non-BEV specs get battery_kwh 0)
+        bev_list.append(v0 + np.flatnonzero(state.battery_kwh[sl] > 0.0))
         v0 += n
         l0 += m
     state.dispatch_rank[:n_fleet] = rank_rng.permutation(n_fleet).astype(np.int32)

@@ -165,8 +165,8 @@ def day_frames(model: TransportModel, prep: Prepared) -> DayFrames:
         weights = totals.loc[taxi, "sim_vehicles"] / totals.loc[taxi, "sim_vehicles"].sum()
         totals.loc[taxi, "requests"] = (weights * (served + unserved)).to_numpy()
         totals.loc[taxi, "unserved"] = (weights * unserved).to_numpy()
-    # per-vehicle counts to the real fleet: every row times its fleet's factor (1 for a
-    # label without one), one multiplication per value as row by row
+    # per-vehicle counts to the real fleet: each row times its fleet's factor (1 for a
+    # label without one)
     cols = [*SUM_COLUMNS, "charged_kwh"]
     factor = totals["fleet"].map(model.plan.vehicle_scale).fillna(1.0).to_numpy(np.float64)
     totals[cols] = totals[cols].to_numpy(np.float64) * factor[:, None]
